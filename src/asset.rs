@@ -1,0 +1,120 @@
+//! What the pipeline knows about one input file: where it is and what kind of
+//! file it is. Produced by [`crate::discover`], consumed by every later stage.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Whether a JavaScript file is an ES module or a classic script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsFlavor {
+    /// `.mjs`: always parsed as an ES module.
+    Module,
+    /// `.cjs`: always parsed as a script (CommonJS).
+    Script,
+    /// `.js`: a module if it contains `import`/`export` syntax, else a script.
+    Detect,
+}
+
+/// The kind of an input file, decided by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssetKind {
+    /// `.html`, `.htm`
+    Html,
+    /// `.css`
+    Css,
+    /// `.js`, `.mjs`, `.cjs`
+    Js,
+    /// `.map`
+    SourceMap,
+    /// `.webmanifest`
+    WebManifest,
+    /// `.svg`
+    Svg,
+    /// `.jpg`, `.jpeg`, `.png`, `.gif`, `.webp`, `.avif`, `.ico`
+    Image,
+    /// `.woff2`, `.woff`, `.ttf`, `.otf`, `.eot`
+    Font,
+    /// Anything else.
+    Other,
+}
+
+impl AssetKind {
+    /// Classifies a file by its name.
+    pub fn of(name: &str) -> (AssetKind, Option<JsFlavor>) {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "html" | "htm" => (AssetKind::Html, None),
+            "css" => (AssetKind::Css, None),
+            "js" => (AssetKind::Js, Some(JsFlavor::Detect)),
+            "mjs" => (AssetKind::Js, Some(JsFlavor::Module)),
+            "cjs" => (AssetKind::Js, Some(JsFlavor::Script)),
+            "map" => (AssetKind::SourceMap, None),
+            "webmanifest" => (AssetKind::WebManifest, None),
+            "svg" => (AssetKind::Svg, None),
+            "jpg" | "jpeg" | "png" | "gif" | "webp" | "avif" | "ico" => (AssetKind::Image, None),
+            "woff2" | "woff" | "ttf" | "otf" | "eot" => (AssetKind::Font, None),
+            _ => (AssetKind::Other, None),
+        }
+    }
+
+    /// The label used in the report table and in `--json`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AssetKind::Html => "html",
+            AssetKind::Css => "css",
+            AssetKind::Js => "js",
+            AssetKind::SourceMap => "map",
+            AssetKind::WebManifest => "webmanifest",
+            AssetKind::Svg => "svg",
+            AssetKind::Image => "image",
+            AssetKind::Font => "font",
+            AssetKind::Other => "other",
+        }
+    }
+
+    /// Whether the kind is text that compresses, so gzip sizes are worth reporting.
+    pub fn is_text(self) -> bool {
+        !matches!(self, AssetKind::Image | AssetKind::Font)
+    }
+}
+
+/// One input file found by the walk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the input root, `/`-separated; also its output path.
+    pub rel: String,
+    /// Absolute path to read the bytes from.
+    pub abs: PathBuf,
+    /// Size in bytes when discovered.
+    pub size: u64,
+    /// What kind of file it is.
+    pub kind: AssetKind,
+    /// For JavaScript: module, script, or decide by content.
+    pub js_flavor: Option<JsFlavor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_extension_case_insensitively() {
+        assert_eq!(
+            AssetKind::of("a/b.MJS"),
+            (AssetKind::Js, Some(JsFlavor::Module))
+        );
+        assert_eq!(
+            AssetKind::of("x.cjs"),
+            (AssetKind::Js, Some(JsFlavor::Script))
+        );
+        assert_eq!(AssetKind::of("app.js.map").0, AssetKind::SourceMap);
+        assert_eq!(AssetKind::of("README").0, AssetKind::Other);
+        assert_eq!(AssetKind::of("photo.JPEG").0, AssetKind::Image);
+    }
+}

@@ -1,0 +1,164 @@
+//! The command line: clap's derive types, and their conversion into a
+//! validated [`Config`] (flags win over `assetpress.toml`, which wins over the
+//! defaults). Clap types stop here; the library never sees them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, FileConfig, Limits, CONFIG_FILE_NAME, DEFAULT_TARGETS};
+use crate::error::{Error, Result};
+use crate::targets::Targets;
+
+const EXAMPLES: &str = "\
+Examples:
+  assetpress build dist --out cdn
+      Minify dist/ into cdn/ and print a summary table.
+  assetpress build dist --out cdn --json > report.json
+      The same, with a machine-readable report on stdout.
+  assetpress build public --out out --targets \"chrome >= 100, safari >= 15\" --exclude '**/*.psd'
+      Target modern browsers only and leave Photoshop files out.
+
+Exit status: 0 success, 1 some input file failed (or a warning with --strict), 2 usage or I/O error.";
+
+/// Turns a frontend build folder into CDN-ready output.
+#[derive(Debug, Parser)]
+#[command(name = "assetpress", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Process a build folder into an output folder.
+    #[command(after_help = EXAMPLES)]
+    Build(BuildArgs),
+}
+
+/// Flags of `assetpress build`. Each has a key of the same name in `assetpress.toml`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The build folder to read (never modified) [config: input]
+    pub input: Option<PathBuf>,
+    /// The folder to write; replaced atomically at the end of the run [config: out]
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Config file [default: ./assetpress.toml if present]
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only process files matching GLOB (relative to the input; repeatable) [config: include]
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave files matching GLOB out of the output (repeatable) [config: exclude]
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads [default: one per core] [config: jobs]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Browserslist query for CSS prefixes/lowering and the JS output level [default: defaults] [config: targets]
+    #[arg(long, value_name = "QUERY")]
+    pub targets: Option<String>,
+    /// Copy JavaScript unminified [config: minify_js = false]
+    #[arg(long)]
+    pub no_minify_js: bool,
+    /// Copy CSS unminified [config: minify_css = false]
+    #[arg(long)]
+    pub no_minify_css: bool,
+    /// Write no source maps [config: source_maps = false]
+    #[arg(long)]
+    pub no_source_maps: bool,
+    /// Print the report as JSON on stdout [config: json]
+    #[arg(long)]
+    pub json: bool,
+    /// Print only errors [config: quiet]
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Treat warnings as errors: exit status 1 [config: strict]
+    #[arg(long)]
+    pub strict: bool,
+    /// Deepest JS/CSS nesting accepted [default: 1000] [config: limits.max_nesting_depth]
+    #[arg(long, value_name = "N")]
+    pub max_nesting_depth: Option<usize>,
+    /// Largest JS/CSS file minified, in bytes [default: 67108864] [config: limits.max_text_size]
+    #[arg(long, value_name = "BYTES")]
+    pub max_text_size: Option<u64>,
+}
+
+/// How the report is shown; not the library's business.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presentation {
+    /// JSON on stdout instead of the table.
+    pub json: bool,
+    /// Only errors on stderr.
+    pub quiet: bool,
+}
+
+impl BuildArgs {
+    /// Merges the flags over the config file over the defaults.
+    pub fn resolve(self) -> Result<(Config, Presentation)> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path)?,
+            None => {
+                let default = PathBuf::from(CONFIG_FILE_NAME);
+                if default.is_file() {
+                    FileConfig::load(&default)?
+                } else {
+                    FileConfig::default()
+                }
+            }
+        };
+        let input = self.input.or(file.input).ok_or_else(|| {
+            Error::Config(
+                "no input folder: give one, e.g. `assetpress build dist --out cdn`".into(),
+            )
+        })?;
+        let out = self
+            .out
+            .or(file.out)
+            .ok_or_else(|| Error::Config("no output folder: add `--out DIR`".into()))?;
+        let query = self
+            .targets
+            .or(file.targets)
+            .unwrap_or_else(|| DEFAULT_TARGETS.into());
+        let file_limits = file.limits.unwrap_or_default();
+        let limits = Limits {
+            max_nesting_depth: self
+                .max_nesting_depth
+                .unwrap_or(file_limits.max_nesting_depth),
+            max_text_size: self.max_text_size.unwrap_or(file_limits.max_text_size),
+        };
+        if limits.max_nesting_depth == 0 {
+            return Err(Error::Config(
+                "--max-nesting-depth must be at least 1".into(),
+            ));
+        }
+        let or_file = |flag: Vec<String>, file: Option<Vec<String>>| {
+            if flag.is_empty() {
+                file.unwrap_or_default()
+            } else {
+                flag
+            }
+        };
+        let config = Config {
+            input,
+            out,
+            include: or_file(self.include, file.include),
+            exclude: or_file(self.exclude, file.exclude),
+            jobs: self.jobs.or(file.jobs).unwrap_or(0),
+            targets: Targets::from_query(&query)?,
+            minify_js: !self.no_minify_js && file.minify_js.unwrap_or(true),
+            minify_css: !self.no_minify_css && file.minify_css.unwrap_or(true),
+            source_maps: !self.no_source_maps && file.source_maps.unwrap_or(true),
+            strict: self.strict || file.strict.unwrap_or(false),
+            limits,
+        };
+        let presentation = Presentation {
+            json: self.json || file.json.unwrap_or(false),
+            quiet: self.quiet || file.quiet.unwrap_or(false),
+        };
+        Ok((config, presentation))
+    }
+}

@@ -1,0 +1,162 @@
+//! The settings of one run. [`Config`] is what the library sees: plain values,
+//! validated once. [`FileConfig`] is `assetpress.toml`, merged under the
+//! command-line flags by [`crate::cli`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::targets::Targets;
+
+/// Everything the pipeline needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The build folder to read. Never written to.
+    pub input: PathBuf,
+    /// The folder to write; replaced as a whole at the end of a successful run.
+    pub out: PathBuf,
+    /// Only files matching one of these globs (relative to `input`) are processed. Default: all.
+    pub include: Vec<String>,
+    /// Files matching any of these globs are left out of the output. Default: none.
+    pub exclude: Vec<String>,
+    /// Worker threads; 0 means one per core. Default: 0.
+    pub jobs: usize,
+    /// Browser targets for CSS and JS output. Default: the browserslist query `defaults`.
+    pub targets: Targets,
+    /// Minify JavaScript. Default: true.
+    pub minify_js: bool,
+    /// Minify CSS. Default: true.
+    pub minify_css: bool,
+    /// Write source maps for minified files. Default: true.
+    pub source_maps: bool,
+    /// Treat warnings as errors (exit status 1). Default: false.
+    pub strict: bool,
+    /// Limits that keep hostile or broken input from exhausting the machine.
+    pub limits: Limits,
+}
+
+/// Bounds on the work one input file may cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Deepest nesting of expressions, statements or blocks in a JS or CSS
+    /// file; deeper files are copied unchanged with an error. Default: 1000.
+    pub max_nesting_depth: usize,
+    /// Largest JS or CSS file to minify, in bytes; larger ones are copied
+    /// unchanged with a warning. Default: 64 MiB.
+    pub max_text_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nesting_depth: 1000,
+            max_text_size: 64 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration with every default, for `input` → `out`.
+    pub fn new(input: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Result<Config> {
+        Ok(Config {
+            input: input.into(),
+            out: out.into(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            jobs: 0,
+            targets: Targets::from_query(DEFAULT_TARGETS)?,
+            minify_js: true,
+            minify_css: true,
+            source_maps: true,
+            strict: false,
+            limits: Limits::default(),
+        })
+    }
+}
+
+/// The default browserslist query.
+pub const DEFAULT_TARGETS: &str = "defaults";
+
+/// The name of the config file looked for in the current directory.
+pub const CONFIG_FILE_NAME: &str = "assetpress.toml";
+
+/// `assetpress.toml`: every key is optional and mirrors a flag of `assetpress build`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Input folder, relative to the config file.
+    pub input: Option<PathBuf>,
+    /// Output folder, relative to the config file.
+    pub out: Option<PathBuf>,
+    /// Globs of files to process.
+    pub include: Option<Vec<String>>,
+    /// Globs of files to leave out.
+    pub exclude: Option<Vec<String>>,
+    /// Worker threads (0 = one per core).
+    pub jobs: Option<usize>,
+    /// Browserslist query.
+    pub targets: Option<String>,
+    /// Minify JavaScript.
+    pub minify_js: Option<bool>,
+    /// Minify CSS.
+    pub minify_css: Option<bool>,
+    /// Write source maps.
+    pub source_maps: Option<bool>,
+    /// Print the machine-readable report.
+    pub json: Option<bool>,
+    /// Print nothing but errors.
+    pub quiet: Option<bool>,
+    /// Treat warnings as errors.
+    pub strict: Option<bool>,
+    /// Resource limits.
+    pub limits: Option<Limits>,
+}
+
+impl FileConfig {
+    /// Reads and parses a config file; paths inside it are made relative to its folder.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut cfg: FileConfig = toml::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim())))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in [&mut cfg.input, &mut cfg.out].into_iter().flatten() {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("assetpress.toml");
+        std::fs::write(&p, "minify_jss = false\n").unwrap();
+        let e = FileConfig::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("assetpress.toml") && e.contains("minify_jss"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("assetpress.toml");
+        std::fs::write(&p, "input = \"dist\"\n[limits]\nmax_nesting_depth = 50\n").unwrap();
+        let cfg = FileConfig::load(&p).unwrap();
+        assert_eq!(cfg.input.unwrap(), dir.path().join("dist"));
+        assert_eq!(cfg.limits.unwrap().max_nesting_depth, 50);
+        assert_eq!(
+            cfg.limits.unwrap().max_text_size,
+            Limits::default().max_text_size
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! Stage 5: write the output. Everything is written into a staging folder
+//! beside `--out` and swapped into place at the end, so a run that fails or is
+//! killed leaves the previous output exactly as it was. The input is never
+//! written.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A staging folder that becomes `--out` on [`Staging::commit`]; dropped
+/// without a commit, it is removed.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    committed: bool,
+}
+
+const STAGING_TAG: &str = ".assetpress-staging-";
+const OLD_TAG: &str = ".assetpress-old-";
+
+impl Staging {
+    /// Creates a fresh staging folder beside `out` (creating `out`'s parents),
+    /// after removing folders left by runs that died.
+    pub fn create(out: &Path) -> Result<Staging> {
+        let parent = out
+            .parent()
+            .ok_or_else(|| Error::Config("--out has no parent folder".into()))?;
+        let name = out
+            .file_name()
+            .ok_or_else(|| Error::Config(format!("--out {}: not a folder name", out.display())))?
+            .to_string_lossy()
+            .into_owned();
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Config(format!(
+                "--out {} exists and is not a folder",
+                out.display()
+            )));
+        }
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        remove_stale(parent, &name);
+        let dir = parent.join(format!(".{name}{STAGING_TAG}{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// The staging folder itself.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` at the relative path `rel`.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path_of(rel)?;
+        fs::File::create(&path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| Error::io(&path, e))
+    }
+
+    /// Copies the file `from` to the relative path `rel`.
+    pub fn copy(&self, rel: &str, from: &Path) -> Result<u64> {
+        let path = self.path_of(rel)?;
+        fs::copy(from, &path).map_err(|e| Error::io(&path, e))
+    }
+
+    fn path_of(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.dir.join(rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        Ok(path)
+    }
+
+    /// Puts the staged tree in place of `--out`, atomically where the system
+    /// allows (an exchange of the two folders), and removes the old tree.
+    pub fn commit(mut self) -> Result<()> {
+        if !self.out.exists() {
+            fs::rename(&self.dir, &self.out).map_err(|e| Error::io(&self.out, e))?;
+            self.committed = true;
+            return Ok(());
+        }
+        if exchange(&self.dir, &self.out).is_ok() {
+            // `dir` now holds the previous output.
+            self.committed = true;
+            let _ = fs::remove_dir_all(&self.dir);
+            return Ok(());
+        }
+        let parent = self.out.parent().unwrap_or(Path::new("."));
+        let name = self
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = parent.join(format!(".{name}{OLD_TAG}{}", std::process::id()));
+        fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, e))?;
+        if let Err(e) = fs::rename(&self.dir, &self.out) {
+            let _ = fs::rename(&old, &self.out);
+            return Err(Error::io(&self.out, e));
+        }
+        self.committed = true;
+        let _ = fs::remove_dir_all(&old);
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Swaps two directory entries in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
+}
+
+/// Removes staging and old folders of `name` left behind by runs that died.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&format!(".{name}")) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix(STAGING_TAG)
+            .or_else(|| rest.strip_prefix(OLD_TAG));
+        if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
+            if !process_alive(pid) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+/// Bytes of `data` after gzip at level 9, as a report of what a server would send.
+pub fn gzip_size(data: &[u8]) -> u64 {
+    let mut counter = Counter(0);
+    {
+        let mut enc = flate2::write::GzEncoder::new(&mut counter, flate2::Compression::best());
+        let _ = enc.write_all(data);
+        let _ = enc.finish();
+    }
+    counter.0
+}
+
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_previous_output_and_drop_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("old.txt"), "old").unwrap();
+
+        let s = Staging::create(&out).unwrap();
+        s.write("a/new.txt", b"new").unwrap();
+        drop(s);
+        assert!(out.join("old.txt").exists());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "staging removed"
+        );
+
+        let s = Staging::create(&out).unwrap();
+        s.write("a/new.txt", b"new").unwrap();
+        s.commit().unwrap();
+        assert!(!out.join("old.txt").exists());
+        assert_eq!(fs::read_to_string(out.join("a/new.txt")).unwrap(), "new");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "old tree removed"
+        );
+    }
+
+    #[test]
+    fn stale_staging_of_dead_runs_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(format!(".out{STAGING_TAG}999999999"));
+        fs::create_dir(&stale).unwrap();
+        let s = Staging::create(&dir.path().join("out")).unwrap();
+        assert!(!stale.exists());
+        s.commit().unwrap();
+    }
+
+    #[test]
+    fn gzip_size_is_smaller_for_repetitive_text() {
+        let text = "hello world ".repeat(1000);
+        let n = gzip_size(text.as_bytes());
+        assert!(n > 20 && n < 200, "{n}");
+    }
+}

@@ -1,0 +1,36 @@
+//! assetpress turns a frontend build folder (`dist/`, `public/`, a static
+//! site) into CDN-ready output.
+//!
+//! One run is a pipeline of plain stages; data flows forward only:
+//!
+//! ```text
+//! discover ─► transform (parallel) ─► emit ─► report
+//!  walk,        minify JS (swc),       staging dir,   table, --json,
+//!  classify     minify CSS             atomic swap    exit status
+//!               (lightningcss),
+//!               source maps
+//! ```
+//!
+//! [`run`] executes it for a [`Config`]. A bad input file never stops a run:
+//! it becomes a [`Diagnostic`] and is passed through unchanged.
+
+pub mod asset;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod emit;
+pub mod error;
+pub mod pipeline;
+pub mod report;
+pub mod targets;
+pub mod transform;
+
+pub use config::Config;
+pub use error::{Diagnostic, Error, Result};
+pub use pipeline::{NoProgress, Progress};
+pub use report::Report;
+
+/// Runs the whole pipeline for `config`, without progress output.
+pub fn run(config: &Config) -> Result<Report> {
+    pipeline::run(config, &NoProgress)
+}

@@ -1,0 +1,88 @@
+//! The `assetpress` binary: parse the command line, run the pipeline, print
+//! the report, and turn it into an exit status (0 ok, 1 a file failed, 2 usage
+//! or I/O error).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use assetpress::cli::{Cli, Command};
+use assetpress::pipeline::{self, Progress};
+
+/// A progress bar on stderr, shown only when stderr is a terminal.
+struct Bar(Mutex<Option<ProgressBar>>);
+
+impl Progress for Bar {
+    fn stage(&self, name: &'static str, total: u64) {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(name);
+        if let Ok(mut b) = self.0.lock() {
+            if let Some(old) = b.replace(bar) {
+                old.finish_and_clear();
+            }
+        }
+    }
+    fn inc(&self) {
+        if let Ok(b) = self.0.lock() {
+            if let Some(b) = b.as_ref() {
+                b.inc(1);
+            }
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut b) = self.0.lock() {
+            if let Some(b) = b.take() {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => build(args),
+    }
+}
+
+fn build(args: assetpress::cli::BuildArgs) -> ExitCode {
+    let (config, show) = match args.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if std::io::stderr().is_terminal() && !show.quiet {
+        pipeline::run(&config, &Bar(Mutex::new(None)))
+    } else {
+        assetpress::run(&config)
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("the previous output, if any, was left unchanged");
+            return ExitCode::from(2);
+        }
+    };
+    if show.json {
+        println!("{}", report.to_json());
+    }
+    if show.json || show.quiet {
+        for d in &report.errors {
+            eprintln!("error: {d}");
+        }
+    } else {
+        print!("{}", report.to_table());
+    }
+    ExitCode::from(report.exit_code() as u8)
+}

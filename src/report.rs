@@ -1,0 +1,312 @@
+//! Stage 6: what a run did — per-file sizes and times, totals per kind,
+//! warnings and errors with locations — rendered as a table for people or as
+//! JSON for machines, and mapped to an exit status.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::asset::AssetKind;
+use crate::error::{Diagnostic, Severity};
+use crate::transform::Status;
+
+/// One input file and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Relative path of the input (and of the output).
+    pub path: String,
+    /// Its kind (`js`, `css`, `html`, …).
+    pub kind: &'static str,
+    /// `minified`, `copied`, or `failed` (copied unchanged).
+    pub status: Status,
+    /// Input size in bytes.
+    pub bytes_in: u64,
+    /// Output size in bytes.
+    pub bytes_out: u64,
+    /// Output size after gzip -9, for text files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gzip_out: Option<u64>,
+    /// Size of the source map written beside the output, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map_bytes: Option<u64>,
+    /// Time spent transforming it, in milliseconds.
+    pub time_ms: f64,
+}
+
+/// Sums over a set of files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Number of files.
+    pub files: u64,
+    /// Input bytes.
+    pub bytes_in: u64,
+    /// Output bytes (source maps not included).
+    pub bytes_out: u64,
+    /// Gzip -9 bytes of the text outputs.
+    pub gzip_out: u64,
+    /// Source maps written.
+    pub maps: u64,
+    /// Bytes of the source maps written.
+    pub map_bytes: u64,
+    /// Transform time summed over files (CPU time across threads), in milliseconds.
+    pub time_ms: f64,
+}
+
+impl Totals {
+    fn add(&mut self, f: &FileReport) {
+        self.files += 1;
+        self.bytes_in += f.bytes_in;
+        self.bytes_out += f.bytes_out;
+        self.gzip_out += f.gzip_out.unwrap_or(0);
+        if let Some(m) = f.map_bytes {
+            self.maps += 1;
+            self.map_bytes += m;
+        }
+        self.time_ms += f.time_ms;
+    }
+}
+
+/// Totals of the run, overall and per kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunTotals {
+    /// All files.
+    #[serde(flatten)]
+    pub all: Totals,
+    /// Per kind, by kind label.
+    pub kinds: BTreeMap<&'static str, Totals>,
+    /// Wall-clock time of the whole run, in milliseconds.
+    pub wall_ms: f64,
+    /// Wall-clock time of each stage, in milliseconds, in pipeline order.
+    pub stages: Vec<(String, f64)>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Every input file, sorted by path.
+    pub files: Vec<FileReport>,
+    /// Sums.
+    pub totals: RunTotals,
+    /// Warnings, sorted by path and location.
+    pub warnings: Vec<Diagnostic>,
+    /// Errors (files passed through unchanged), sorted by path and location.
+    pub errors: Vec<Diagnostic>,
+    /// Generated files that are not assets (manifest, server config), by name.
+    pub outputs: BTreeMap<String, String>,
+    /// The output folder.
+    #[serde(skip)]
+    pub out_dir: String,
+    /// Whether warnings count as errors.
+    #[serde(skip)]
+    pub strict: bool,
+}
+
+impl Report {
+    /// Builds the report from per-file results and diagnostics.
+    pub fn new(files: Vec<FileReport>, diagnostics: Vec<Diagnostic>, strict: bool) -> Report {
+        let mut totals = RunTotals::default();
+        for f in &files {
+            totals.all.add(f);
+            totals.kinds.entry(f.kind).or_default().add(f);
+        }
+        let (mut errors, mut warnings): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        errors.sort();
+        warnings.sort();
+        Report {
+            files,
+            totals,
+            warnings,
+            errors,
+            outputs: BTreeMap::new(),
+            out_dir: String::new(),
+            strict,
+        }
+    }
+
+    /// 0 when every file was processed; 1 when a file failed (or, with
+    /// `--strict`, anything was warned about).
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() || (self.strict && !self.warnings.is_empty()) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The human summary: a table per kind with totals, then diagnostics.
+    pub fn to_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<12} {:>6} {:>10} {:>10} {:>10} {:>7} {:>8}",
+            "kind", "files", "in", "out", "gzip", "saved", "time"
+        );
+        let order = [
+            AssetKind::Html,
+            AssetKind::Css,
+            AssetKind::Js,
+            AssetKind::SourceMap,
+            AssetKind::WebManifest,
+            AssetKind::Svg,
+            AssetKind::Image,
+            AssetKind::Font,
+            AssetKind::Other,
+        ];
+        for kind in order {
+            if let Some(t) = self.totals.kinds.get(kind.label()) {
+                row(&mut s, kind.label(), t);
+            }
+        }
+        let _ = writeln!(s, "{}", "-".repeat(69));
+        row(&mut s, "total", &self.totals.all);
+        if self.totals.all.maps > 0 {
+            let _ = writeln!(
+                s,
+                "source maps: {} written, {}",
+                self.totals.all.maps,
+                human(self.totals.all.map_bytes)
+            );
+        }
+        for (title, list) in [("warning", &self.warnings), ("error", &self.errors)] {
+            if !list.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "\n{} {}{}:",
+                    list.len(),
+                    title,
+                    if list.len() == 1 { "" } else { "s" }
+                );
+                for d in list {
+                    let _ = writeln!(s, "  {d}");
+                }
+            }
+        }
+        let stages: Vec<String> = self
+            .totals
+            .stages
+            .iter()
+            .map(|(n, ms)| format!("{n} {}", secs(*ms)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "\ndone in {} ({}) -> {}",
+            secs(self.totals.wall_ms),
+            stages.join(", "),
+            self.out_dir
+        );
+        s
+    }
+}
+
+fn row(s: &mut String, label: &str, t: &Totals) {
+    let saved = if t.bytes_in > 0 {
+        format!(
+            "{:.1}%",
+            100.0 * (t.bytes_in as f64 - t.bytes_out as f64) / t.bytes_in as f64
+        )
+    } else {
+        "-".into()
+    };
+    let gzip = if t.gzip_out > 0 {
+        human(t.gzip_out)
+    } else {
+        "-".into()
+    };
+    let _ = writeln!(
+        s,
+        "{:<12} {:>6} {:>10} {:>10} {:>10} {:>7} {:>8}",
+        label,
+        t.files,
+        human(t.bytes_in),
+        human(t.bytes_out),
+        gzip,
+        saved,
+        secs(t.time_ms)
+    );
+}
+
+/// Bytes as B, KB, MB (powers of 1024).
+pub fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.2} MB", b / (1024.0 * 1024.0))
+    }
+}
+
+fn secs(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0}ms")
+    } else {
+        format!("{:.2}s", ms / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, kind: &'static str, status: Status, inb: u64, outb: u64) -> FileReport {
+        FileReport {
+            path: path.into(),
+            kind,
+            status,
+            bytes_in: inb,
+            bytes_out: outb,
+            gzip_out: Some(outb / 2),
+            map_bytes: None,
+            time_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn exit_code_follows_errors_and_strictness() {
+        let files = vec![file("a.js", "js", Status::Minified, 100, 50)];
+        let warn = vec![Diagnostic::warning("a.js", None, "w")];
+        assert_eq!(
+            Report::new(files.clone(), warn.clone(), false).exit_code(),
+            0
+        );
+        assert_eq!(Report::new(files.clone(), warn, true).exit_code(), 1);
+        assert_eq!(
+            Report::new(files, vec![Diagnostic::error("a.js", None, "e")], false).exit_code(),
+            1
+        );
+    }
+
+    #[test]
+    fn table_has_kinds_totals_and_diagnostics() {
+        let files = vec![
+            file("a.js", "js", Status::Minified, 2048, 1024),
+            file("b.css", "css", Status::Failed, 100, 100),
+        ];
+        let r = Report::new(
+            files,
+            vec![Diagnostic::error(
+                "b.css",
+                Some(crate::error::Loc { line: 3, col: 4 }),
+                "bad",
+            )],
+            false,
+        );
+        let t = r.to_table();
+        assert!(
+            t.contains("js                1     2.0 KB     1.0 KB"),
+            "{t}"
+        );
+        assert!(t.contains("50.0%"), "{t}");
+        assert!(t.contains("total             2"), "{t}");
+        assert!(t.contains("1 error:\n  b.css:3:4: bad"), "{t}");
+    }
+}

@@ -1,0 +1,212 @@
+//! CSS: parse with lightningcss in error-recovery mode (third-party CSS is
+//! often slightly invalid), minify for the browser targets, print with a
+//! source map composed with the input's own map. License comments (`/*!`)
+//! are kept by lightningcss.
+
+use std::sync::{Arc, RwLock};
+
+use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::targets::Targets;
+use parcel_sourcemap::SourceMap;
+
+use crate::error::{loc_of_offset, Diagnostic, Loc};
+use crate::transform::js::{base_name, url_escape};
+
+/// Settings of one CSS minification.
+#[derive(Debug, Clone, Copy)]
+pub struct CssOptions {
+    /// Browser targets: prefixes and syntax lowering follow them.
+    pub targets: Targets,
+    /// Produce a source map.
+    pub source_map: bool,
+    /// Deepest nesting of blocks, parentheses and brackets accepted.
+    pub max_depth: usize,
+}
+
+/// A minified stylesheet.
+#[derive(Debug)]
+pub struct CssOutput {
+    /// The minified CSS, ending with a `sourceMappingURL` comment when a map was made.
+    pub code: Vec<u8>,
+    /// The source map (JSON).
+    pub map: Option<Vec<u8>>,
+}
+
+/// Minifies the stylesheet `src` (the file `rel`). Recovered parse problems are
+/// pushed to `warnings`; a stylesheet that cannot be processed at all is an `Err`.
+pub fn minify(
+    rel: &str,
+    src: &str,
+    opts: &CssOptions,
+    input_map: &mut dyn FnMut(Option<&str>) -> Option<SourceMap>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<CssOutput, Diagnostic> {
+    if let Some(at) = too_deep(src.as_bytes(), opts.max_depth) {
+        return Err(Diagnostic::error(
+            rel,
+            Some(loc_of_offset(src.as_bytes(), at)),
+            format!(
+                "nesting deeper than {} levels (limit: --max-nesting-depth); file copied unchanged",
+                opts.max_depth
+            ),
+        ));
+    }
+    let name = base_name(rel).to_string();
+    let parse_warnings = Arc::new(RwLock::new(Vec::new()));
+    let parser_options = ParserOptions {
+        filename: name.clone(),
+        error_recovery: true,
+        warnings: Some(parse_warnings.clone()),
+        ..Default::default()
+    };
+    let loc = |l: Option<lightningcss::error::ErrorLocation>| {
+        l.map(|l| Loc {
+            line: l.line + 1,
+            col: l.column,
+        })
+    };
+    let mut sheet = StyleSheet::parse(src, parser_options)
+        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+    if let Ok(list) = parse_warnings.read() {
+        for w in list.iter() {
+            warnings.push(Diagnostic::warning(
+                rel,
+                loc(w.loc.clone()),
+                w.kind.to_string(),
+            ));
+        }
+    }
+    sheet
+        .minify(MinifyOptions {
+            targets: opts.targets,
+            ..Default::default()
+        })
+        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+    let map_url = sheet.source_map_urls.first().cloned().flatten();
+
+    let mut map = SourceMap::new("/");
+    let source = map.add_source(&name);
+    let _ = map.set_source_content(source as usize, src);
+    let printed = sheet
+        .to_css(PrinterOptions {
+            minify: true,
+            source_map: opts.source_map.then_some(&mut map),
+            targets: opts.targets,
+            ..Default::default()
+        })
+        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+    let mut code = printed.code.into_bytes();
+    // Called even without maps: the caller learns which input map is now stale.
+    let orig = input_map(map_url.as_deref());
+    if !opts.source_map {
+        return Ok(CssOutput { code, map: None });
+    }
+    if let Some(mut orig) = orig {
+        if let Err(e) = map.extends(&mut orig) {
+            warnings.push(Diagnostic::warning(
+                rel,
+                None,
+                format!("input source map not composed: {e:?}"),
+            ));
+        }
+    }
+    let json = map
+        .to_json(None)
+        .map_err(|e| Diagnostic::error(rel, None, format!("cannot write source map: {e:?}")))?;
+    code.extend_from_slice(
+        format!("\n/*# sourceMappingURL={}.map */\n", url_escape(&name)).as_bytes(),
+    );
+    Ok(CssOutput {
+        code,
+        map: Some(json.into_bytes()),
+    })
+}
+
+/// The byte offset where nesting of `{ ( [` first exceeds `max`, skipping
+/// strings, comments and escapes, so the recursive-descent parser is never fed
+/// input that could exhaust its stack.
+fn too_deep(css: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < css.len() {
+        match css[i] {
+            b'\\' => i += 1,
+            b'/' if css.get(i + 1) == Some(&b'*') => {
+                i = memchr_end(css, i + 2);
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < css.len() && css[i] != q && css[i] != b'\n' {
+                    if css[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Index just past the `*/` that closes a comment starting before `from`.
+fn memchr_end(css: &[u8], from: usize) -> usize {
+    css.get(from..)
+        .and_then(|rest| rest.windows(2).position(|w| w == b"*/"))
+        .map_or(css.len(), |p| from + p + 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> CssOptions {
+        CssOptions {
+            targets: Targets::default(),
+            source_map: false,
+            max_depth: 100,
+        }
+    }
+
+    fn min(src: &str) -> (String, Vec<Diagnostic>) {
+        let mut w = Vec::new();
+        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w).unwrap();
+        (String::from_utf8(out.code).unwrap(), w)
+    }
+
+    #[test]
+    fn minifies_and_keeps_license_comments() {
+        let (out, w) =
+            min("/*! license */\n.a { color: #ff0000; margin: 0px 0px 0px 0px }\n/* gone */\n");
+        assert_eq!(out, "/*! license */\n.a{color:red;margin:0}");
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn bad_rules_are_warnings_with_locations() {
+        let (out, w) = min(".a{color:red}\n.b:hover:nonsense{color:blue}\n@media screen { .e ! x { top: 0 } }\n.d{top:0}");
+        assert_eq!(out, ".a{color:red}.b:hover:nonsense{color:#00f}.d{top:0}");
+        let w: Vec<String> = w.iter().map(|d| d.to_string()).collect();
+        assert!(
+            w[0].starts_with("t.css:2:10: 'nonsense' is not recognized"),
+            "{w:?}"
+        );
+        assert!(w[1].starts_with("t.css:3:"), "{w:?}");
+    }
+
+    #[test]
+    fn nesting_is_bounded_outside_strings_and_comments() {
+        assert_eq!(too_deep(b"a{b:c((((x))))}", 3), Some(7));
+        assert_eq!(too_deep(b"a{content:\"((((((\"} /* ((((((( */", 3), None);
+        assert_eq!(too_deep(b"a\\{\\{\\{\\{{}", 2), None);
+    }
+}

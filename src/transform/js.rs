@@ -1,0 +1,577 @@
+//! JavaScript: parse with swc, minify (compress + mangle), print with a
+//! source map composed with the input's own map, keep legal comments.
+
+use swc_core::common::comments::{Comment, CommentKind, Comments, SingleThreadedComments};
+use swc_core::common::source_map::SourceMapGenConfig;
+use swc_core::common::sync::Lrc;
+use swc_core::common::{FileName, Globals, Mark, SourceMap, Span, Spanned, GLOBALS};
+use swc_core::ecma::ast::{EsVersion, Expr, Pat, Program, Stmt};
+use swc_core::ecma::codegen::text_writer::{omit_trailing_semi, JsWriter};
+use swc_core::ecma::codegen::{Config as CodegenConfig, Emitter};
+use swc_core::ecma::minifier::optimize;
+use swc_core::ecma::minifier::option::terser::TerserCompressorOptions;
+use swc_core::ecma::minifier::option::{
+    ExtraOptions, MangleOptions, MinifyOptions, TopLevelOptions,
+};
+use swc_core::ecma::parser::{
+    parse_file_as_module, parse_file_as_program, parse_file_as_script, EsSyntax, Syntax,
+};
+use swc_core::ecma::transforms::base::fixer::{fixer, paren_remover};
+use swc_core::ecma::transforms::base::resolver;
+use swc_core::ecma::visit::{Visit, VisitWith};
+
+use crate::asset::JsFlavor;
+use crate::error::{loc_of_offset, Diagnostic, Loc};
+
+/// Settings of one JavaScript minification.
+#[derive(Debug, Clone, Copy)]
+pub struct JsOptions {
+    /// Newest syntax the output may use.
+    pub target: EsVersion,
+    /// Produce a source map.
+    pub source_map: bool,
+    /// Deepest nesting accepted.
+    pub max_depth: usize,
+}
+
+/// A minified script or module.
+#[derive(Debug)]
+pub struct JsOutput {
+    /// The minified code, ending with a `sourceMappingURL` comment when a map was made.
+    pub code: Vec<u8>,
+    /// The source map (JSON), to be written beside the code as `<name>.map`.
+    pub map: Option<Vec<u8>>,
+    /// Whether the file was an ES module.
+    pub is_module: bool,
+}
+
+/// Minifies `src` (the file `rel`). `input_map` is called with the file's own
+/// `sourceMappingURL` (if any) and returns its existing source map to compose with.
+pub fn minify(
+    rel: &str,
+    src: String,
+    flavor: JsFlavor,
+    opts: &JsOptions,
+    input_map: &mut dyn FnMut(Option<&str>) -> Option<swc_sourcemap::SourceMap>,
+) -> Result<JsOutput, Diagnostic> {
+    if let Some(at) = brackets_too_deep(src.as_bytes(), opts.max_depth) {
+        return Err(too_deep(
+            rel,
+            Some(loc_of_offset(src.as_bytes(), at)),
+            opts.max_depth,
+        ));
+    }
+    let cm: Lrc<SourceMap> = Default::default();
+    let name = base_name(rel).to_string();
+    let fm = cm.new_source_file(FileName::Custom(name.clone()).into(), src);
+    let comments = SingleThreadedComments::default();
+    let syntax = Syntax::Es(EsSyntax {
+        import_attributes: true,
+        allow_return_outside_function: matches!(flavor, JsFlavor::Script),
+        ..Default::default()
+    });
+    let loc = |span: Span| {
+        let l = cm.lookup_char_pos(span.lo);
+        Some(Loc {
+            line: l.line as u32,
+            col: l.col_display as u32 + 1,
+        })
+    };
+    let mut recovered = Vec::new();
+    let target = EsVersion::latest();
+    let parsed = match flavor {
+        JsFlavor::Module => {
+            parse_file_as_module(&fm, syntax, target, Some(&comments), &mut recovered)
+                .map(Program::Module)
+        }
+        JsFlavor::Script => {
+            parse_file_as_script(&fm, syntax, target, Some(&comments), &mut recovered)
+                .map(Program::Script)
+        }
+        JsFlavor::Detect => {
+            parse_file_as_program(&fm, syntax, target, Some(&comments), &mut recovered)
+        }
+    };
+    let program = match parsed {
+        Err(e) => return Err(Diagnostic::error(rel, loc(e.span()), e.kind().msg())),
+        Ok(_) if !recovered.is_empty() => {
+            let e = &recovered[0];
+            return Err(Diagnostic::error(rel, loc(e.span()), e.kind().msg()));
+        }
+        Ok(p) => p,
+    };
+    let mut depth = Depth {
+        depth: 0,
+        max: opts.max_depth,
+        too_deep: None,
+    };
+    program.visit_with(&mut depth);
+    if let Some(span) = depth.too_deep {
+        return Err(too_deep(rel, loc(span), opts.max_depth));
+    }
+    let is_module = matches!(program, Program::Module(_));
+    let (legal, map_url) = scan_comments(&comments);
+
+    let program = GLOBALS.set(&Globals::new(), || {
+        let unresolved_mark = Mark::new();
+        let top_level_mark = Mark::new();
+        // As swc's own minify does: parentheses out first, the optimizer
+        // assumes an AST without them (jQuery's event code is miscompiled otherwise).
+        let program = program
+            .apply(paren_remover(Some(&comments)))
+            .apply(resolver(unresolved_mark, top_level_mark, false));
+        let mut compress = TerserCompressorOptions::default().into_config(cm.clone());
+        compress.ecma = opts.target;
+        compress.module = is_module;
+        // Top-level names of a script are globals other scripts may use.
+        compress.top_level = is_module.then_some(TopLevelOptions { functions: true });
+        let options = MinifyOptions {
+            compress: Some(compress),
+            mangle: Some(MangleOptions {
+                top_level: Some(is_module),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let extra = ExtraOptions {
+            unresolved_mark,
+            top_level_mark,
+            mangle_name_cache: None,
+        };
+        let program = optimize(program, cm.clone(), Some(&comments), None, &options, &extra);
+        program.apply(fixer(None))
+    });
+
+    // Only legal comments survive, gathered at the top as esbuild and terser do.
+    let kept = SingleThreadedComments::default();
+    let start = program.span().lo;
+    for c in legal {
+        kept.add_leading(start, c);
+    }
+
+    let mut code = Vec::with_capacity(fm.src.len() / 2);
+    let mut mappings = Vec::new();
+    {
+        let wr = JsWriter::new(
+            cm.clone(),
+            "\n",
+            &mut code,
+            opts.source_map.then_some(&mut mappings),
+        );
+        let mut emitter = Emitter {
+            cfg: CodegenConfig::default()
+                .with_minify(true)
+                .with_target(opts.target),
+            cm: cm.clone(),
+            comments: Some(&kept),
+            wr: omit_trailing_semi(wr),
+        };
+        emitter.emit_program(&program).map_err(|e| {
+            Diagnostic::error(rel, None, format!("cannot print minified code: {e}"))
+        })?;
+    }
+    // Called even without maps: the caller learns which input map is now stale.
+    let orig = input_map(map_url.as_deref());
+    let map = if opts.source_map {
+        let mut map = cm.build_source_map(&mappings, orig, MapConfig);
+        map.set_file(Some(name.clone()));
+        let mut json = Vec::new();
+        map.to_writer(&mut json)
+            .map_err(|e| Diagnostic::error(rel, None, format!("cannot write source map: {e}")))?;
+        if !code.ends_with(b"\n") {
+            code.push(b'\n');
+        }
+        code.extend_from_slice(
+            format!("//# sourceMappingURL={}.map\n", url_escape(&name)).as_bytes(),
+        );
+        Some(json)
+    } else {
+        None
+    };
+    Ok(JsOutput {
+        code,
+        map,
+        is_module,
+    })
+}
+
+/// The last path segment of a `/`-separated relative path.
+pub fn base_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+/// Escapes characters that cannot stand in a `sourceMappingURL` comment.
+pub fn url_escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Splits the comments into the legal ones to keep (`/*!`, `@license`,
+/// `@preserve`, `@cc_on`) and the file's own `sourceMappingURL`, if any.
+fn scan_comments(comments: &SingleThreadedComments) -> (Vec<Comment>, Option<String>) {
+    let (leading, trailing) = comments.borrow_all();
+    let mut all: Vec<&Comment> = leading
+        .values()
+        .chain(trailing.values())
+        .flatten()
+        .collect();
+    all.sort_by_key(|c| c.span.lo);
+    let mut legal = Vec::new();
+    let mut map_url = None;
+    for c in all {
+        let text: &str = &c.text;
+        if is_legal(text) {
+            legal.push(c.clone());
+        } else if c.kind == CommentKind::Line {
+            if let Some(url) = text
+                .trim_start()
+                .strip_prefix("# sourceMappingURL=")
+                .or_else(|| text.trim_start().strip_prefix("@ sourceMappingURL="))
+            {
+                map_url = Some(url.trim().to_string());
+            }
+        }
+    }
+    (legal, map_url)
+}
+
+fn is_legal(text: &str) -> bool {
+    text.starts_with('!')
+        || text.contains("@license")
+        || text.contains("@preserve")
+        || text.contains("@cc_on")
+}
+
+/// Source map settings: sources named as the map sees them (the original file
+/// sits beside it), with the original text embedded, since the output file of
+/// the same name is the minified one.
+struct MapConfig;
+
+impl SourceMapGenConfig for MapConfig {
+    fn file_name_to_source(&self, f: &FileName) -> String {
+        match f {
+            FileName::Custom(name) => name.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn inline_sources_content(&self, _: &FileName) -> bool {
+        true
+    }
+}
+
+/// The error for a file nested deeper than the limit.
+pub fn too_deep(rel: &str, loc: Option<Loc>, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        rel,
+        loc,
+        format!(
+            "nesting deeper than {max} levels (limit: --max-nesting-depth); file copied unchanged"
+        ),
+    )
+}
+
+/// The byte offset where bracket nesting (`( [ { ${`) first exceeds `max`.
+///
+/// swc's parser recurses once per level and only part of it grows its stack,
+/// so input nested far deeper than any real code (100k parentheses) must be
+/// turned away before it is parsed. This scan skips comments, strings,
+/// template text and regular expressions (told from division by the token
+/// before them, as tokenizers do), so real code is measured right; the
+/// syntax tree is measured exactly after parsing ([`Depth`]).
+fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
+    const KEYWORDS_BEFORE_EXPR: &[&[u8]] = &[
+        b"return",
+        b"typeof",
+        b"instanceof",
+        b"in",
+        b"of",
+        b"new",
+        b"delete",
+        b"void",
+        b"throw",
+        b"case",
+        b"do",
+        b"else",
+        b"yield",
+        b"await",
+    ];
+    let mut depth = 0usize;
+    // Depths at which a template literal's `${` was opened.
+    let mut templates: Vec<usize> = Vec::new();
+    // Whether the previous significant token ends an operand (then `/` divides).
+    let mut after_operand = false;
+    let mut i = 0;
+    let n = src.len();
+    let skip_string = |mut i: usize, q: u8| {
+        i += 1;
+        while i < n && src[i] != q && src[i] != b'\n' {
+            i += if src[i] == b'\\' { 2 } else { 1 };
+        }
+        i + 1
+    };
+    // Scans template text from `i` (just after a backtick or a closing `}`);
+    // returns the index after the closing backtick, or after a `${`.
+    let skip_template = |mut i: usize| -> (usize, bool) {
+        while i < n {
+            match src[i] {
+                b'\\' => i += 2,
+                b'`' => return (i + 1, false),
+                b'$' if src.get(i + 1) == Some(&b'{') => return (i + 2, true),
+                _ => i += 1,
+            }
+        }
+        (n, false)
+    };
+    while i < n {
+        let c = src[i];
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < n && src[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i = src[i + 2..]
+                    .windows(2)
+                    .position(|w| w == b"*/")
+                    .map_or(n, |p| i + 2 + p + 2);
+            }
+            b'/' if !after_operand => {
+                // A regular expression literal: up to the unescaped `/` outside a class.
+                i += 1;
+                let mut class = false;
+                while i < n && src[i] != b'\n' {
+                    match src[i] {
+                        b'\\' => i += 1,
+                        b'[' => class = true,
+                        b']' => class = false,
+                        b'/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                after_operand = true;
+            }
+            b'"' | b'\'' => {
+                i = skip_string(i, c);
+                after_operand = true;
+            }
+            b'`' => {
+                let (next, opened) = skip_template(i + 1);
+                i = next;
+                if opened {
+                    templates.push(depth);
+                    depth += 1;
+                    if depth > max {
+                        return Some(i - 2);
+                    }
+                    after_operand = false;
+                } else {
+                    after_operand = true;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+                i += 1;
+                after_operand = false;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+                after_operand = c != b'}';
+                if c == b'}' && templates.last() == Some(&depth) {
+                    templates.pop();
+                    let (next, opened) = skip_template(i);
+                    i = next;
+                    if opened {
+                        templates.push(depth);
+                        depth += 1;
+                        if depth > max {
+                            return Some(i - 2);
+                        }
+                        after_operand = false;
+                    } else {
+                        after_operand = true;
+                    }
+                }
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+                let start = i;
+                while i < n
+                    && (src[i].is_ascii_alphanumeric()
+                        || src[i] == b'_'
+                        || src[i] == b'$'
+                        || src[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                after_operand = !KEYWORDS_BEFORE_EXPR.contains(&&src[start..i]);
+            }
+            _ => {
+                i += 1;
+                after_operand = false;
+            }
+        }
+    }
+    None
+}
+
+/// Finds the first place where nesting exceeds the limit, growing the stack
+/// as it goes so the check itself cannot overflow.
+struct Depth {
+    depth: usize,
+    max: usize,
+    too_deep: Option<Span>,
+}
+
+impl Depth {
+    fn enter(&mut self, span: Span, children: impl FnOnce(&mut Self)) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        self.depth += 1;
+        if self.depth > self.max {
+            self.too_deep = Some(span);
+        } else {
+            stacker::maybe_grow(64 * 1024, 1 << 20, || children(self));
+        }
+        self.depth -= 1;
+    }
+}
+
+impl Visit for Depth {
+    fn visit_expr(&mut self, n: &Expr) {
+        self.enter(n.span(), |v| n.visit_children_with(v));
+    }
+
+    fn visit_stmt(&mut self, n: &Stmt) {
+        self.enter(n.span(), |v| n.visit_children_with(v));
+    }
+
+    fn visit_pat(&mut self, n: &Pat) {
+        self.enter(n.span(), |v| n.visit_children_with(v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> JsOptions {
+        JsOptions {
+            target: EsVersion::Es2020,
+            source_map: false,
+            max_depth: 1000,
+        }
+    }
+
+    fn min(src: &str, flavor: JsFlavor) -> String {
+        let out = minify("t.js", src.to_string(), flavor, &opts(), &mut |_| None).unwrap();
+        String::from_utf8(out.code).unwrap()
+    }
+
+    #[test]
+    fn module_top_level_is_mangled_script_is_not() {
+        let src = "function helperFunction(a) { return a * 2 }\nexport const value = helperFunction(21);\n";
+        assert!(!min(src, JsFlavor::Detect).contains("helperFunction"));
+        let script =
+            "function helperFunction(a) { return a * 2 }\nvar value = helperFunction(21);\n";
+        assert!(min(script, JsFlavor::Detect).contains("helperFunction"));
+    }
+
+    #[test]
+    fn legal_comments_are_kept_others_dropped() {
+        let out = min(
+            "/*! keep me */\n// drop me\nvar a = 1; /* drop */ console.log(a);\n",
+            JsFlavor::Script,
+        );
+        assert!(out.contains("/*! keep me */"), "{out}");
+        assert!(!out.contains("drop"), "{out}");
+    }
+
+    #[test]
+    fn syntax_error_has_a_location() {
+        let err = minify(
+            "bad.js",
+            "let x = 1;\nlet = = 2;\n".into(),
+            JsFlavor::Detect,
+            &opts(),
+            &mut |_| None,
+        )
+        .unwrap_err();
+        assert_eq!(err.loc.map(|l| l.line), Some(2));
+        assert!(err.to_string().starts_with("bad.js:2:"), "{err}");
+    }
+
+    #[test]
+    fn too_deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("x = {}1{};", "[".repeat(5000), "]".repeat(5000));
+        let err = minify("deep.js", src, JsFlavor::Script, &opts(), &mut |_| None).unwrap_err();
+        assert!(err.message.contains("nesting deeper than 1000"), "{err}");
+    }
+
+    #[test]
+    fn bracket_scan_skips_strings_comments_templates_and_regexps() {
+        assert_eq!(brackets_too_deep(b"f((((x))))", 3), Some(4));
+        assert_eq!(
+            brackets_too_deep(b"a = '((((((' + \"[[[[[[\" // ((((((\n/* {{{{{{ */", 3),
+            None
+        );
+        assert_eq!(
+            brackets_too_deep(b"a = /((((((\\)/.test(x) && b / (c)", 3),
+            None
+        );
+        assert_eq!(brackets_too_deep(b"return /[(((((]/", 3), None);
+        assert_eq!(
+            brackets_too_deep(b"s = `(((( ${ f((1)) } (((( ${`${(((x)))}`}`", 3),
+            Some(33)
+        );
+        assert_eq!(
+            brackets_too_deep(b"s = `a ${ {b: 1} } c`; ((((x))))", 4),
+            None
+        );
+    }
+
+    #[test]
+    fn map_url_is_appended_and_map_names_the_original() {
+        let o = JsOptions {
+            source_map: true,
+            ..opts()
+        };
+        let out = minify(
+            "js/app.js",
+            "export function add(a, b) {\n  return a + b;\n}\n".into(),
+            JsFlavor::Detect,
+            &o,
+            &mut |url| {
+                assert_eq!(url, None);
+                None
+            },
+        )
+        .unwrap();
+        let code = String::from_utf8(out.code).unwrap();
+        assert!(
+            code.ends_with("//# sourceMappingURL=app.js.map\n"),
+            "{code}"
+        );
+        let map: serde_json::Value = serde_json::from_slice(&out.map.unwrap()).unwrap();
+        assert_eq!(map["sources"][0], "app.js");
+        assert!(map["sourcesContent"][0]
+            .as_str()
+            .unwrap()
+            .contains("return a + b"));
+    }
+}

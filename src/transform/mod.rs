@@ -1,0 +1,248 @@
+//! Stage 2: transform each file on its own, in parallel. A transform is a pure
+//! function of the file's bytes and the options; it never fails the run: a
+//! file that cannot be processed is passed through unchanged with an error
+//! diagnostic.
+
+pub mod css;
+pub mod js;
+pub mod sourcemap;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::asset::{AssetKind, JsFlavor, SourceFile};
+use crate::config::Config;
+use crate::error::{require_utf8, Diagnostic};
+use sourcemap::MapRef;
+
+/// What a transform made of one file.
+#[derive(Debug)]
+pub struct Transformed {
+    /// New contents, or `None` to copy the input unchanged.
+    pub bytes: Option<Vec<u8>>,
+    /// A source map to write as `<output>.map`.
+    pub map: Option<Vec<u8>>,
+    /// An input source map that this output replaces (folded into `map`, or
+    /// stale because the code changed): it is not copied to the output.
+    pub replaces_map: Option<String>,
+    /// Minified, copied, or failed.
+    pub status: Status,
+    /// Warnings and errors about this file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Time spent on this file.
+    pub time: Duration,
+}
+
+/// The outcome for one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Minified.
+    Minified,
+    /// Copied unchanged, as intended.
+    Copied,
+    /// Could not be processed; copied unchanged.
+    Failed,
+}
+
+/// What every transform may look at besides its own file.
+pub struct Context<'a> {
+    /// The run's settings.
+    pub config: &'a Config,
+    /// Canonical input root, for reading input source maps.
+    pub root: &'a Path,
+    /// Relative paths of every discovered file.
+    pub files: &'a BTreeSet<String>,
+}
+
+/// Transforms every file in parallel (on the current rayon pool); results are in input order.
+pub fn transform_all(
+    files: &[SourceFile],
+    ctx: &Context,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<Transformed> {
+    files
+        .par_iter()
+        .map(|f| {
+            let t = transform(f, ctx);
+            tick();
+            t
+        })
+        .collect()
+}
+
+/// Transforms one file.
+pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
+    let start = Instant::now();
+    let minify = match file.kind {
+        AssetKind::Js => ctx.config.minify_js,
+        AssetKind::Css => ctx.config.minify_css,
+        _ => false,
+    };
+    let mut out = Transformed {
+        bytes: None,
+        map: None,
+        replaces_map: None,
+        status: Status::Copied,
+        diagnostics: Vec::new(),
+        time: Duration::ZERO,
+    };
+    if minify {
+        if file.size > ctx.config.limits.max_text_size {
+            out.diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                None,
+                format!(
+                    "{} bytes is over the limit of {} (--max-text-size); copied unminified",
+                    file.size, ctx.config.limits.max_text_size
+                ),
+            ));
+        } else {
+            minify_text(file, ctx, &mut out);
+        }
+    }
+    out.time = start.elapsed();
+    out
+}
+
+fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            out.status = Status::Failed;
+            out.diagnostics.push(Diagnostic::error(
+                &file.rel,
+                None,
+                format!("cannot read: {e}"),
+            ));
+            return;
+        }
+    };
+    let src = match require_utf8(&file.rel, &bytes) {
+        Ok(s) => s,
+        Err(d) => {
+            out.status = Status::Failed;
+            out.diagnostics.push(d);
+            return;
+        }
+    };
+    let source_maps = ctx.config.source_maps;
+    let new_map_rel = format!("{}.map", file.rel);
+    let mut warnings = Vec::new();
+    let mut replaces = None;
+    // Finds the file's input map and, when maps are written, reads it rebased.
+    let mut find_map = |url: Option<&str>| -> Option<(MapRef, Option<String>)> {
+        let found = match sourcemap::locate(&file.rel, url, ctx.files) {
+            Ok(found) => found?,
+            Err(w) => {
+                if source_maps {
+                    warnings.push(Diagnostic::warning(&file.rel, None, w));
+                }
+                return None;
+            }
+        };
+        if let MapRef::File(m) = &found {
+            replaces = Some(m.clone());
+        }
+        if !source_maps {
+            return None;
+        }
+        let json = match &found {
+            MapRef::File(m) => match sourcemap::read_rebased(ctx.root, m, &new_map_rel) {
+                Ok(j) => Some(j),
+                Err(w) => {
+                    warnings.push(Diagnostic::warning(&file.rel, None, w));
+                    None
+                }
+            },
+            MapRef::DataUrl(_) => None,
+        };
+        Some((found, json))
+    };
+    let mut map_warnings = Vec::new();
+    let result = match file.kind {
+        AssetKind::Js => {
+            let opts = js::JsOptions {
+                target: ctx.config.targets.js,
+                source_map: source_maps,
+                max_depth: ctx.config.limits.max_nesting_depth,
+            };
+            let mut load = |url: Option<&str>| {
+                let (found, json) = find_map(url)?;
+                let parsed = match (&found, json) {
+                    (_, Some(json)) => swc_sourcemap::SourceMap::from_slice(json.as_bytes())
+                        .map_err(|e| e.to_string()),
+                    (MapRef::DataUrl(u), None) => match swc_sourcemap::decode_data_url(u) {
+                        Ok(swc_sourcemap::DecodedMap::Regular(m)) => Ok(m),
+                        Ok(_) => Err("indexed or Hermes maps are not supported".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    _ => return None,
+                };
+                parsed
+                    .map_err(|e| map_warnings.push(unreadable_map(&file.rel, &found, &e)))
+                    .ok()
+            };
+            let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
+            js::minify(&file.rel, src.to_string(), flavor, &opts, &mut load)
+                .map(|o| (o.code, o.map))
+        }
+        AssetKind::Css => {
+            let opts = css::CssOptions {
+                targets: ctx.config.targets.css,
+                source_map: source_maps,
+                max_depth: ctx.config.limits.max_nesting_depth,
+            };
+            let mut css_warnings = Vec::new();
+            let mut load = |url: Option<&str>| {
+                let (found, json) = find_map(url)?;
+                let parsed = match (&found, json) {
+                    (_, Some(json)) => parcel_sourcemap::SourceMap::from_json("/", &json),
+                    (MapRef::DataUrl(u), None) => {
+                        parcel_sourcemap::SourceMap::from_data_url("/", u)
+                    }
+                    _ => return None,
+                };
+                parsed
+                    .map_err(|e| {
+                        map_warnings.push(unreadable_map(&file.rel, &found, &format!("{e:?}")))
+                    })
+                    .ok()
+            };
+            let r = css::minify(&file.rel, src, &opts, &mut load, &mut css_warnings)
+                .map(|o| (o.code, o.map));
+            out.diagnostics.append(&mut css_warnings);
+            r
+        }
+        _ => return,
+    };
+    out.diagnostics.append(&mut warnings);
+    out.diagnostics.append(&mut map_warnings);
+    match result {
+        Ok((code, map)) => {
+            out.bytes = Some(code);
+            out.map = map;
+            out.replaces_map = replaces;
+            out.status = Status::Minified;
+        }
+        Err(d) => {
+            out.status = Status::Failed;
+            out.diagnostics.push(d);
+        }
+    }
+}
+
+fn unreadable_map(rel: &str, found: &MapRef, e: &str) -> Diagnostic {
+    let which = match found {
+        MapRef::File(m) => m.as_str(),
+        MapRef::DataUrl(_) => "(inline)",
+    };
+    Diagnostic::warning(
+        rel,
+        None,
+        format!("input source map {which} cannot be read ({e}); not composed"),
+    )
+}

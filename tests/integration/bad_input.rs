@@ -1,0 +1,183 @@
+//! Bad input never stops a run: the file gets one `path:line:col: message`
+//! error, is copied through unchanged, every other file is still processed,
+//! and the exit status is 1.
+
+use crate::util::{tree, TestDir};
+
+/// Deterministic pseudo-random bytes (xorshift), not valid UTF-8.
+fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+fn bad_site() -> TestDir {
+    let t = TestDir::new();
+    t.write("in/good.js", "export const answer = () => 40 + 2;\n");
+    t.write("in/good.css", ".ok {\n  color: #ffffff;\n}\n");
+    t.write(
+        "in/syntax.js",
+        "const a = 1;\nfunction (x {\n  return x;\n}\n",
+    );
+    t.write("in/noise.js", noise(4096, 7));
+    t.write("in/noise.css", noise(4096, 11));
+    t.write("in/latin1.css", b".a { content: \"caf\xe9\" }\n");
+    t.write(
+        "in/deep.js",
+        format!("var x = {}0{};\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    t.write(
+        "in/deep-parens.js",
+        format!("var y = {}0{};\n", "(".repeat(100_000), ")".repeat(100_000)),
+    );
+    t.write(
+        "in/deep.css",
+        format!(
+            ".a {{ width: {}1px{} }}\n",
+            "calc(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    t.write(
+        "in/deep-blocks.js",
+        format!("{}{}\n", "{".repeat(100_000), "}".repeat(100_000)),
+    );
+    t
+}
+
+#[test]
+fn bad_files_are_errors_copied_unchanged_and_the_run_finishes() {
+    let t = bad_site();
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(1);
+    let j = run.json();
+    let errors: Vec<String> = j["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}:{}:{}", e["path"].as_str().unwrap(), e["line"], e["col"]))
+        .collect();
+    let bad = [
+        "deep-blocks.js",
+        "deep-parens.js",
+        "deep.css",
+        "deep.js",
+        "latin1.css",
+        "noise.css",
+        "noise.js",
+        "syntax.js",
+    ];
+    let paths: Vec<&str> = errors
+        .iter()
+        .map(|e| e.split(':').next().unwrap())
+        .collect();
+    assert_eq!(paths, bad, "one error per bad file: {errors:?}");
+    assert!(errors.contains(&"syntax.js:2:10".to_string()), "{errors:?}");
+    assert!(
+        errors.contains(&"latin1.css:1:19".to_string()),
+        "{errors:?}"
+    );
+    // The same errors on stderr, one line each, as path:line:col: message.
+    for e in &errors {
+        assert!(
+            run.stderr.contains(&format!("error: {e}: ")),
+            "{e} not on stderr:\n{}",
+            run.stderr
+        );
+    }
+    let input = tree(&t.path("in"));
+    let output = tree(&t.path("out"));
+    for name in bad {
+        assert_eq!(input[name], output[name], "{name} must be copied unchanged");
+        assert!(!output.contains_key(&format!("{name}.map")));
+    }
+    assert_eq!(
+        t.read_string("out/good.css")
+            .trim_end()
+            .lines()
+            .next()
+            .unwrap(),
+        ".ok{color:#fff}"
+    );
+    let good = t.read_string("out/good.js");
+    assert!(
+        good.lines().next().unwrap().len() < input["good.js"].len() - 5,
+        "{good}"
+    );
+    for f in j["files"].as_array().unwrap() {
+        let expect = if bad.contains(&f["path"].as_str().unwrap()) {
+            "failed"
+        } else {
+            "minified"
+        };
+        assert_eq!(f["status"], expect, "{f}");
+    }
+}
+
+#[test]
+fn table_shows_errors_with_locations() {
+    let t = bad_site();
+    let run = t.run(&["build", "in", "--out", "out"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("8 errors:"), "{}", run.stdout);
+    assert!(run.stdout.contains("  syntax.js:2:10: "), "{}", run.stdout);
+}
+
+#[test]
+fn recoverable_css_is_minified_with_warnings_and_strict_fails() {
+    let t = TestDir::new();
+    t.write("in/vendor.css", ".a { color: red }\n.b:hover:nonsense { color: blue }\n@media screen { .e ! x { top: 0 } }\n.d { margin: 0px }\n");
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let j = run.json();
+    let w = &j["warnings"].as_array().unwrap()[0];
+    assert_eq!(
+        (w["path"].as_str(), w["line"].as_u64(), w["col"].as_u64()),
+        (Some("vendor.css"), Some(2), Some(10)),
+        "{w}"
+    );
+    let css = t.read_string("out/vendor.css");
+    assert!(
+        css.contains(".a{color:red}") && css.contains(".d{margin:0}"),
+        "{css}"
+    );
+    t.run(&["build", "in", "--out", "out", "--strict"])
+        .expect_code(1);
+}
+
+#[test]
+fn nesting_limit_is_configurable() {
+    let t = TestDir::new();
+    t.write(
+        "in/a.js",
+        format!("var x = {}0{};\n", "[".repeat(50), "]".repeat(50)),
+    );
+    t.run(&["build", "in", "--out", "out"]).expect_code(0);
+    let run = t.run(&["build", "in", "--out", "out", "--max-nesting-depth", "20"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("a.js:1:") && run.stdout.contains("nesting deeper than 20"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn oversized_files_are_copied_with_a_warning() {
+    let t = TestDir::new();
+    t.write("in/big.js", format!("var a = \"{}\";\n", "x".repeat(2000)));
+    let run = t.run(&["build", "in", "--out", "out", "--max-text-size", "1000"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("big.js: 2012 bytes is over the limit of 1000"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(t.read("out/big.js"), t.read("in/big.js"));
+}

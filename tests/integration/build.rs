@@ -1,0 +1,250 @@
+//! The demo site end to end: what is minified, what is copied, what is reported.
+
+use crate::util::{tree, TestDir};
+
+#[test]
+fn demo_site_is_minified_with_maps_and_everything_else_copied() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    let input = tree(&t.path("site"));
+    let output = tree(&t.path("out"));
+    for (rel, bytes) in &input {
+        let out = output
+            .get(rel)
+            .unwrap_or_else(|| panic!("{rel} missing from the output"));
+        if rel.ends_with(".js") || rel.ends_with(".css") {
+            assert!(
+                out.len() < bytes.len(),
+                "{rel} not smaller: {} -> {}",
+                bytes.len(),
+                out.len()
+            );
+            let text = String::from_utf8(out.clone()).unwrap();
+            let name = rel.rsplit('/').next().unwrap();
+            assert!(
+                text.contains(&format!("sourceMappingURL={name}.map")),
+                "{rel} has no map comment"
+            );
+            let map: serde_json::Value =
+                serde_json::from_slice(&output[&format!("{rel}.map")]).unwrap();
+            assert_eq!(map["version"], 3);
+            assert!(
+                !map["mappings"].as_str().unwrap().is_empty(),
+                "{rel}.map has no mappings"
+            );
+        } else {
+            assert_eq!(out, bytes, "{rel} should be copied unchanged");
+        }
+    }
+    // Only the input files and the maps of minified files.
+    for rel in output.keys() {
+        assert!(
+            input.contains_key(rel) || rel.ends_with(".map"),
+            "unexpected output {rel}"
+        );
+    }
+}
+
+#[test]
+fn legal_comments_survive_and_ordinary_comments_do_not() {
+    let t = TestDir::new();
+    t.write("in/lib.js", "/*! mylib v1.2.3 | MIT */\n// a note\nexport function greet(name) {\n  // say hello\n  return `hello ${name}`;\n}\n");
+    t.write(
+        "in/style.css",
+        "/*! theme v2 | MIT */\n/* layout */\n.a {\n  color: #ff0000;\n}\n",
+    );
+    t.run(&["build", "in", "--out", "out"]).expect_code(0);
+    let js = t.read_string("out/lib.js");
+    assert!(js.starts_with("/*! mylib v1.2.3 | MIT */"), "{js}");
+    assert!(!js.contains("a note") && !js.contains("say hello"), "{js}");
+    let css = t.read_string("out/style.css");
+    assert!(css.starts_with("/*! theme v2 | MIT */"), "{css}");
+    assert!(
+        css.contains(".a{color:red}") && !css.contains("layout"),
+        "{css}"
+    );
+}
+
+#[test]
+fn module_and_script_are_told_apart() {
+    let t = TestDir::new();
+    let body = "function longHelperName(x) { return x + 1 }\n";
+    t.write(
+        "in/a.mjs",
+        format!("{body}export default longHelperName(1);\n"),
+    );
+    t.write(
+        "in/b.cjs",
+        format!("{body}module.exports = longHelperName(1);\n"),
+    );
+    t.write(
+        "in/c.js",
+        format!("{body}var result = longHelperName(1);\n"),
+    );
+    t.write(
+        "in/d.js",
+        format!("{body}console.log(import.meta.url, longHelperName(2));\n"),
+    );
+    t.run(&["build", "in", "--out", "out", "--no-source-maps"])
+        .expect_code(0);
+    assert!(
+        !t.read_string("out/a.mjs").contains("longHelperName"),
+        "module top level is private"
+    );
+    assert!(
+        t.read_string("out/b.cjs").contains("longHelperName"),
+        "script top level is global"
+    );
+    assert!(
+        t.read_string("out/c.js").contains("longHelperName"),
+        "script top level is global"
+    );
+    assert!(
+        t.read_string("out/d.js").contains("import.meta"),
+        "import.meta makes it a module"
+    );
+}
+
+#[test]
+fn targets_drive_css_prefixes_and_js_syntax() {
+    let t = TestDir::new();
+    t.write("in/a.css", ".a { user-select: none; inset: 0 }\n");
+    t.write(
+        "in/b.js",
+        "export function f(x) { try { return x() } catch (e) { return 0 } }\n",
+    );
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "old",
+        "--targets",
+        "safari 12, ie 11",
+    ])
+    .expect_code(0);
+    let css = t.read_string("old/a.css");
+    assert!(
+        css.contains("-webkit-user-select:none") && css.contains("top:0"),
+        "{css}"
+    );
+    assert!(
+        t.read_string("old/b.js").contains("catch("),
+        "no optional catch binding before ES2019"
+    );
+    t.run(&["build", "in", "--out", "new", "--targets", "chrome >= 120"])
+        .expect_code(0);
+    let css = t.read_string("new/a.css");
+    assert!(
+        !css.contains("-webkit-user-select") && css.contains("inset:0"),
+        "{css}"
+    );
+    assert!(
+        t.read_string("new/b.js").contains("catch{"),
+        "{}",
+        t.read_string("new/b.js")
+    );
+}
+
+#[test]
+fn no_minify_flags_copy_files_unchanged() {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--no-minify-js",
+        "--no-minify-css",
+    ])
+    .expect_code(0);
+    assert_eq!(tree(&t.path("site")), tree(&t.path("out")));
+}
+
+#[test]
+fn json_report_lists_files_totals_and_diagnostics() {
+    let t = TestDir::with_fixture("site");
+    let run = t.run(&["build", "site", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let j = run.json();
+    for key in ["files", "totals", "warnings", "errors", "outputs"] {
+        assert!(j.get(key).is_some(), "missing {key}: {j}");
+    }
+    let files = j["files"].as_array().unwrap();
+    assert_eq!(files.len(), tree(&t.path("site")).len());
+    let app = files
+        .iter()
+        .find(|f| f["path"] == "js/app.js")
+        .expect("js/app.js in report");
+    assert_eq!(app["kind"], "js");
+    assert_eq!(app["status"], "minified");
+    assert!(app["bytes_out"].as_u64().unwrap() < app["bytes_in"].as_u64().unwrap());
+    assert!(app["gzip_out"].as_u64().unwrap() > 0);
+    assert_eq!(j["totals"]["files"].as_u64().unwrap() as usize, files.len());
+    assert!(j["totals"]["kinds"]["css"]["files"].as_u64().unwrap() >= 2);
+    assert!(
+        run.stderr.is_empty(),
+        "nothing on stderr without a terminal: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn table_report_is_printed() {
+    let t = TestDir::with_fixture("site");
+    let run = t.run(&["build", "site", "--out", "out"]);
+    run.expect_code(0);
+    for word in [
+        "kind", "files", "gzip", "saved", "js", "css", "total", "done in",
+    ] {
+        assert!(
+            run.stdout.contains(word),
+            "{word} missing from\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stderr.is_empty(),
+        "no progress bar without a terminal: {}",
+        run.stderr
+    );
+    let quiet = t.run(&["build", "site", "--out", "out", "--quiet"]);
+    quiet.expect_code(0);
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
+}
+
+#[test]
+fn output_is_identical_across_runs_and_thread_counts() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "one", "--jobs", "1"])
+        .expect_code(0);
+    t.run(&["build", "site", "--out", "many", "--jobs", "4"])
+        .expect_code(0);
+    assert_eq!(tree(&t.path("one")), tree(&t.path("many")));
+}
+
+#[test]
+fn version_and_help() {
+    let t = TestDir::new();
+    let v = t.run(&["--version"]);
+    v.expect_code(0);
+    assert!(v.stdout.starts_with("assetpress "), "{}", v.stdout);
+    let h = t.run(&["build", "--help"]);
+    h.expect_code(0);
+    for flag in [
+        "--out",
+        "--config",
+        "--include",
+        "--exclude",
+        "--jobs",
+        "--targets",
+        "--no-minify-js",
+        "--no-minify-css",
+        "--no-source-maps",
+        "--json",
+        "--quiet",
+        "--strict",
+        "Examples:",
+    ] {
+        assert!(h.stdout.contains(flag), "{flag} missing from help");
+    }
+}

@@ -1,0 +1,190 @@
+//! The promises a build script relies on: the input is never written, a failed
+//! run leaves the previous output as it was, the output cannot swallow the
+//! input, and the walk never leaves the input root.
+
+use crate::util::{tree, TestDir};
+
+#[test]
+fn input_tree_is_byte_identical_after_a_run() {
+    let t = TestDir::with_fixture("site");
+    let before = tree(&t.path("site"));
+    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    assert_eq!(before, tree(&t.path("site")));
+}
+
+#[test]
+fn failed_run_leaves_previous_output_intact() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    let previous = tree(&t.path("out"));
+    // A name of 252 bytes is fine for the input, but its source map
+    // (`<name>.map`, 256 bytes) cannot be created: a real I/O error mid-write.
+    let long = format!("{}.js", "a".repeat(249));
+    t.write(&format!("site/{long}"), "export const a = 1;\n");
+    let run = t.run(&["build", "site", "--out", "out"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("error: ") && run.stderr.contains(".map"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        previous,
+        tree(&t.path("out")),
+        "previous output must survive"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(t.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("assetpress"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+}
+
+#[test]
+fn killed_run_leaves_previous_output_intact() {
+    let t = TestDir::new();
+    for i in 0..400 {
+        t.write(
+            &format!("in/m{i:03}.js"),
+            format!(
+                "export function f{i}(a, b) {{ return [a, b].map(x => x * {i}).join(','); }}\n"
+            )
+            .repeat(40),
+        );
+    }
+    std::fs::create_dir(t.path("out")).unwrap();
+    t.write("out/keep.txt", "previous output");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .args(["build", "in", "--out", "out", "--jobs", "1", "--quiet"])
+        .current_dir(t.dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the run should have been killed mid-way; make the input larger"
+    );
+    assert_eq!(t.read_string("out/keep.txt"), "previous output");
+    assert_eq!(tree(&t.path("out")).len(), 1);
+    // The next run cleans up what the killed one left and succeeds.
+    t.run(&["build", "in", "--out", "out", "--quiet"])
+        .expect_code(0);
+    assert!(!t.path("out/keep.txt").exists());
+    let names: Vec<_> = std::fs::read_dir(t.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "only in/ and out/ remain: {names:?}");
+}
+
+#[test]
+fn output_equal_to_or_containing_the_input_is_refused() {
+    let t = TestDir::with_fixture("site");
+    let same = t.run(&["build", "site", "--out", "site"]);
+    same.expect_code(2);
+    assert!(
+        same.stderr.contains("is the input folder"),
+        "{}",
+        same.stderr
+    );
+    let parent = t.run(&["build", "site", "--out", "."]);
+    parent.expect_code(2);
+    assert!(
+        parent.stderr.contains("contains the input folder"),
+        "{}",
+        parent.stderr
+    );
+    let missing = t.run(&["build", "nope", "--out", "out"]);
+    missing.expect_code(2);
+    assert!(missing.stderr.contains("nope"), "{}", missing.stderr);
+}
+
+#[test]
+fn output_inside_the_input_is_skipped_by_the_walk() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "site/dist"])
+        .expect_code(0);
+    let first = tree(&t.path("site/dist"));
+    t.run(&["build", "site", "--out", "site/dist"])
+        .expect_code(0);
+    let second = tree(&t.path("site/dist"));
+    assert_eq!(first, second, "the previous output is not read as input");
+    assert!(!second.keys().any(|k| k.starts_with("dist/")));
+}
+
+#[test]
+fn dotfiles_are_skipped_except_well_known() {
+    let t = TestDir::new();
+    t.write("in/index.html", "<p>hi</p>");
+    t.write("in/.env", "SECRET=1");
+    t.write("in/.git/config", "[core]");
+    t.write(
+        "in/.well-known/security.txt",
+        "Contact: mailto:a@example.com",
+    );
+    t.run(&["build", "in", "--out", "out"]).expect_code(0);
+    let names: Vec<String> = tree(&t.path("out")).into_keys().collect();
+    assert_eq!(names, [".well-known/security.txt", "index.html"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_stay_inside_the_root_and_loops_end() {
+    use std::os::unix::fs::symlink;
+    let t = TestDir::new();
+    t.write("secret.txt", "outside");
+    t.write("in/real/a.css", ".a { color: red }");
+    symlink(t.path("secret.txt"), t.path("in/leak.txt")).unwrap();
+    symlink(t.path("in/real/a.css"), t.path("in/alias.css")).unwrap();
+    symlink(t.path("in"), t.path("in/real/loop")).unwrap();
+    symlink(t.path("nowhere"), t.path("in/broken.txt")).unwrap();
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let names: Vec<String> = tree(&t.path("out")).into_keys().collect();
+    assert_eq!(
+        names,
+        ["alias.css", "alias.css.map", "real/a.css", "real/a.css.map"]
+    );
+    let warnings = run.json()["warnings"].to_string();
+    assert!(
+        warnings.contains("leak.txt") && warnings.contains("outside the input folder"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("loop"), "{warnings}");
+    assert!(warnings.contains("broken.txt"), "{warnings}");
+}
+
+#[test]
+fn include_and_exclude_globs_select_files() {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--include",
+        "**/*.css",
+        "--include",
+        "*.html",
+        "--exclude",
+        "css/base.css",
+    ])
+    .expect_code(0);
+    let names: Vec<String> = tree(&t.path("out")).into_keys().collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.ends_with(".css") || n.ends_with(".html") || n.ends_with(".css.map")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"css/main.css".to_string()) && names.contains(&"index.html".to_string())
+    );
+    assert!(!names.contains(&"css/base.css".to_string()));
+    let bad = t.run(&["build", "site", "--out", "out", "--include", "a/[b"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("--include"), "{}", bad.stderr);
+}
