@@ -278,14 +278,18 @@ pub fn too_deep(rel: &str, loc: Option<Loc>, max: usize) -> Diagnostic {
     )
 }
 
-/// The byte offset where bracket nesting (`( [ { ${`) first exceeds `max`.
+/// The byte offset where nesting first exceeds `max`.
 ///
 /// swc's parser recurses once per level and only part of it grows its stack,
-/// so input nested far deeper than any real code (100k parentheses) must be
-/// turned away before it is parsed. This scan skips comments, strings,
-/// template text and regular expressions (told from division by the token
-/// before them, as tokenizers do), so real code is measured right; the
-/// syntax tree is measured exactly after parsing ([`Depth`]).
+/// so input nested far deeper than any real code (100k parentheses, a million
+/// chained arrows) must be turned away before it is parsed. This scan counts
+/// brackets (`( [ { ${`) and, between two `;` or `,` of one bracket level, the
+/// tokens that nest without brackets (prefix operators, assignments, `?`,
+/// `=>`, `new`, statement keywords). It skips comments, strings, template text
+/// and regular expressions (told from division by the token before them, as
+/// tokenizers do), so real code is measured right. It may count a little more
+/// than the true depth, never less; the syntax tree is measured exactly after
+/// parsing ([`Depth`]).
 fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
     const KEYWORDS_BEFORE_EXPR: &[&[u8]] = &[
         b"return",
@@ -303,7 +307,17 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
         b"yield",
         b"await",
     ];
-    let mut depth = 0usize;
+    const NESTING_KEYWORDS: &[&[u8]] = &[
+        b"typeof", b"void", b"delete", b"new", b"await", b"yield", b"if", b"else", b"while",
+        b"for", b"with", b"do",
+    ];
+    let mut nest = Nest {
+        depth: 0,
+        chain: 0,
+        saved: Vec::new(),
+        saved_sum: 0,
+        max,
+    };
     // Depths at which a template literal's `${` was opened.
     let mut templates: Vec<usize> = Vec::new();
     // Whether the previous significant token ends an operand (then `/` divides).
@@ -332,14 +346,18 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
     };
     while i < n {
         let c = src[i];
+        let next = src.get(i + 1).copied();
+        // Set when template text continues: after a backtick, or after the
+        // `}` that closes a `${`.
+        let mut template_from = None;
         match c {
             b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'/' if src.get(i + 1) == Some(&b'/') => {
+            b'/' if next == Some(b'/') => {
                 while i < n && src[i] != b'\n' {
                     i += 1;
                 }
             }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
+            b'/' if next == Some(b'*') => {
                 i = src[i + 2..]
                     .windows(2)
                     .position(|w| w == b"*/")
@@ -366,46 +384,21 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
                 i = skip_string(i, c);
                 after_operand = true;
             }
-            b'`' => {
-                let (next, opened) = skip_template(i + 1);
-                i = next;
-                if opened {
-                    templates.push(depth);
-                    depth += 1;
-                    if depth > max {
-                        return Some(i - 2);
-                    }
-                    after_operand = false;
-                } else {
-                    after_operand = true;
-                }
-            }
+            b'`' => template_from = Some(i + 1),
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > max {
+                if nest.open() {
                     return Some(i);
                 }
                 i += 1;
                 after_operand = false;
             }
             b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
+                nest.close();
                 i += 1;
                 after_operand = c != b'}';
-                if c == b'}' && templates.last() == Some(&depth) {
+                if c == b'}' && templates.last() == Some(&nest.depth) {
                     templates.pop();
-                    let (next, opened) = skip_template(i);
-                    i = next;
-                    if opened {
-                        templates.push(depth);
-                        depth += 1;
-                        if depth > max {
-                            return Some(i - 2);
-                        }
-                        after_operand = false;
-                    } else {
-                        after_operand = true;
-                    }
+                    template_from = Some(i);
                 }
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
@@ -418,15 +411,98 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
                 {
                     i += 1;
                 }
-                after_operand = !KEYWORDS_BEFORE_EXPR.contains(&&src[start..i]);
+                let word = &src[start..i];
+                after_operand = !KEYWORDS_BEFORE_EXPR.contains(&word);
+                if NESTING_KEYWORDS.contains(&word) && nest.chain() {
+                    return Some(start);
+                }
+            }
+            b';' | b',' => {
+                nest.chain = 0;
+                i += 1;
+                after_operand = false;
+            }
+            b'+' | b'-' if next == Some(c) => {
+                // `++`/`--`: postfix keeps the operand going, prefix keeps waiting for one.
+                i += 2;
             }
             _ => {
+                let prev = if i > 0 { src[i - 1] } else { b' ' };
+                let nests = match c {
+                    // `=>` and assignments, not `==`, `<=`, `>=`, `!=`.
+                    b'=' => {
+                        next == Some(b'>')
+                            || (next != Some(b'=') && prev != b'=' && !b"<>!".contains(&prev))
+                    }
+                    // The conditional operator, not `?.` or `??`.
+                    b'?' => next != Some(b'.') && next != Some(b'?') && prev != b'?',
+                    b'!' | b'~' => next != Some(b'='),
+                    // Prefix plus and minus.
+                    b'+' | b'-' => !after_operand,
+                    _ => false,
+                };
+                if nests && nest.chain() {
+                    return Some(i);
+                }
                 i += 1;
                 after_operand = false;
             }
         }
+        if let Some(from) = template_from {
+            let (next, opened) = skip_template(from);
+            i = next;
+            after_operand = !opened;
+            if opened {
+                templates.push(nest.depth);
+                if nest.open() {
+                    return Some(i - 2);
+                }
+            }
+        }
     }
     None
+}
+
+/// Nesting as [`brackets_too_deep`] counts it.
+struct Nest {
+    /// Open brackets.
+    depth: usize,
+    /// Unbracketed nesting tokens since the last `;` or `,` of this bracket level.
+    chain: usize,
+    /// `chain` of each enclosing bracket level, and their sum.
+    saved: Vec<usize>,
+    saved_sum: usize,
+    max: usize,
+}
+
+impl Nest {
+    /// A bracket opens; true when the limit is exceeded.
+    fn open(&mut self) -> bool {
+        self.saved.push(self.chain);
+        self.saved_sum += self.chain;
+        self.chain = 0;
+        self.depth += 1;
+        self.exceeded()
+    }
+
+    /// A bracket closes (unbalanced closers are ignored).
+    fn close(&mut self) {
+        if let Some(chain) = self.saved.pop() {
+            self.saved_sum -= chain;
+            self.chain = chain;
+            self.depth -= 1;
+        }
+    }
+
+    /// A token that nests without brackets; true when the limit is exceeded.
+    fn chain(&mut self) -> bool {
+        self.chain += 1;
+        self.exceeded()
+    }
+
+    fn exceeded(&self) -> bool {
+        self.depth + self.saved_sum + self.chain > self.max
+    }
 }
 
 /// Finds the first place where nesting exceeds the limit, growing the stack
@@ -536,13 +612,37 @@ mod tests {
         );
         assert_eq!(brackets_too_deep(b"return /[(((((]/", 3), None);
         assert_eq!(
-            brackets_too_deep(b"s = `(((( ${ f((1)) } (((( ${`${(((x)))}`}`", 3),
+            brackets_too_deep(b"s = `(((( ${ f((1)) } (((( ${`${(((x)))}`}`", 4),
             Some(33)
         );
         assert_eq!(
             brackets_too_deep(b"s = `a ${ {b: 1} } c`; ((((x))))", 4),
             None
         );
+    }
+
+    #[test]
+    fn unbracketed_chains_count_until_the_statement_ends() {
+        assert_eq!(brackets_too_deep(b"f = a => b => c => d => 1", 3), Some(16));
+        assert_eq!(brackets_too_deep(b"x = !!!!y", 3), Some(6));
+        assert_eq!(
+            brackets_too_deep(
+                b"a = 1; b = 2; c = 3, d = 4; if (a == b && c <= d) e = -f",
+                3
+            ),
+            None
+        );
+        assert_eq!(
+            brackets_too_deep(b"a = b ? c : d ?? e?.f; i++ + ++j - -k", 3),
+            None
+        );
+    }
+
+    #[test]
+    fn chains_of_a_million_arrows_are_refused_before_parsing() {
+        let src = format!("f = {}0;", "a=>".repeat(1_000_000));
+        let err = minify("arrows.js", src, JsFlavor::Script, &opts(), &mut |_| None).unwrap_err();
+        assert!(err.message.contains("nesting deeper than 1000"), "{err}");
     }
 
     #[test]

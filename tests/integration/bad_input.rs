@@ -44,6 +44,10 @@ fn bad_site() -> TestDir {
         ),
     );
     t.write(
+        "in/deep-chain.js",
+        format!("f = {}0;\n", "a => !".repeat(200_000)),
+    );
+    t.write(
         "in/deep-blocks.js",
         format!("{}{}\n", "{".repeat(100_000), "}".repeat(100_000)),
     );
@@ -64,6 +68,7 @@ fn bad_files_are_errors_copied_unchanged_and_the_run_finishes() {
         .collect();
     let bad = [
         "deep-blocks.js",
+        "deep-chain.js",
         "deep-parens.js",
         "deep.css",
         "deep.js",
@@ -124,7 +129,7 @@ fn table_shows_errors_with_locations() {
     let t = bad_site();
     let run = t.run(&["build", "in", "--out", "out"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("8 errors:"), "{}", run.stdout);
+    assert!(run.stdout.contains("9 errors:"), "{}", run.stdout);
     assert!(run.stdout.contains("  syntax.js:2:10: "), "{}", run.stdout);
 }
 

@@ -248,3 +248,23 @@ fn version_and_help() {
         assert!(h.stdout.contains(flag), "{flag} missing from help");
     }
 }
+
+#[test]
+fn progress_bar_is_drawn_on_a_terminal_only() {
+    crate::util::require_tool("script", "apt-get install util-linux");
+    let t = TestDir::with_fixture("site");
+    // `script` gives the run a pseudo-terminal, as a developer's shell would.
+    let cmd = format!("{} build site --out out", env!("CARGO_BIN_EXE_assetpress"));
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(t.dir.path())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{screen}");
+    assert!(
+        screen.contains(" transform [") && screen.contains("/25"),
+        "{screen}"
+    );
+    assert!(screen.contains("done in"), "{screen}");
+}
