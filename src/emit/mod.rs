@@ -3,11 +3,112 @@
 //! killed leaves the previous output exactly as it was. The input is never
 //! written.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use rayon::prelude::*;
+
+use crate::asset::SourceFile;
+use crate::error::{Diagnostic, Error, Result};
+use crate::report::FileReport;
+use crate::transform::Transformed;
+
+/// What writing the outputs produced.
+pub struct Written {
+    /// One report per file written, in input order.
+    pub files: Vec<FileReport>,
+    /// The transforms' diagnostics, and notes about input files not written.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Writes every transformed file (and its source map) into `staging`, in
+/// parallel; input maps that a minified file folded in or made stale are not
+/// copied. `tick` is called once per file.
+pub fn write_outputs(
+    staging: &Staging,
+    files: &[SourceFile],
+    results: Vec<Transformed>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Written> {
+    let replaced: BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r.replaces_map.as_deref())
+        .collect();
+    let generated_maps: BTreeSet<String> = files
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.map.is_some())
+        .map(|(f, _)| format!("{}.map", f.rel))
+        .collect();
+    let written: Vec<Result<Option<FileReport>>> = files
+        .par_iter()
+        .zip(&results)
+        .map(|(file, result)| {
+            let skip = replaced.contains(file.rel.as_str()) || generated_maps.contains(&file.rel);
+            let r = if skip {
+                Ok(None)
+            } else {
+                write_one(staging, file, result).map(Some)
+            };
+            tick();
+            r
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(files.len());
+    for w in written {
+        reports.extend(w?);
+    }
+    let mut diagnostics = Vec::new();
+    for file in files {
+        if generated_maps.contains(&file.rel) && !replaced.contains(file.rel.as_str()) {
+            diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                None,
+                "replaced by the source map generated for the minified file of the same name",
+            ));
+        }
+    }
+    diagnostics.extend(results.into_iter().flat_map(|r| r.diagnostics));
+    Ok(Written {
+        files: reports,
+        diagnostics,
+    })
+}
+
+/// Writes one file (and its map) into the staging folder and reports its sizes.
+fn write_one(staging: &Staging, file: &SourceFile, result: &Transformed) -> Result<FileReport> {
+    let (bytes_out, gzip_out) = match &result.bytes {
+        Some(bytes) => {
+            staging.write(&file.rel, bytes)?;
+            (bytes.len() as u64, Some(gzip_size(bytes)))
+        }
+        None if file.kind.is_text() => {
+            let bytes = fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
+            staging.write(&file.rel, &bytes)?;
+            (bytes.len() as u64, Some(gzip_size(&bytes)))
+        }
+        None => (staging.copy(&file.rel, &file.abs)?, None),
+    };
+    let map_bytes = match &result.map {
+        Some(map) => {
+            staging.write(&format!("{}.map", file.rel), map)?;
+            Some(map.len() as u64)
+        }
+        None => None,
+    };
+    Ok(FileReport {
+        path: file.rel.clone(),
+        kind: file.kind.label(),
+        status: result.status,
+        bytes_in: file.size,
+        bytes_out,
+        gzip_out,
+        map_bytes,
+        time_ms: result.time.as_secs_f64() * 1000.0,
+    })
+}
 
 /// A staging folder that becomes `--out` on [`Staging::commit`]; dropped
 /// without a commit, it is removed.

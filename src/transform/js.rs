@@ -320,6 +320,11 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
     };
     // Depths at which a template literal's `${` was opened.
     let mut templates: Vec<usize> = Vec::new();
+    // Bracket depths at which the `(…)` head of an `if`/`for`/`while`/`with` opens.
+    let mut heads: Vec<usize> = Vec::new();
+    // A statement keyword was counted, and its body may still turn out to be
+    // a `{…}` block: then the statement does not nest what follows it.
+    let mut uncount_if_block = false;
     // Whether the previous significant token ends an operand (then `/` divides).
     let mut after_operand = false;
     let mut i = 0;
@@ -347,6 +352,14 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
     while i < n {
         let c = src[i];
         let next = src.get(i + 1).copied();
+        let trivia = matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+            || (c == b'/' && matches!(next, Some(b'/' | b'*')));
+        if uncount_if_block && !trivia {
+            uncount_if_block = false;
+            if c == b'{' {
+                nest.chain = nest.chain.saturating_sub(1);
+            }
+        }
         // Set when template text continues: after a backtick, or after the
         // `}` that closes a `${`.
         let mut template_from = None;
@@ -394,6 +407,10 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
             }
             b')' | b']' | b'}' => {
                 nest.close();
+                if c == b')' && heads.last() == Some(&nest.depth) {
+                    heads.pop();
+                    uncount_if_block = true;
+                }
                 i += 1;
                 after_operand = c != b'}';
                 if c == b'}' && templates.last() == Some(&nest.depth) {
@@ -413,8 +430,15 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
                 }
                 let word = &src[start..i];
                 after_operand = !KEYWORDS_BEFORE_EXPR.contains(&word);
-                if NESTING_KEYWORDS.contains(&word) && nest.chain() {
-                    return Some(start);
+                if NESTING_KEYWORDS.contains(&word) {
+                    if nest.chain() {
+                        return Some(start);
+                    }
+                    match word {
+                        b"if" | b"for" | b"while" | b"with" => heads.push(nest.depth),
+                        b"else" | b"do" => uncount_if_block = true,
+                        _ => {}
+                    }
                 }
             }
             b';' | b',' => {
@@ -636,6 +660,19 @@ mod tests {
             brackets_too_deep(b"a = b ? c : d ?? e?.f; i++ + ++j - -k", 3),
             None
         );
+    }
+
+    #[test]
+    fn braced_statements_do_not_add_up_but_unbraced_ones_and_else_ifs_do() {
+        let sequential =
+            "if (a) { b(); }\nfor (;;) { c() } while (x) {} if (y) {} else {}\n".repeat(2000);
+        assert_eq!(brackets_too_deep(sequential.as_bytes(), 10), None);
+        assert_eq!(
+            brackets_too_deep(b"if (a) if (b) if (c) if (d) x();", 3),
+            Some(17)
+        );
+        let chain = "if (a) {} else ".repeat(20) + "{}";
+        assert!(brackets_too_deep(chain.as_bytes(), 10).is_some());
     }
 
     #[test]
