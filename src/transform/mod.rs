@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::config::Config;
@@ -58,20 +60,75 @@ pub struct Context<'a> {
     pub files: &'a BTreeSet<String>,
 }
 
-/// Transforms every file in parallel (on the current rayon pool); results are in input order.
+/// Transforms every file in parallel on the current rayon pool; results are in
+/// input order.
+///
+/// Work is handed out largest minification first, from one shared queue: one
+/// big library (typescript.js takes seconds) then starts at once instead of
+/// last, and the other threads share out the rest meanwhile.
 pub fn transform_all(
     files: &[SourceFile],
     ctx: &Context,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<Transformed> {
-    files
-        .par_iter()
-        .map(|f| {
-            let t = transform(f, ctx);
-            tick();
-            t
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    let cost = |f: &SourceFile| {
+        if matches!(f.kind, AssetKind::Js | AssetKind::Css) {
+            f.size
+        } else {
+            0
+        }
+    };
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i])));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Transformed>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    rayon::broadcast(|_| loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&i) = order.get(k) else { break };
+        // A panic inside swc or lightningcss is a bug there, not a reason to
+        // lose the run: the file becomes an error and is copied unchanged.
+        let t = std::panic::catch_unwind(AssertUnwindSafe(|| transform(&files[i], ctx)))
+            .unwrap_or_else(|panic| {
+                let message = format!(
+                    "internal error while processing: {}; copied unchanged",
+                    panic_message(&panic)
+                );
+                failed(&files[i], &message)
+            });
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(t);
+        }
+        tick();
+    });
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, file)| {
+            slot.into_inner().ok().flatten().unwrap_or_else(|| {
+                failed(file, "internal error: not transformed; copied unchanged")
+            })
         })
         .collect()
+}
+
+/// The result for a file that could not be processed.
+fn failed(file: &SourceFile, message: &str) -> Transformed {
+    Transformed {
+        bytes: None,
+        map: None,
+        replaces_map: None,
+        status: Status::Failed,
+        diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
+        time: Duration::ZERO,
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// Transforms one file.
