@@ -2,31 +2,14 @@
 //! error, is copied through unchanged, every other file is still processed,
 //! and the exit status is 1.
 
-use crate::util::{tree, TestDir};
+use crate::util::{repo, tree, TestDir};
 
-/// Deterministic pseudo-random bytes (xorshift), not valid UTF-8.
-fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 24) as u8
-        })
-        .collect()
-}
-
+/// `testdata/bad` (syntax errors, random bytes, Latin-1, recoverable CSS)
+/// plus files nested far deeper than any real code, made here to keep the
+/// repository small.
 fn bad_site() -> TestDir {
-    let t = TestDir::new();
-    t.write("in/good.js", "export const answer = () => 40 + 2;\n");
-    t.write("in/good.css", ".ok {\n  color: #ffffff;\n}\n");
-    t.write(
-        "in/syntax.js",
-        "const a = 1;\nfunction (x {\n  return x;\n}\n",
-    );
-    t.write("in/noise.js", noise(4096, 7));
-    t.write("in/noise.css", noise(4096, 11));
-    t.write("in/latin1.css", b".a { content: \"caf\xe9\" }\n");
+    let t = TestDir::with_fixture("bad");
+    std::fs::rename(t.path("bad"), t.path("in")).unwrap();
     t.write(
         "in/deep.js",
         format!("var x = {}0{};\n", "[".repeat(100_000), "]".repeat(100_000)),
@@ -136,7 +119,10 @@ fn table_shows_errors_with_locations() {
 #[test]
 fn recoverable_css_is_minified_with_warnings_and_strict_fails() {
     let t = TestDir::new();
-    t.write("in/vendor.css", ".a { color: red }\n.b:hover:nonsense { color: blue }\n@media screen { .e ! x { top: 0 } }\n.d { margin: 0px }\n");
+    t.write(
+        "in/vendor.css",
+        std::fs::read(repo().join("testdata/bad/vendor.css")).unwrap(),
+    );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
     let j = run.json();
