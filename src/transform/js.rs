@@ -325,6 +325,9 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
     // A statement keyword was counted, and its body may still turn out to be
     // a `{…}` block: then the statement does not nest what follows it.
     let mut uncount_if_block = false;
+    // A `;` ended a statement; unless `else` follows (an if statement goes on),
+    // the statement's nesting ends.
+    let mut statement_ended = false;
     // Whether the previous significant token ends an operand (then `/` divides).
     let mut after_operand = false;
     let mut i = 0;
@@ -354,6 +357,16 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
         let next = src.get(i + 1).copied();
         let trivia = matches!(c, b' ' | b'\t' | b'\r' | b'\n')
             || (c == b'/' && matches!(next, Some(b'/' | b'*')));
+        if statement_ended && !trivia {
+            statement_ended = false;
+            let is_else = src[i..].starts_with(b"else")
+                && !src.get(i + 4).is_some_and(|&b| {
+                    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+                });
+            if !is_else {
+                nest.chain = 0;
+            }
+        }
         if uncount_if_block && !trivia {
             uncount_if_block = false;
             if c == b'{' {
@@ -441,8 +454,13 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
                     }
                 }
             }
-            b';' | b',' => {
+            b',' => {
                 nest.chain = 0;
+                i += 1;
+                after_operand = false;
+            }
+            b';' => {
+                statement_ended = true;
                 i += 1;
                 after_operand = false;
             }
@@ -460,6 +478,8 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
                     }
                     // The conditional operator, not `?.` or `??`.
                     b'?' => next != Some(b'.') && next != Some(b'?') && prev != b'?',
+                    // Labels nest the statement they label (and `:` of `? :` counts again).
+                    b':' => true,
                     b'!' | b'~' => next != Some(b'='),
                     // Prefix plus and minus.
                     b'+' | b'-' => !after_operand,
@@ -673,6 +693,12 @@ mod tests {
         );
         let chain = "if (a) {} else ".repeat(20) + "{}";
         assert!(brackets_too_deep(chain.as_bytes(), 10).is_some());
+        let chain = "if (a) x; else ".repeat(20) + "y;";
+        assert!(brackets_too_deep(chain.as_bytes(), 10).is_some());
+        let labels: String = (0..20).map(|i| format!("l{i}: ")).collect::<String>() + "x;";
+        assert!(brackets_too_deep(labels.as_bytes(), 10).is_some());
+        let cases = "switch (x) { case 1: a(); break; case 2: b(); break; }\n".repeat(500);
+        assert_eq!(brackets_too_deep(cases.as_bytes(), 10), None);
     }
 
     #[test]

@@ -26,6 +26,11 @@ fn bad_site() -> TestDir {
             ")".repeat(100_000)
         ),
     );
+    // swc parses a long else-if chain in quadratic time: turned away before parsing.
+    t.write(
+        "in/deep-else.js",
+        format!("if (a) x();{}\n", " else if (a) x();".repeat(100_000)),
+    );
     t.write(
         "in/deep-chain.js",
         format!("f = {}0;\n", "a => !".repeat(200_000)),
@@ -52,6 +57,7 @@ fn bad_files_are_errors_copied_unchanged_and_the_run_finishes() {
     let bad = [
         "deep-blocks.js",
         "deep-chain.js",
+        "deep-else.js",
         "deep-parens.js",
         "deep.css",
         "deep.js",
@@ -112,7 +118,7 @@ fn table_shows_errors_with_locations() {
     let t = bad_site();
     let run = t.run(&["build", "in", "--out", "out"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("9 errors:"), "{}", run.stdout);
+    assert!(run.stdout.contains("10 errors:"), "{}", run.stdout);
     assert!(run.stdout.contains("  syntax.js:2:10: "), "{}", run.stdout);
 }
 
