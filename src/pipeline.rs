@@ -50,6 +50,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let found = discover(config, &roots)?;
         let mut diagnostics = found.diagnostics;
         let files = found.files;
+        // Staged early: an unwritable output fails before minutes of work,
+        // and a run killed at any point leaves a folder the next run removes.
+        let staging = Staging::create(&roots.out)?;
         laps.done("discover");
 
         progress.stage("transform", files.len() as u64);
@@ -63,7 +66,6 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         laps.done("transform");
 
         progress.stage("write", files.len() as u64);
-        let staging = Staging::create(&roots.out)?;
         let written = write_outputs(&staging, &files, results, &|| progress.inc())?;
         diagnostics.extend(written.diagnostics);
         staging.commit()?;

@@ -42,14 +42,8 @@ pub fn minify(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<CssOutput, Diagnostic> {
     if let Some(at) = too_deep(src.as_bytes(), opts.max_depth) {
-        return Err(Diagnostic::error(
-            rel,
-            Some(loc_of_offset(src.as_bytes(), at)),
-            format!(
-                "nesting deeper than {} levels (limit: --max-nesting-depth); file copied unchanged",
-                opts.max_depth
-            ),
-        ));
+        let loc = Some(loc_of_offset(src.as_bytes(), at));
+        return Err(crate::transform::js::too_deep(rel, loc, opts.max_depth));
     }
     let name = base_name(rel).to_string();
     let parse_warnings = Arc::new(RwLock::new(Vec::new()));

@@ -615,10 +615,14 @@ mod tests {
     #[test]
     fn legal_comments_are_kept_others_dropped() {
         let out = min(
-            "/*! keep me */\n// drop me\nvar a = 1; /* drop */ console.log(a);\n",
+            "/*! keep me */\n// drop me\nvar a = 1; /* drop */ console.log(a);\n/** @license MIT */\nfunction f() {}\n// @preserve this\n",
             JsFlavor::Script,
         );
         assert!(out.contains("/*! keep me */"), "{out}");
+        assert!(
+            out.contains("/** @license MIT */") && out.contains("// @preserve this"),
+            "{out}"
+        );
         assert!(!out.contains("drop"), "{out}");
     }
 

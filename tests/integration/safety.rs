@@ -60,7 +60,21 @@ fn killed_run_leaves_previous_output_intact() {
         .current_dir(t.dir.path())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Wait until the run is under way (its staging folder exists), then kill it.
+    let started = std::time::Instant::now();
+    while !std::fs::read_dir(t.dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("assetpress-staging")
+    }) {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no staging folder appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
     let _ = child.kill();
     let status = child.wait().unwrap();
     assert!(
