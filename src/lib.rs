@@ -22,6 +22,7 @@ pub mod emit;
 pub mod error;
 pub mod pipeline;
 pub mod report;
+pub mod resolve;
 pub mod targets;
 pub mod transform;
 

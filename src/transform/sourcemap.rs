@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::resolve::{parent, resolve, Target};
+
 /// Where a file's existing source map lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapRef {
@@ -29,25 +31,15 @@ pub fn locate(
     if url.starts_with("data:") {
         return Ok(Some(MapRef::DataUrl(url.to_string())));
     }
-    if url.starts_with("//") || url.contains("://") {
-        return Err(format!("input source map {url} is remote; not composed"));
-    }
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    let path = percent_decode(path);
-    let base = if path.starts_with('/') {
-        ""
-    } else {
-        parent(file_rel)
-    };
-    let Some(rel) = join(base, path.trim_start_matches('/')) else {
-        return Err(format!(
+    match resolve(file_rel, url, "/", files) {
+        Target::Asset { rel, .. } => Ok(Some(MapRef::File(rel))),
+        Target::External => Err(format!("input source map {url} is remote; not composed")),
+        Target::OutsideRoot => Err(format!(
             "input source map {url} points outside the input folder; not composed"
-        ));
-    };
-    if files.contains(&rel) {
-        Ok(Some(MapRef::File(rel)))
-    } else {
-        Err(format!("input source map {url} not found; not composed"))
+        )),
+        Target::SameDocument | Target::Folder(_) | Target::Missing(_) => {
+            Err(format!("input source map {url} not found; not composed"))
+        }
     }
 }
 
@@ -96,26 +88,6 @@ pub fn read_rebased(root: &Path, map_rel: &str, new_map_rel: &str) -> Result<Str
     Ok(json.to_string())
 }
 
-/// The folder part of a `/`-separated relative path ("" at the root).
-pub fn parent(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or("", |(p, _)| p)
-}
-
-/// Joins `base` and `path` and normalizes `.` and `..`; `None` if the result escapes the root.
-pub fn join(base: &str, path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// Like [`join`], but keeps leading `..` segments instead of failing.
 fn lexical_join(base: &str, path: &str) -> String {
     let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
@@ -139,26 +111,6 @@ fn relative(from: &str, target: &str) -> String {
     let mut out: Vec<&str> = vec![".."; f.len() - common];
     out.extend(&t[common..]);
     out.join("/")
-}
-
-/// Decodes `%XX` escapes; invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 #[cfg(test)]
@@ -223,10 +175,5 @@ mod tests {
         assert_eq!(v["sources"][0], "https://x.test/b.ts");
         assert_eq!(v["sources"][1], "maps/b.ts");
         assert!(v.get("sourceRoot").is_none());
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b%zz%2"), "a b%zz%2");
     }
 }
