@@ -257,6 +257,7 @@ fn progress_bar_is_drawn_on_a_terminal_only() {
     let cmd = format!("{} build site --out out", env!("CARGO_BIN_EXE_assetpress"));
     let o = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
         .current_dir(t.dir.path())
         .output()
         .unwrap();
