@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::targets::Targets;
 use parcel_sourcemap::SourceMap;
@@ -30,6 +31,17 @@ pub struct CssOutput {
     pub code: Vec<u8>,
     /// The source map (JSON).
     pub map: Option<Vec<u8>>,
+    /// Every `url()` and `@import` found by lightningcss (never in comments).
+    pub references: Vec<CssReference>,
+}
+
+/// A URL the stylesheet refers to, as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CssReference {
+    /// The URL as written (unescaped by the CSS parser).
+    pub url: String,
+    /// Where in the input stylesheet.
+    pub loc: Loc,
 }
 
 /// Minifies the stylesheet `src` (the file `rel`). Recovered parse problems are
@@ -86,14 +98,45 @@ pub fn minify(
             minify: true,
             source_map: opts.source_map.then_some(&mut map),
             targets: opts.targets,
+            // lightningcss finds every url() and @import (not those in
+            // comments or strings) and prints a placeholder in its place.
+            analyze_dependencies: Some(DependencyOptions {
+                remove_imports: false,
+            }),
             ..Default::default()
         })
         .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
-    let mut code = printed.code.into_bytes();
+    let dependencies = printed.dependencies.unwrap_or_default();
+    let references = dependencies
+        .iter()
+        .map(|d| {
+            let (url, l) = match d {
+                Dependency::Url(u) => (&u.url, &u.loc),
+                Dependency::Import(i) => (&i.url, &i.loc),
+            };
+            CssReference {
+                url: url.clone(),
+                loc: Loc {
+                    line: l.start.line,
+                    col: l.start.column,
+                },
+            }
+        })
+        .collect();
+    let code = restore_urls(
+        &printed.code,
+        &dependencies,
+        opts.source_map.then_some(&mut map),
+    );
+    let mut code = code.into_bytes();
     // Called even without maps: the caller learns which input map is now stale.
     let orig = input_map(map_url.as_deref());
     if !opts.source_map {
-        return Ok(CssOutput { code, map: None });
+        return Ok(CssOutput {
+            code,
+            map: None,
+            references,
+        });
     }
     if let Some(mut orig) = orig {
         if let Err(e) = map.extends(&mut orig) {
@@ -113,7 +156,83 @@ pub fn minify(
     Ok(CssOutput {
         code,
         map: Some(json.into_bytes()),
+        references,
     })
+}
+
+/// Puts each URL back where lightningcss printed its placeholder (unquoted
+/// when CSS allows, as lightningcss itself prints them), moving the source
+/// map's columns by what each substitution adds or removes.
+fn restore_urls(
+    code: &str,
+    dependencies: &[Dependency],
+    mut map: Option<&mut SourceMap>,
+) -> String {
+    let mut found: Vec<(usize, usize, String)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for d in dependencies {
+        let (placeholder, text) = match d {
+            Dependency::Url(u) => (&u.placeholder, url_token(&u.url)),
+            Dependency::Import(i) => (&i.placeholder, css_string(&i.url)),
+        };
+        if !seen.insert(placeholder.clone()) {
+            continue;
+        }
+        let quoted = format!("\"{placeholder}\"");
+        for (at, _) in code.match_indices(&quoted) {
+            found.push((at, quoted.len(), text.clone()));
+        }
+    }
+    found.sort();
+    let mut out = String::with_capacity(code.len());
+    let mut last = 0;
+    for (at, len, text) in found {
+        out.push_str(&code[last..at]);
+        if let Some(map) = map.as_deref_mut() {
+            let line = out.matches('\n').count() as u32;
+            let line_start = out.rfind('\n').map_or(0, |i| i + 1);
+            let col = out[line_start..].encode_utf16().count() as u32;
+            let delta = text.encode_utf16().count() as i64
+                - code[at..at + len].encode_utf16().count() as i64;
+            let _ = map.offset_columns(line, col + 1, delta);
+        }
+        out.push_str(&text);
+        last = at + len;
+    }
+    out.push_str(&code[last..]);
+    out
+}
+
+/// `url()` contents: bare when nothing needs quoting, else a quoted string.
+fn url_token(url: &str) -> String {
+    let bare = !url.is_empty()
+        && !url.chars().any(|c| {
+            c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | '\\') || c.is_control()
+        });
+    if bare {
+        url.to_string()
+    } else {
+        css_string(url)
+    }
+}
+
+/// A double-quoted CSS string.
+fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\a "),
+            c if c.is_control() => out.push_str(&format!("\\{:x} ", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The byte offset where nesting of `{ ( [` first exceeds `max`, skipping
@@ -195,6 +314,48 @@ mod tests {
             "{w:?}"
         );
         assert!(w[1].starts_with("t.css:3:"), "{w:?}");
+    }
+
+    #[test]
+    fn urls_are_found_outside_comments_and_kept_as_written() {
+        let src = "@import \"base.css\";\n/* url(not-here.png) */\n.a { background: url( 'img/a b.png' ) }\n.b { background: url(img/c.png#x) }\n.c { background: url(data:image/png;base64,AAAA) }\n";
+        let mut w = Vec::new();
+        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w).unwrap();
+        let code = String::from_utf8(out.code).unwrap();
+        assert_eq!(
+            code,
+            "@import \"base.css\";.a{background:url(\"img/a b.png\")}.b{background:url(img/c.png#x)}.c{background:url(data:image/png;base64,AAAA)}"
+        );
+        let urls: Vec<(&str, u32, u32)> = out
+            .references
+            .iter()
+            .map(|r| (r.url.as_str(), r.loc.line, r.loc.col))
+            .collect();
+        assert_eq!(urls[0], ("base.css", 1, 9));
+        assert_eq!(urls[1].0, "img/a b.png");
+        assert_eq!(urls[1].1, 3);
+        assert_eq!(urls[2].0, "img/c.png#x");
+        assert!(!urls.iter().any(|u| u.0.contains("not-here")));
+    }
+
+    #[test]
+    fn map_columns_follow_restored_urls() {
+        let src = ".a{background:url(a-rather-long-file-name.png)}\n.b{color:red}\n";
+        let o = CssOptions {
+            source_map: true,
+            ..opts()
+        };
+        let out = minify("t.css", src, &o, &mut |_| None, &mut Vec::new()).unwrap();
+        let code = String::from_utf8(out.code).unwrap();
+        let mut map = parcel_sourcemap::SourceMap::from_json(
+            "/",
+            std::str::from_utf8(&out.map.unwrap()).unwrap(),
+        )
+        .unwrap();
+        let col = code.find(".b{").unwrap() as u32;
+        let m = map.find_closest_mapping(0, col).unwrap();
+        let orig = m.original.unwrap();
+        assert_eq!((m.generated_column, orig.original_line), (col, 1), "{code}");
     }
 
     #[test]

@@ -17,7 +17,8 @@ use std::sync::Mutex;
 
 use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::config::Config;
-use crate::error::{require_utf8, Diagnostic};
+use crate::error::{require_utf8, Diagnostic, Loc};
+use crate::resolve::{resolve, Target};
 use sourcemap::MapRef;
 
 /// What a transform made of one file.
@@ -269,8 +270,12 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     })
                     .ok()
             };
-            let r = css::minify(&file.rel, src, &opts, &mut load, &mut css_warnings)
-                .map(|o| (o.code, o.map));
+            let r = css::minify(&file.rel, src, &opts, &mut load, &mut css_warnings).map(|o| {
+                for r in &o.references {
+                    css_warnings.extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files));
+                }
+                (o.code, o.map)
+            });
             out.diagnostics.append(&mut css_warnings);
             r
         }
@@ -290,6 +295,26 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             out.diagnostics.push(d);
         }
     }
+}
+
+/// A warning when `url`, written in `rel` at `loc`, names a file that is not
+/// there or climbs out of the input folder; such URLs are left as written.
+fn broken_reference(
+    rel: &str,
+    url: &str,
+    loc: Loc,
+    files: &BTreeSet<String>,
+) -> Option<Diagnostic> {
+    let problem = match resolve(rel, url, "/", files) {
+        Target::Missing(path) => format!("{url} not found (no file {path} in the input)"),
+        Target::OutsideRoot => format!("{url} points outside the input folder"),
+        _ => return None,
+    };
+    Some(Diagnostic::warning(
+        rel,
+        Some(loc),
+        format!("reference {problem}; left as written"),
+    ))
 }
 
 fn unreadable_map(rel: &str, found: &MapRef, e: &str) -> Diagnostic {

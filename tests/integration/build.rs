@@ -269,3 +269,43 @@ fn progress_bar_is_drawn_on_a_terminal_only() {
     );
     assert!(screen.contains("done in"), "{screen}");
 }
+
+#[test]
+fn broken_css_references_are_warnings_with_locations() {
+    let t = TestDir::new();
+    t.write("in/img/ok.png", "png");
+    t.write(
+        "in/css/a.css",
+        "/* url(in-a-comment.png) */\n.a { background: url(../img/ok.png) }\n.b { background: url(../img/gone.png?v=2) }\n.c { background: url(../../outside.png) }\n.d { background: url(https://cdn.test/x.png) }\n",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let w: Vec<String> = run.json()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}: {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["col"],
+                w["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "css/a.css:3:22: reference ../img/gone.png?v=2 not found (no file img/gone.png in the input); left as written",
+            "css/a.css:4:22: reference ../../outside.png points outside the input folder; left as written",
+        ]
+    );
+    let css = t.read_string("out/css/a.css");
+    assert!(
+        css.contains("url(../img/gone.png?v=2)") && css.contains("url(../../outside.png)"),
+        "{css}"
+    );
+    t.run(&["build", "in", "--out", "out", "--strict"])
+        .expect_code(1);
+}
