@@ -5,7 +5,10 @@ use swc_core::common::comments::{Comment, CommentKind, Comments, SingleThreadedC
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
 use swc_core::common::{FileName, Globals, Mark, SourceMap, Span, Spanned, GLOBALS};
-use swc_core::ecma::ast::{EsVersion, Expr, Pat, Program, Stmt};
+use swc_core::ecma::ast::{
+    CallExpr, Callee, EsVersion, ExportAll, Expr, ExprOrSpread, ImportDecl, Lit, MemberProp,
+    MetaPropKind, NamedExport, NewExpr, Pat, Program, Stmt, Str,
+};
 use swc_core::ecma::codegen::text_writer::{omit_trailing_semi, JsWriter};
 use swc_core::ecma::codegen::{Config as CodegenConfig, Emitter};
 use swc_core::ecma::minifier::optimize;
@@ -43,6 +46,19 @@ pub struct JsOutput {
     pub map: Option<Vec<u8>>,
     /// Whether the file was an ES module.
     pub is_module: bool,
+    /// URLs of other files the code loads, found in its syntax tree.
+    pub references: Vec<JsReference>,
+}
+
+/// A URL the code loads: the specifier of `import`/`export … from`,
+/// `import("…")`, `new URL("…", import.meta.url)`, `new Worker("…")` or
+/// `importScripts("…")`, when it is a relative or root-absolute path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsReference {
+    /// The specifier as written (the string's value).
+    pub url: String,
+    /// Where the string literal starts in the input.
+    pub loc: Loc,
 }
 
 /// Minifies `src` (the file `rel`). `input_map` is called with the file's own
@@ -111,6 +127,17 @@ pub fn minify(
     }
     let is_module = matches!(program, Program::Module(_));
     let (legal, map_url) = scan_comments(&comments);
+    // Found before minifying: compress may drop code (and the imports in it).
+    let mut found = References::default();
+    program.visit_with(&mut found);
+    let references = found
+        .0
+        .into_iter()
+        .map(|(url, span)| JsReference {
+            url,
+            loc: loc(span).unwrap_or(Loc { line: 1, col: 1 }),
+        })
+        .collect();
 
     let program = GLOBALS.set(&Globals::new(), || {
         let unresolved_mark = Mark::new();
@@ -192,6 +219,7 @@ pub fn minify(
         code,
         map,
         is_module,
+        references,
     })
 }
 
@@ -549,6 +577,74 @@ impl Nest {
     }
 }
 
+/// Collects the string specifiers of the constructs that load other files.
+#[derive(Default)]
+struct References(Vec<(String, Span)>);
+
+impl References {
+    fn add(&mut self, s: &Str) {
+        let url = s.value.to_atom_lossy().to_string();
+        // Bare specifiers (`react`) belong to a bundler or an import map.
+        if url.starts_with("./") || url.starts_with("../") || url.starts_with('/') {
+            self.0.push((url, s.span));
+        }
+    }
+
+    fn add_first_string(&mut self, args: &[ExprOrSpread]) {
+        if let Some(ExprOrSpread { spread: None, expr }) = args.first() {
+            if let Expr::Lit(Lit::Str(s)) = &**expr {
+                self.add(s);
+            }
+        }
+    }
+}
+
+impl Visit for References {
+    fn visit_import_decl(&mut self, n: &ImportDecl) {
+        self.add(&n.src);
+    }
+
+    fn visit_export_all(&mut self, n: &ExportAll) {
+        self.add(&n.src);
+    }
+
+    fn visit_named_export(&mut self, n: &NamedExport) {
+        if let Some(src) = &n.src {
+            self.add(src);
+        }
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        match &n.callee {
+            Callee::Import(_) => self.add_first_string(&n.args),
+            Callee::Expr(callee) if matches!(&**callee, Expr::Ident(i) if i.sym == *"importScripts") => {
+                for arg in &n.args {
+                    if let Expr::Lit(Lit::Str(s)) = &*arg.expr {
+                        self.add(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_new_expr(&mut self, n: &NewExpr) {
+        let args = n.args.as_deref().unwrap_or_default();
+        if let Expr::Ident(callee) = &*n.callee {
+            let import_meta_url = matches!(args.get(1).map(|a| &*a.expr), Some(Expr::Member(m))
+                if matches!(&*m.obj, Expr::MetaProp(p) if p.kind == MetaPropKind::ImportMeta)
+                    && matches!(&m.prop, MemberProp::Ident(p) if p.sym == *"url"));
+            match &*callee.sym {
+                "URL" if import_meta_url => self.add_first_string(args),
+                "Worker" | "SharedWorker" => self.add_first_string(args),
+                _ => {}
+            }
+        }
+        n.visit_children_with(self);
+    }
+}
+
 /// Finds the first place where nesting exceeds the limit, growing the stack
 /// as it goes so the check itself cannot overflow.
 struct Depth {
@@ -710,6 +806,46 @@ mod tests {
         let src = format!("f = {}0;", "a=>".repeat(1_000_000));
         let err = minify("arrows.js", src, JsFlavor::Script, &opts(), &mut |_| None).unwrap_err();
         assert!(err.message.contains("nesting deeper than 1000"), "{err}");
+    }
+
+    #[test]
+    fn references_are_found_in_the_syntax_tree_before_minifying() {
+        let src = r#"import a from "./a.js";
+import "/abs/b.js";
+import react from "react";
+export * from "../c.js";
+export { d } from "./d.js";
+const url = "./not-a-reference.js";
+if (false) { import("./lazy.js"); }
+const img = new URL("../img/x.svg", import.meta.url);
+const other = new URL("./y.svg", location.href);
+const w = new Worker("./worker.js", { type: "module" });
+"#;
+        let out = minify(
+            "js/app.js",
+            src.into(),
+            JsFlavor::Module,
+            &opts(),
+            &mut |_| None,
+        )
+        .unwrap();
+        let urls: Vec<(&str, u32, u32)> = out
+            .references
+            .iter()
+            .map(|r| (r.url.as_str(), r.loc.line, r.loc.col))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("./a.js", 1, 15),
+                ("/abs/b.js", 2, 8),
+                ("../c.js", 4, 15),
+                ("./d.js", 5, 19),
+                ("./lazy.js", 7, 21),
+                ("../img/x.svg", 8, 21),
+                ("./worker.js", 10, 22),
+            ]
+        );
     }
 
     #[test]

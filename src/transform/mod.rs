@@ -245,8 +245,13 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            js::minify(&file.rel, src.to_string(), flavor, &opts, &mut load)
-                .map(|o| (o.code, o.map))
+            let r = js::minify(&file.rel, src.to_string(), flavor, &opts, &mut load);
+            r.map(|o| {
+                for r in &o.references {
+                    map_warnings.extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files));
+                }
+                (o.code, o.map)
+            })
         }
         AssetKind::Css => {
             let opts = css::CssOptions {

@@ -309,3 +309,37 @@ fn broken_css_references_are_warnings_with_locations() {
     t.run(&["build", "in", "--out", "out", "--strict"])
         .expect_code(1);
 }
+
+#[test]
+fn broken_js_references_are_warnings_with_locations() {
+    let t = TestDir::new();
+    t.write("in/js/ok.js", "export const ok = 1;\n");
+    t.write(
+        "in/js/app.js",
+        "import { ok } from './ok.js';\nimport gone from './gone.js';\nimport lib from 'some-package';\n// import x from './in-a-comment.js';\nconst s = './just-a-string.js';\nimport('../../outside.js').then(() => ok);\nexport const icon = new URL('../img/missing.svg', import.meta.url);\n",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let w: Vec<String> = run.json()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}: {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["col"],
+                w["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "js/app.js:2:18: reference ./gone.js not found (no file js/gone.js in the input); left as written",
+            "js/app.js:6:8: reference ../../outside.js points outside the input folder; left as written",
+            "js/app.js:7:29: reference ../img/missing.svg not found (no file img/missing.svg in the input); left as written",
+        ]
+    );
+}
