@@ -4,6 +4,7 @@
 //! diagnostic.
 
 pub mod css;
+pub mod html;
 pub mod js;
 pub mod sourcemap;
 
@@ -148,6 +149,9 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         diagnostics: Vec::new(),
         time: Duration::ZERO,
     };
+    if file.kind == AssetKind::Html && file.size <= ctx.config.limits.max_text_size {
+        check_html(file, ctx, &mut out);
+    }
     if minify {
         if file.size > ctx.config.limits.max_text_size {
             out.diagnostics.push(Diagnostic::warning(
@@ -164,6 +168,58 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     }
     out.time = start.elapsed();
     out
+}
+
+/// Warns about the URLs a page loads that lead nowhere; the page itself is copied.
+fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let Ok(bytes) = std::fs::read(&file.abs) else {
+        return;
+    };
+    // Pages in legacy encodings are copied without a check.
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return;
+    };
+    let found = match html::references(text) {
+        Ok(found) => found,
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                None,
+                format!("cannot parse HTML ({e}); references not checked"),
+            ));
+            return;
+        }
+    };
+    // `<base href>` moves where relative URLs resolve from.
+    let referrer = match found
+        .base
+        .as_deref()
+        .map(|b| resolve(&file.rel, b, "/", ctx.files))
+    {
+        None | Some(Target::SameDocument) => Some(file.rel.clone()),
+        Some(Target::Folder(dir)) if dir.is_empty() => Some("index.html".to_string()),
+        Some(Target::Folder(dir)) => Some(format!("{dir}/index.html")),
+        Some(Target::Asset { rel, .. } | Target::Missing(rel)) => Some(rel),
+        Some(Target::External | Target::OutsideRoot) => None,
+    };
+    for r in &found.references {
+        let relative = !r.url.trim_start().starts_with('/');
+        match (&referrer, relative) {
+            (Some(from), _) => {
+                out.diagnostics
+                    .extend(
+                        broken_reference(from, &r.url, r.loc, ctx.files).map(|mut d| {
+                            d.path = file.rel.clone();
+                            d
+                        }),
+                    )
+            }
+            (None, false) => out
+                .diagnostics
+                .extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files)),
+            (None, true) => {}
+        }
+    }
 }
 
 fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {

@@ -343,3 +343,48 @@ fn broken_js_references_are_warnings_with_locations() {
         ]
     );
 }
+
+#[test]
+fn broken_html_references_are_warnings_with_locations() {
+    let t = TestDir::new();
+    t.write("in/img/ok.png", "png");
+    t.write("in/static/img/b.png", "png");
+    t.write(
+        "in/index.html",
+        "<!doctype html>\n<link rel=stylesheet href=\"css/gone.css\">\n<link rel=canonical href=\"https://x.test/\">\n<img src=\"img/ok.png\" srcset=\"img/ok.png 1x, img/ok@2x.png 2x\">\n<!-- <img src=\"img/commented.png\"> -->\n<a href=\"nowhere.html\">pages are not checked</a>\n<img src=\"../up.png\">\n",
+    );
+    t.write(
+        "in/sub/page.html",
+        "<base href=\"/static/\"><img src=\"img/b.png\"><img src=\"img/c.png\">",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let w: Vec<String> = run.json()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}: {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["col"],
+                w["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "index.html:2:1: reference css/gone.css not found (no file css/gone.css in the input); left as written",
+            "index.html:4:1: reference img/ok@2x.png not found (no file img/ok@2x.png in the input); left as written",
+            "index.html:7:1: reference ../up.png points outside the input folder; left as written",
+            "sub/page.html:1:44: reference img/c.png not found (no file static/img/c.png in the input); left as written",
+        ]
+    );
+    assert_eq!(
+        t.read("out/index.html"),
+        t.read("in/index.html"),
+        "pages are copied unchanged"
+    );
+}
