@@ -7,6 +7,7 @@ pub mod css;
 pub mod html;
 pub mod js;
 pub mod sourcemap;
+pub mod webmanifest;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -149,8 +150,12 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         diagnostics: Vec::new(),
         time: Duration::ZERO,
     };
-    if file.kind == AssetKind::Html && file.size <= ctx.config.limits.max_text_size {
-        check_html(file, ctx, &mut out);
+    if file.size <= ctx.config.limits.max_text_size {
+        match file.kind {
+            AssetKind::Html => check_html(file, ctx, &mut out),
+            AssetKind::WebManifest => check_manifest(file, ctx, &mut out),
+            _ => {}
+        }
     }
     if minify {
         if file.size > ctx.config.limits.max_text_size {
@@ -218,6 +223,30 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 .diagnostics
                 .extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files)),
             (None, true) => {}
+        }
+    }
+}
+
+/// Warns about manifest icons that lead nowhere; the manifest itself is copied.
+fn check_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let Ok(bytes) = std::fs::read(&file.abs) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    match webmanifest::references(&text) {
+        Ok(refs) => {
+            for r in refs {
+                let loc = r.loc.unwrap_or(Loc { line: 1, col: 1 });
+                out.diagnostics
+                    .extend(broken_reference(&file.rel, &r.url, loc, ctx.files));
+            }
+        }
+        Err((message, loc)) => {
+            out.diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                Some(loc),
+                format!("{message}; icons not checked"),
+            ));
         }
     }
 }

@@ -388,3 +388,36 @@ fn broken_html_references_are_warnings_with_locations() {
         "pages are copied unchanged"
     );
 }
+
+#[test]
+fn broken_manifest_icons_are_warnings() {
+    let t = TestDir::new();
+    t.write("in/icons/192.png", "png");
+    t.write(
+        "in/site.webmanifest",
+        "{\n  \"name\": \"x\",\n  \"icons\": [\n    {\"src\": \"icons/192.png\"},\n    {\"src\": \"/icons/512.png\"}\n  ]\n}\n",
+    );
+    t.write("in/bad.webmanifest", "{ \"icons\": [ }");
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let w: Vec<String> = run.json()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}: {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["col"],
+                w["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].starts_with("bad.webmanifest:1:") && w[0].contains("not valid JSON"),
+        "{w:?}"
+    );
+    assert_eq!(w[1], "site.webmanifest:5:13: reference /icons/512.png not found (no file icons/512.png in the input); left as written");
+}
