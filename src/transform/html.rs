@@ -2,8 +2,10 @@
 //! attributes that fetch something (`script[src]`, `link[href]` for
 //! stylesheets, icons, the manifest and preloads, `img`/`source` `src` and
 //! every `srcset` candidate, media `src`/`poster`, `embed`, `object[data]`),
-//! resolved against `<base href>` when the page has one. Pages are copied
-//! unchanged for now; their references are checked.
+//! resolved against `<base href>` when the page has one, and SVG's
+//! `use`/`image`/`feImage` `href` (inline, or in `.svg` files, which the same
+//! parser reads). Pages are copied unchanged for now; their references are
+//! checked.
 
 use std::cell::RefCell;
 
@@ -76,6 +78,8 @@ pub fn references(html: &str) -> Result<HtmlReferences, String> {
             "object" => &["data"],
             "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => &["src"],
             "link" if fetching_link() => &["href"],
+            // SVG, inline or in its own file.
+            "use" | "image" | "feimage" => &["href", "xlink:href"],
             _ => &[],
         };
         for name in names {
@@ -230,6 +234,13 @@ mod tests {
     }
 
     #[test]
+    fn svg_references() {
+        let svg = r##"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
+<use href="sprite.svg#home"/><use xlink:href="#local"/><image href="photo.jpg"/><a href="page.html"><text>x</text></a></svg>"##;
+        assert_eq!(urls(svg), ["sprite.svg#home", "#local", "photo.jpg"]);
+    }
+
+    #[test]
     fn locations_and_base() {
         let r = references("<html>\n<head><base href=\"/static/\"></head>\n  <img src=\"a.png\">")
             .unwrap();
@@ -240,6 +251,7 @@ mod tests {
     #[test]
     fn srcset_splits_like_browsers() {
         assert_eq!(srcset_urls("a.jpg 1x,b.jpg 2x"), ["a.jpg", "b.jpg"]);
+        assert_eq!(srcset_urls(""), Vec::<String>::new());
         assert_eq!(srcset_urls(" a.jpg, b.jpg 640w "), ["a.jpg", "b.jpg"]);
         assert_eq!(
             srcset_urls("data:image/png;base64,AAA= 1x, c.png 2x"),

@@ -152,7 +152,7 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     };
     if file.size <= ctx.config.limits.max_text_size {
         match file.kind {
-            AssetKind::Html => check_html(file, ctx, &mut out),
+            AssetKind::Html | AssetKind::Svg => check_html(file, ctx, &mut out),
             AssetKind::WebManifest => check_manifest(file, ctx, &mut out),
             _ => {}
         }
@@ -175,7 +175,8 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     out
 }
 
-/// Warns about the URLs a page loads that lead nowhere; the page itself is copied.
+/// Warns about the URLs a page (or an SVG file) loads that lead nowhere; the
+/// file itself is copied.
 fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Ok(bytes) = std::fs::read(&file.abs) else {
         return;

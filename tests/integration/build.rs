@@ -421,3 +421,43 @@ fn broken_manifest_icons_are_warnings() {
     );
     assert_eq!(w[1], "site.webmanifest:5:13: reference /icons/512.png not found (no file icons/512.png in the input); left as written");
 }
+
+#[test]
+fn broken_svg_references_are_warnings() {
+    let t = TestDir::new();
+    t.write(
+        "in/img/sprite.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><symbol id=\"home\"/></svg>",
+    );
+    t.write(
+        "in/img/icons.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<use href=\"sprite.svg#home\"/>\n<use xlink:href=\"#local\"/>\n<image href=\"gone.png\"/>\n</svg>\n",
+    );
+    t.write(
+        "in/index.html",
+        "<svg><use href=\"img/sprite.svg#home\"></use><use href=\"img/nope.svg#x\"></use></svg>",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let w: Vec<String> = run.json()["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}: {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["col"],
+                w["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "img/icons.svg:4:1: reference gone.png not found (no file img/gone.png in the input); left as written",
+            "index.html:1:44: reference img/nope.svg#x not found (no file img/nope.svg in the input); left as written",
+        ]
+    );
+}
