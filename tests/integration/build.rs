@@ -280,20 +280,7 @@ fn broken_css_references_are_warnings_with_locations() {
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
-    let w: Vec<String> = run.json()["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}:{}:{}: {}",
-                w["path"].as_str().unwrap(),
-                w["line"],
-                w["col"],
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let w = run.warnings();
     assert_eq!(
         w,
         [
@@ -320,20 +307,7 @@ fn broken_js_references_are_warnings_with_locations() {
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
-    let w: Vec<String> = run.json()["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}:{}:{}: {}",
-                w["path"].as_str().unwrap(),
-                w["line"],
-                w["col"],
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let w = run.warnings();
     assert_eq!(
         w,
         [
@@ -359,20 +333,7 @@ fn broken_html_references_are_warnings_with_locations() {
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
-    let w: Vec<String> = run.json()["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}:{}:{}: {}",
-                w["path"].as_str().unwrap(),
-                w["line"],
-                w["col"],
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let w = run.warnings();
     assert_eq!(
         w,
         [
@@ -400,20 +361,7 @@ fn broken_manifest_icons_are_warnings() {
     t.write("in/bad.webmanifest", "{ \"icons\": [ }");
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
-    let w: Vec<String> = run.json()["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}:{}:{}: {}",
-                w["path"].as_str().unwrap(),
-                w["line"],
-                w["col"],
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let w = run.warnings();
     assert_eq!(w.len(), 2, "{w:?}");
     assert!(
         w[0].starts_with("bad.webmanifest:1:") && w[0].contains("not valid JSON"),
@@ -439,20 +387,7 @@ fn broken_svg_references_are_warnings() {
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
-    let w: Vec<String> = run.json()["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}:{}:{}: {}",
-                w["path"].as_str().unwrap(),
-                w["line"],
-                w["col"],
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let w = run.warnings();
     assert_eq!(
         w,
         [

@@ -87,6 +87,24 @@ impl Run {
         self
     }
 
+    /// The `--json` report's warnings, each as `path:line:col: message`.
+    pub fn warnings(&self) -> Vec<String> {
+        self.json()["warnings"]
+            .as_array()
+            .expect("warnings in the report")
+            .iter()
+            .map(|w| {
+                format!(
+                    "{}:{}:{}: {}",
+                    w["path"].as_str().unwrap_or(""),
+                    w["line"],
+                    w["col"],
+                    w["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
     /// The `--json` report.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
