@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::error::Loc;
+
 /// Whether a JavaScript file is an ES module or a classic script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -82,6 +84,18 @@ impl AssetKind {
     pub fn is_text(self) -> bool {
         !matches!(self, AssetKind::Image | AssetKind::Font)
     }
+}
+
+/// A URL one file loads, found by the parser of its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The URL as written (escapes of the host language decoded).
+    pub url: String,
+    /// Where it was written.
+    pub loc: Loc,
+    /// The path relative URLs resolve from: the file itself, or for a page
+    /// with `<base href>`, a file in the base's folder.
+    pub from: String,
 }
 
 /// One input file found by the walk.

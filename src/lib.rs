@@ -4,11 +4,12 @@
 //! One run is a pipeline of plain stages; data flows forward only:
 //!
 //! ```text
-//! discover ─► transform (parallel) ─► emit ─► report
-//!  walk,        minify JS (swc),       staging dir,   table, --json,
-//!  classify     minify CSS             atomic swap    exit status
-//!               (lightningcss),
-//!               source maps
+//! discover ─► transform (parallel) ─► graph ─► emit ─► report
+//!  walk,        minify JS (swc),       resolve     staging dir,   table, --json,
+//!  classify     minify CSS             references, atomic swap    exit status
+//!               (lightningcss),        cycles
+//!               source maps, find
+//!               references
 //! ```
 //!
 //! [`run`] executes it for a [`Config`]. A bad input file never stops a run:
@@ -20,6 +21,7 @@ pub mod config;
 pub mod discover;
 pub mod emit;
 pub mod error;
+pub mod graph;
 pub mod pipeline;
 pub mod report;
 pub mod resolve;

@@ -1,5 +1,5 @@
 //! The one place the stages are called in order, each timed:
-//! discover → transform → emit → report.
+//! discover → transform → graph → emit → report.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::discover::{discover, roots};
 use crate::emit::{write_outputs, Staging};
 use crate::error::{Error, Result};
+use crate::graph;
 use crate::report::Report;
 use crate::transform::{transform_all, Context};
 
@@ -65,6 +66,10 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let results = transform_all(&files, &ctx, &|| progress.inc());
         laps.done("transform");
 
+        let (graph, broken) = graph::build(&files, &results, &names, "/");
+        diagnostics.extend(broken);
+        laps.done("graph");
+
         progress.stage("write", files.len() as u64);
         let written = write_outputs(&staging, &files, results, &|| progress.inc())?;
         diagnostics.extend(written.diagnostics);
@@ -73,6 +78,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         progress.finish();
 
         let mut report = Report::new(written.files, diagnostics, config.strict);
+        report.cycles = graph.cycles;
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();

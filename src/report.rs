@@ -94,6 +94,8 @@ pub struct Report {
     pub errors: Vec<Diagnostic>,
     /// Generated files that are not assets (manifest, server config), by name.
     pub outputs: BTreeMap<String, String>,
+    /// Groups of files that refer to each other in a circle (allowed; listed for information).
+    pub cycles: Vec<Vec<String>>,
     /// The output folder.
     #[serde(skip)]
     pub out_dir: String,
@@ -121,6 +123,7 @@ impl Report {
             warnings,
             errors,
             outputs: BTreeMap::new(),
+            cycles: Vec::new(),
             out_dir: String::new(),
             strict,
         }
@@ -173,6 +176,17 @@ impl Report {
                 "source maps: {} written, {}",
                 self.totals.all.maps,
                 human(self.totals.all.map_bytes)
+            );
+        }
+        if !self.cycles.is_empty() {
+            let _ = writeln!(
+                s,
+                "reference cycles: {}",
+                self.cycles
+                    .iter()
+                    .map(|c| c.join(" <-> "))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         for (title, list) in [("warning", &self.warnings), ("error", &self.errors)] {

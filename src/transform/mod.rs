@@ -17,7 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::asset::{AssetKind, JsFlavor, SourceFile};
+use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
 use crate::resolve::{resolve, Target};
@@ -37,6 +37,8 @@ pub struct Transformed {
     pub status: Status,
     /// Warnings and errors about this file.
     pub diagnostics: Vec<Diagnostic>,
+    /// The URLs the file loads, for the graph stage.
+    pub references: Vec<Reference>,
     /// Time spent on this file.
     pub time: Duration,
 }
@@ -122,6 +124,7 @@ fn failed(file: &SourceFile, message: &str) -> Transformed {
         replaces_map: None,
         status: Status::Failed,
         diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
+        references: Vec::new(),
         time: Duration::ZERO,
     }
 }
@@ -148,12 +151,13 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         replaces_map: None,
         status: Status::Copied,
         diagnostics: Vec::new(),
+        references: Vec::new(),
         time: Duration::ZERO,
     };
     if file.size <= ctx.config.limits.max_text_size {
         match file.kind {
             AssetKind::Html | AssetKind::Svg => check_html(file, ctx, &mut out),
-            AssetKind::WebManifest => check_manifest(file, ctx, &mut out),
+            AssetKind::WebManifest => check_manifest(file, &mut out),
             _ => {}
         }
     }
@@ -175,8 +179,7 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     out
 }
 
-/// Warns about the URLs a page (or an SVG file) loads that lead nowhere; the
-/// file itself is copied.
+/// Collects the URLs a page (or an SVG file) loads; the file itself is copied.
 fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Ok(bytes) = std::fs::read(&file.abs) else {
         return;
@@ -197,7 +200,7 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         }
     };
     // `<base href>` moves where relative URLs resolve from.
-    let referrer = match found
+    let from = match found
         .base
         .as_deref()
         .map(|b| resolve(&file.rel, b, "/", ctx.files))
@@ -206,30 +209,25 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         Some(Target::Folder(dir)) if dir.is_empty() => Some("index.html".to_string()),
         Some(Target::Folder(dir)) => Some(format!("{dir}/index.html")),
         Some(Target::Asset { rel, .. } | Target::Missing(rel)) => Some(rel),
+        // A base on another site: only root-absolute URLs are still ours.
         Some(Target::External | Target::OutsideRoot) => None,
     };
-    for r in &found.references {
-        let relative = !r.url.trim_start().starts_with('/');
-        match (&referrer, relative) {
-            (Some(from), _) => {
-                out.diagnostics
-                    .extend(
-                        broken_reference(from, &r.url, r.loc, ctx.files).map(|mut d| {
-                            d.path = file.rel.clone();
-                            d
-                        }),
-                    )
-            }
-            (None, false) => out
-                .diagnostics
-                .extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files)),
-            (None, true) => {}
-        }
+    for r in found.references {
+        let from = match (&from, r.url.trim_start().starts_with('/')) {
+            (Some(from), _) => from.clone(),
+            (None, true) => file.rel.clone(),
+            (None, false) => continue,
+        };
+        out.references.push(Reference {
+            url: r.url,
+            loc: r.loc,
+            from,
+        });
     }
 }
 
-/// Warns about manifest icons that lead nowhere; the manifest itself is copied.
-fn check_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+/// Collects the icon URLs of a web app manifest; the manifest itself is copied.
+fn check_manifest(file: &SourceFile, out: &mut Transformed) {
     let Ok(bytes) = std::fs::read(&file.abs) else {
         return;
     };
@@ -238,8 +236,7 @@ fn check_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         Ok(refs) => {
             for r in refs {
                 let loc = r.loc.unwrap_or(Loc { line: 1, col: 1 });
-                out.diagnostics
-                    .extend(broken_reference(&file.rel, &r.url, loc, ctx.files));
+                out.references.push(reference(file, r.url, loc));
             }
         }
         Err((message, loc)) => {
@@ -249,6 +246,15 @@ fn check_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 format!("{message}; icons not checked"),
             ));
         }
+    }
+}
+
+/// A reference resolved from the file itself.
+fn reference(file: &SourceFile, url: String, loc: Loc) -> Reference {
+    Reference {
+        url,
+        loc,
+        from: file.rel.clone(),
     }
 }
 
@@ -307,6 +313,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         Some((found, json))
     };
     let mut map_warnings = Vec::new();
+    let mut references = Vec::new();
     let result = match file.kind {
         AssetKind::Js => {
             let opts = js::JsOptions {
@@ -333,9 +340,11 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
             let r = js::minify(&file.rel, src.to_string(), flavor, &opts, &mut load);
             r.map(|o| {
-                for r in &o.references {
-                    map_warnings.extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files));
-                }
+                references.extend(
+                    o.references
+                        .into_iter()
+                        .map(|r| reference(file, r.url, r.loc)),
+                );
                 (o.code, o.map)
             })
         }
@@ -362,9 +371,11 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     .ok()
             };
             let r = css::minify(&file.rel, src, &opts, &mut load, &mut css_warnings).map(|o| {
-                for r in &o.references {
-                    css_warnings.extend(broken_reference(&file.rel, &r.url, r.loc, ctx.files));
-                }
+                references.extend(
+                    o.references
+                        .into_iter()
+                        .map(|r| reference(file, r.url, r.loc)),
+                );
                 (o.code, o.map)
             });
             out.diagnostics.append(&mut css_warnings);
@@ -376,6 +387,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     out.diagnostics.append(&mut map_warnings);
     match result {
         Ok((code, map)) => {
+            out.references = references;
             out.bytes = Some(code);
             out.map = map;
             out.replaces_map = replaces;
@@ -386,26 +398,6 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             out.diagnostics.push(d);
         }
     }
-}
-
-/// A warning when `url`, written in `rel` at `loc`, names a file that is not
-/// there or climbs out of the input folder; such URLs are left as written.
-fn broken_reference(
-    rel: &str,
-    url: &str,
-    loc: Loc,
-    files: &BTreeSet<String>,
-) -> Option<Diagnostic> {
-    let problem = match resolve(rel, url, "/", files) {
-        Target::Missing(path) => format!("{url} not found (no file {path} in the input)"),
-        Target::OutsideRoot => format!("{url} points outside the input folder"),
-        _ => return None,
-    };
-    Some(Diagnostic::warning(
-        rel,
-        Some(loc),
-        format!("reference {problem}; left as written"),
-    ))
 }
 
 fn unreadable_map(rel: &str, found: &MapRef, e: &str) -> Diagnostic {

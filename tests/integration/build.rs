@@ -396,3 +396,40 @@ fn broken_svg_references_are_warnings() {
         ]
     );
 }
+
+#[test]
+fn reference_cycles_are_listed_not_refused() {
+    let t = TestDir::new();
+    t.write(
+        "in/a.js",
+        "import { b } from './b.js';\nexport const a = () => b;\n",
+    );
+    t.write(
+        "in/b.js",
+        "import { a } from './a.js';\nexport const b = () => a;\n",
+    );
+    t.write("in/c.js", "import './d.js';\n");
+    t.write("in/d.js", "import './e.js';\n");
+    t.write("in/e.js", "import './c.js';\n");
+    t.write("in/s.css", "@import 's.css';\n.x { color: red }\n");
+    t.write("in/solo.js", "import './a.js';\n");
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let cycles: Vec<Vec<String>> = serde_json::from_value(run.json()["cycles"].clone()).unwrap();
+    assert_eq!(
+        cycles,
+        [
+            vec!["a.js", "b.js"],
+            vec!["c.js", "d.js", "e.js"],
+            vec!["s.css"]
+        ]
+    );
+    let table = t.run(&["build", "in", "--out", "out"]);
+    assert!(
+        table
+            .stdout
+            .contains("reference cycles: a.js <-> b.js, c.js <-> d.js <-> e.js, s.css"),
+        "{}",
+        table.stdout
+    );
+}

@@ -1,0 +1,90 @@
+//! Stage 3: resolve every reference the transforms found into an edge between
+//! two input files, warn about the ones that lead nowhere, and find the
+//! reference cycles (`a.js` imports `b.js` imports `a.js`) for the report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+
+use crate::asset::SourceFile;
+use crate::error::Diagnostic;
+use crate::resolve::{resolve, Target};
+use crate::transform::Transformed;
+
+/// Which file refers to which.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// For each input file (by index), the files it refers to, sorted, once each.
+    pub edges: Vec<Vec<usize>>,
+    /// Groups of files that refer to each other in a circle, each sorted by
+    /// path, the groups sorted too.
+    pub cycles: Vec<Vec<String>>,
+}
+
+/// Resolves the references of every file (`base` is the public path).
+/// A reference to a missing file or climbing out of the input is a warning
+/// at its location; it is left as written.
+pub fn build(
+    files: &[SourceFile],
+    results: &[Transformed],
+    names: &BTreeSet<String>,
+    base: &str,
+) -> (Graph, Vec<Diagnostic>) {
+    let index: BTreeMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut edges = vec![Vec::new(); files.len()];
+    for (i, (file, result)) in files.iter().zip(results).enumerate() {
+        for r in &result.references {
+            let problem = match resolve(&r.from, &r.url, base, names) {
+                Target::Asset { rel, .. } => {
+                    if let Some(&j) = index.get(rel.as_str()) {
+                        edges[i].push(j);
+                    }
+                    continue;
+                }
+                Target::Missing(path) => {
+                    format!("{} not found (no file {path} in the input)", r.url)
+                }
+                Target::OutsideRoot => format!("{} points outside the input folder", r.url),
+                Target::External | Target::SameDocument | Target::Folder(_) => continue,
+            };
+            diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                Some(r.loc),
+                format!("reference {problem}; left as written"),
+            ));
+        }
+        edges[i].sort_unstable();
+        edges[i].dedup();
+    }
+    let cycles = cycles(files, &edges);
+    (Graph { edges, cycles }, diagnostics)
+}
+
+/// The strongly connected components with more than one file, or a file that
+/// refers to itself.
+fn cycles(files: &[SourceFile], edges: &[Vec<usize>]) -> Vec<Vec<String>> {
+    let mut g = DiGraph::<(), ()>::with_capacity(files.len(), edges.iter().map(Vec::len).sum());
+    let nodes: Vec<_> = files.iter().map(|_| g.add_node(())).collect();
+    for (from, targets) in edges.iter().enumerate() {
+        for &to in targets {
+            g.add_edge(nodes[from], nodes[to], ());
+        }
+    }
+    let mut cycles: Vec<Vec<String>> = tarjan_scc(&g)
+        .into_iter()
+        .filter(|c| c.len() > 1 || edges[c[0].index()].contains(&c[0].index()))
+        .map(|c| {
+            let mut names: Vec<String> = c.iter().map(|n| files[n.index()].rel.clone()).collect();
+            names.sort();
+            names
+        })
+        .collect();
+    cycles.sort();
+    cycles
+}
