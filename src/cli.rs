@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, FileConfig, Limits, CONFIG_FILE_NAME, DEFAULT_TARGETS};
+use crate::config::{
+    normalize_base, Config, FileConfig, Limits, CONFIG_FILE_NAME, DEFAULT_TARGETS,
+};
 use crate::error::{Error, Result};
 use crate::targets::Targets;
 
@@ -79,6 +81,9 @@ pub struct BuildArgs {
     /// Treat warnings as errors: exit status 1 [config: strict]
     #[arg(long)]
     pub strict: bool,
+    /// Public path the output is served under; root-absolute URLs resolve against it [default: /] [config: base]
+    #[arg(long, value_name = "PATH")]
+    pub base: Option<String>,
     /// Deepest JS/CSS nesting accepted [default: 1000] [config: limits.max_nesting_depth]
     #[arg(long, value_name = "N")]
     pub max_nesting_depth: Option<usize>,
@@ -153,6 +158,7 @@ impl BuildArgs {
             minify_css: !self.no_minify_css && file.minify_css.unwrap_or(true),
             source_maps: !self.no_source_maps && file.source_maps.unwrap_or(true),
             strict: self.strict || file.strict.unwrap_or(false),
+            base: normalize_base(&self.base.or(file.base).unwrap_or_default()),
             limits,
         };
         let presentation = Presentation {

@@ -32,6 +32,10 @@ pub struct Config {
     pub source_maps: bool,
     /// Treat warnings as errors (exit status 1). Default: false.
     pub strict: bool,
+    /// The public path the output is served under: root-absolute URLs
+    /// (`/static/app.js`) resolve against it. Always starts and ends with `/`.
+    /// Default: `/`.
+    pub base: String,
     /// Limits that keep hostile or broken input from exhausting the machine.
     pub limits: Limits,
 }
@@ -71,8 +75,19 @@ impl Config {
             minify_css: true,
             source_maps: true,
             strict: false,
+            base: "/".into(),
             limits: Limits::default(),
         })
+    }
+}
+
+/// Normalizes a public path to start and end with `/` (`static` → `/static/`).
+pub fn normalize_base(base: &str) -> String {
+    let inner = base.trim().trim_matches('/');
+    if inner.is_empty() {
+        "/".into()
+    } else {
+        format!("/{inner}/")
     }
 }
 
@@ -110,6 +125,8 @@ pub struct FileConfig {
     pub quiet: Option<bool>,
     /// Treat warnings as errors.
     pub strict: Option<bool>,
+    /// Public path.
+    pub base: Option<String>,
     /// Resource limits.
     pub limits: Option<Limits>,
 }
@@ -144,6 +161,19 @@ mod tests {
             e.contains("assetpress.toml") && e.contains("minify_jss"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn base_is_normalized() {
+        for (given, expected) in [
+            ("", "/"),
+            ("/", "/"),
+            ("static", "/static/"),
+            ("/static", "/static/"),
+            ("/a/b/", "/a/b/"),
+        ] {
+            assert_eq!(normalize_base(given), expected);
+        }
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let results = transform_all(&files, &ctx, &|| progress.inc());
         laps.done("transform");
 
-        let (graph, broken) = graph::build(&files, &results, &names, "/");
+        let (graph, broken) = graph::build(&files, &results, &names, &config.base);
         diagnostics.extend(broken);
         laps.done("graph");
 

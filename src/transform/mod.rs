@@ -203,7 +203,7 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let from = match found
         .base
         .as_deref()
-        .map(|b| resolve(&file.rel, b, "/", ctx.files))
+        .map(|b| resolve(&file.rel, b, &ctx.config.base, ctx.files))
     {
         None | Some(Target::SameDocument) => Some(file.rel.clone()),
         Some(Target::Folder(dir)) if dir.is_empty() => Some("index.html".to_string()),
@@ -285,7 +285,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let mut replaces = None;
     // Finds the file's input map and, when maps are written, reads it rebased.
     let mut find_map = |url: Option<&str>| -> Option<(MapRef, Option<String>)> {
-        let found = match sourcemap::locate(&file.rel, url, ctx.files) {
+        let found = match sourcemap::locate(&file.rel, url, &ctx.config.base, ctx.files) {
             Ok(found) => found?,
             Err(w) => {
                 if source_maps {

@@ -17,11 +17,12 @@ pub enum MapRef {
 }
 
 /// Finds the input map of `file_rel` from its `sourceMappingURL` (if any) among
-/// the discovered `files`. `Err` is a one-line warning; `Ok(None)` means the
+/// the discovered `files` (root-absolute URLs resolve against the public path `base`). `Err` is a one-line warning; `Ok(None)` means the
 /// file has no map and claims none.
 pub fn locate(
     file_rel: &str,
     url: Option<&str>,
+    base: &str,
     files: &BTreeSet<String>,
 ) -> Result<Option<MapRef>, String> {
     let Some(url) = url else {
@@ -31,7 +32,7 @@ pub fn locate(
     if url.starts_with("data:") {
         return Ok(Some(MapRef::DataUrl(url.to_string())));
     }
-    match resolve(file_rel, url, "/", files) {
+    match resolve(file_rel, url, base, files) {
         Target::Asset { rel, .. } => Ok(Some(MapRef::File(rel))),
         Target::External => Err(format!("input source map {url} is remote; not composed")),
         Target::OutsideRoot => Err(format!(
@@ -125,30 +126,30 @@ mod tests {
     fn map_beside_the_file_is_found_without_a_comment() {
         let f = files(&["js/app.js", "js/app.js.map"]);
         assert_eq!(
-            locate("js/app.js", None, &f),
+            locate("js/app.js", None, "/", &f),
             Ok(Some(MapRef::File("js/app.js.map".into())))
         );
-        assert_eq!(locate("js/other.js", None, &f), Ok(None));
+        assert_eq!(locate("js/other.js", None, "/", &f), Ok(None));
     }
 
     #[test]
     fn comment_urls_resolve_relative_and_root_absolute() {
         let f = files(&["js/app.js", "maps/app map.js.map"]);
         assert_eq!(
-            locate("js/app.js", Some("../maps/app%20map.js.map?v=1"), &f),
+            locate("js/app.js", Some("../maps/app%20map.js.map?v=1"), "/", &f),
             Ok(Some(MapRef::File("maps/app map.js.map".into())))
         );
         assert_eq!(
-            locate("js/app.js", Some("/maps/app%20map.js.map"), &f),
+            locate("js/app.js", Some("/maps/app%20map.js.map"), "/", &f),
             Ok(Some(MapRef::File("maps/app map.js.map".into())))
         );
-        assert!(locate("js/app.js", Some("../../etc/passwd"), &f)
+        assert!(locate("js/app.js", Some("../../etc/passwd"), "/", &f)
             .unwrap_err()
             .contains("outside"));
-        assert!(locate("js/app.js", Some("missing.map"), &f)
+        assert!(locate("js/app.js", Some("missing.map"), "/", &f)
             .unwrap_err()
             .contains("not found"));
-        assert!(locate("js/app.js", Some("https://x.test/a.map"), &f)
+        assert!(locate("js/app.js", Some("https://x.test/a.map"), "/", &f)
             .unwrap_err()
             .contains("remote"));
     }

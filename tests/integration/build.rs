@@ -433,3 +433,28 @@ fn reference_cycles_are_listed_not_refused() {
         table.stdout
     );
 }
+
+#[test]
+fn root_absolute_urls_resolve_against_the_public_path() {
+    let t = TestDir::new();
+    t.write("in/img/a.png", "png");
+    t.write("in/index.html", "<img src=\"/static/img/a.png\"><img src=\"/static/img/b.png\"><img src=\"/api/avatar.png\">");
+    // Served at the root, all three name files that do not exist.
+    let root = t.run(&["build", "in", "--out", "out", "--json"]);
+    assert_eq!(root.warnings().len(), 3, "{:?}", root.warnings());
+    // Served under /static/, only b.png is missing; /api/ is another app's.
+    let run = t.run(&[
+        "build", "in", "--out", "out", "--json", "--base", "/static/",
+    ]);
+    assert_eq!(
+        run.warnings(),
+        ["index.html:1:30: reference /static/img/b.png not found (no file img/b.png in the input); left as written"]
+    );
+    t.write("assetpress.toml", "base = \"static\"\n");
+    assert_eq!(
+        t.run(&["build", "in", "--out", "out", "--json"])
+            .warnings()
+            .len(),
+        1
+    );
+}
