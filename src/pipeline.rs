@@ -10,6 +10,7 @@ use crate::emit::{write_outputs, Staging};
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::report::Report;
+use crate::transform::js::Unresolvable;
 use crate::transform::{transform_all, Context};
 
 /// Receives progress as the run goes; the binary draws a progress bar with it.
@@ -66,6 +67,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let results = transform_all(&files, &ctx, &|| progress.inc());
         laps.done("transform");
 
+        let unresolved_imports = results.iter().fold(Unresolvable::default(), |mut sum, r| {
+            sum.bare += r.unresolvable.bare;
+            sum.computed += r.unresolvable.computed;
+            sum
+        });
         let (graph, broken) = graph::build(&files, &results, &names, &config.base);
         diagnostics.extend(broken);
         laps.done("graph");
@@ -79,6 +85,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
 
         let mut report = Report::new(written.files, diagnostics, config.strict);
         report.cycles = graph.cycles;
+        report.totals.unresolved_imports = unresolved_imports;
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();

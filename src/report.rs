@@ -79,6 +79,8 @@ pub struct RunTotals {
     pub wall_ms: f64,
     /// Wall-clock time of each stage, in milliseconds, in pipeline order.
     pub stages: Vec<(String, f64)>,
+    /// JS imports left alone: bare specifiers (`react`) and computed ones (`import(name)`).
+    pub unresolved_imports: crate::transform::js::Unresolvable,
 }
 
 /// The result of a run.
@@ -176,6 +178,14 @@ impl Report {
                 "source maps: {} written, {}",
                 self.totals.all.maps,
                 human(self.totals.all.map_bytes)
+            );
+        }
+        let u = self.totals.unresolved_imports;
+        if u.bare + u.computed > 0 {
+            let _ = writeln!(
+                s,
+                "imports left alone: {} bare specifiers, {} computed",
+                u.bare, u.computed
             );
         }
         if !self.cycles.is_empty() {

@@ -48,6 +48,17 @@ pub struct JsOutput {
     pub is_module: bool,
     /// URLs of other files the code loads, found in its syntax tree.
     pub references: Vec<JsReference>,
+    /// Specifiers that are not files of the site.
+    pub unresolvable: Unresolvable,
+}
+
+/// Imports assetpress leaves alone, counted for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Unresolvable {
+    /// Bare specifiers (`react`, `lodash/fp`), for a bundler or an import map.
+    pub bare: u32,
+    /// `import(expression)` and the like, only known at run time.
+    pub computed: u32,
 }
 
 /// A URL the code loads: the specifier of `import`/`export … from`,
@@ -130,8 +141,12 @@ pub fn minify(
     // Found before minifying: compress may drop code (and the imports in it).
     let mut found = References::default();
     program.visit_with(&mut found);
+    let unresolvable = Unresolvable {
+        bare: found.bare,
+        computed: found.computed,
+    };
     let references = found
-        .0
+        .found
         .into_iter()
         .map(|(url, span)| JsReference {
             url,
@@ -220,6 +235,7 @@ pub fn minify(
         map,
         is_module,
         references,
+        unresolvable,
     })
 }
 
@@ -579,22 +595,35 @@ impl Nest {
 
 /// Collects the string specifiers of the constructs that load other files.
 #[derive(Default)]
-struct References(Vec<(String, Span)>);
+struct References {
+    found: Vec<(String, Span)>,
+    /// `import "react"`: left to a bundler or an import map.
+    bare: u32,
+    /// `import(name)`: not knowable before run time.
+    computed: u32,
+}
 
 impl References {
     fn add(&mut self, s: &Str) {
         let url = s.value.to_atom_lossy().to_string();
-        // Bare specifiers (`react`) belong to a bundler or an import map.
         if url.starts_with("./") || url.starts_with("../") || url.starts_with('/') {
-            self.0.push((url, s.span));
+            self.found.push((url, s.span));
+        } else if !url.contains(':') {
+            self.bare += 1;
         }
     }
 
     fn add_first_string(&mut self, args: &[ExprOrSpread]) {
-        if let Some(ExprOrSpread { spread: None, expr }) = args.first() {
-            if let Expr::Lit(Lit::Str(s)) = &**expr {
-                self.add(s);
+        match args.first() {
+            Some(ExprOrSpread { spread: None, expr })
+                if matches!(&**expr, Expr::Lit(Lit::Str(_))) =>
+            {
+                if let Expr::Lit(Lit::Str(s)) = &**expr {
+                    self.add(s);
+                }
             }
+            Some(_) => self.computed += 1,
+            None => {}
         }
     }
 }
@@ -845,6 +874,28 @@ const w = new Worker("./worker.js", { type: "module" });
                 ("../img/x.svg", 8, 21),
                 ("./worker.js", 10, 22),
             ]
+        );
+        assert_eq!(
+            out.unresolvable,
+            Unresolvable {
+                bare: 1,
+                computed: 0
+            }
+        );
+        let dynamic = minify(
+            "a.js",
+            "import(name); import('lodash'); import('./x.js');".into(),
+            JsFlavor::Module,
+            &opts(),
+            &mut |_| None,
+        )
+        .unwrap();
+        assert_eq!(
+            dynamic.unresolvable,
+            Unresolvable {
+                bare: 1,
+                computed: 1
+            }
         );
     }
 

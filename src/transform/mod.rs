@@ -39,6 +39,8 @@ pub struct Transformed {
     pub diagnostics: Vec<Diagnostic>,
     /// The URLs the file loads, for the graph stage.
     pub references: Vec<Reference>,
+    /// Imports that are not files of the site (bare or computed specifiers).
+    pub unresolvable: js::Unresolvable,
     /// Time spent on this file.
     pub time: Duration,
 }
@@ -125,6 +127,7 @@ fn failed(file: &SourceFile, message: &str) -> Transformed {
         status: Status::Failed,
         diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
         references: Vec::new(),
+        unresolvable: Default::default(),
         time: Duration::ZERO,
     }
 }
@@ -152,6 +155,7 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         status: Status::Copied,
         diagnostics: Vec::new(),
         references: Vec::new(),
+        unresolvable: Default::default(),
         time: Duration::ZERO,
     };
     if file.size <= ctx.config.limits.max_text_size {
@@ -314,6 +318,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     };
     let mut map_warnings = Vec::new();
     let mut references = Vec::new();
+    let mut unresolvable = js::Unresolvable::default();
     let result = match file.kind {
         AssetKind::Js => {
             let opts = js::JsOptions {
@@ -345,6 +350,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                         .into_iter()
                         .map(|r| reference(file, r.url, r.loc)),
                 );
+                unresolvable = o.unresolvable;
                 (o.code, o.map)
             })
         }
@@ -388,6 +394,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     match result {
         Ok((code, map)) => {
             out.references = references;
+            out.unresolvable = unresolvable;
             out.bytes = Some(code);
             out.map = map;
             out.replaces_map = replaces;

@@ -307,6 +307,12 @@ fn broken_js_references_are_warnings_with_locations() {
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
+    let u = &run.json()["totals"]["unresolved_imports"];
+    assert_eq!(
+        (u["bare"].as_u64(), u["computed"].as_u64()),
+        (Some(1), Some(0)),
+        "{u}"
+    );
     let w = run.warnings();
     assert_eq!(
         w,
