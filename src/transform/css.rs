@@ -3,6 +3,7 @@
 //! source map composed with the input's own map. License comments (`/*!`)
 //! are kept by lightningcss.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use lightningcss::dependencies::{Dependency, DependencyOptions};
@@ -168,35 +169,52 @@ fn restore_urls(
     dependencies: &[Dependency],
     mut map: Option<&mut SourceMap>,
 ) -> String {
-    let mut found: Vec<(usize, usize, String)> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut texts: HashMap<&str, String> = HashMap::new();
     for d in dependencies {
         let (placeholder, text) = match d {
-            Dependency::Url(u) => (&u.placeholder, url_token(&u.url)),
-            Dependency::Import(i) => (&i.placeholder, css_string(&i.url)),
+            Dependency::Url(u) => (u.placeholder.as_str(), url_token(&u.url)),
+            Dependency::Import(i) => (i.placeholder.as_str(), css_string(&i.url)),
         };
-        if !seen.insert(placeholder.clone()) {
+        texts.entry(placeholder).or_insert(text);
+    }
+    let mut lengths: Vec<usize> = texts.keys().map(|p| p.len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    // One pass: at each quote, is a placeholder and its closing quote next?
+    // Line and UTF-16 column of the output are kept as it grows, for the map.
+    let bytes = code.as_bytes();
+    let mut out = String::with_capacity(code.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut last = 0;
+    for at in memchr::memchr_iter(b'"', bytes) {
+        if at < last {
             continue;
         }
-        let quoted = format!("\"{placeholder}\"");
-        for (at, _) in code.match_indices(&quoted) {
-            found.push((at, quoted.len(), text.clone()));
+        let Some((len, text)) = lengths.iter().find_map(|&len| {
+            let end = at + 1 + len;
+            (bytes.get(end) == Some(&b'"'))
+                .then(|| code.get(at + 1..end))
+                .flatten()
+                .and_then(|p| texts.get(p))
+                .map(|t| (len + 2, t))
+        }) else {
+            continue;
+        };
+        let chunk = &code[last..at];
+        match chunk.rfind('\n') {
+            Some(nl) => {
+                line += chunk.matches('\n').count() as u32;
+                col = chunk[nl + 1..].encode_utf16().count() as u32;
+            }
+            None => col += chunk.encode_utf16().count() as u32,
         }
-    }
-    found.sort();
-    let mut out = String::with_capacity(code.len());
-    let mut last = 0;
-    for (at, len, text) in found {
-        out.push_str(&code[last..at]);
+        out.push_str(chunk);
+        let added = text.encode_utf16().count() as u32;
         if let Some(map) = map.as_deref_mut() {
-            let line = out.matches('\n').count() as u32;
-            let line_start = out.rfind('\n').map_or(0, |i| i + 1);
-            let col = out[line_start..].encode_utf16().count() as u32;
-            let delta = text.encode_utf16().count() as i64
-                - code[at..at + len].encode_utf16().count() as i64;
-            let _ = map.offset_columns(line, col + 1, delta);
+            let _ = map.offset_columns(line, col + 1, added as i64 - len as i64);
         }
-        out.push_str(&text);
+        out.push_str(text);
+        col += added;
         last = at + len;
     }
     out.push_str(&code[last..]);
@@ -340,7 +358,7 @@ mod tests {
 
     #[test]
     fn map_columns_follow_restored_urls() {
-        let src = ".a{background:url(a-rather-long-file-name.png)}\n.b{color:red}\n";
+        let src = ".a{background:url(a-rather-long-file-name.png)}\n.x{content:\"\\\"q\";background:url('x y.png'),url(a-rather-long-file-name.png)}\n.b{color:red}\n";
         let o = CssOptions {
             source_map: true,
             ..opts()
@@ -355,7 +373,11 @@ mod tests {
         let col = code.find(".b{").unwrap() as u32;
         let m = map.find_closest_mapping(0, col).unwrap();
         let orig = m.original.unwrap();
-        assert_eq!((m.generated_column, orig.original_line), (col, 1), "{code}");
+        assert_eq!((m.generated_column, orig.original_line), (col, 2), "{code}");
+        assert!(
+            code.contains("url(\"x y.png\"),url(a-rather-long-file-name.png)"),
+            "{code}"
+        );
     }
 
     #[test]

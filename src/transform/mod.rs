@@ -26,7 +26,8 @@ use sourcemap::MapRef;
 /// What a transform made of one file.
 #[derive(Debug)]
 pub struct Transformed {
-    /// New contents, or `None` to copy the input unchanged.
+    /// The output's contents (new, or the input's when it was read anyway),
+    /// or `None` to copy the input file.
     pub bytes: Option<Vec<u8>>,
     /// A source map to write as `<output>.map`.
     pub map: Option<Vec<u8>>,
@@ -118,17 +119,28 @@ pub fn transform_all(
         .collect()
 }
 
+impl Transformed {
+    /// A file copied as it is, nothing known about it yet.
+    fn copied() -> Transformed {
+        Transformed {
+            bytes: None,
+            map: None,
+            replaces_map: None,
+            status: Status::Copied,
+            diagnostics: Vec::new(),
+            references: Vec::new(),
+            unresolvable: Default::default(),
+            time: Duration::ZERO,
+        }
+    }
+}
+
 /// The result for a file that could not be processed.
 fn failed(file: &SourceFile, message: &str) -> Transformed {
     Transformed {
-        bytes: None,
-        map: None,
-        replaces_map: None,
         status: Status::Failed,
         diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
-        references: Vec::new(),
-        unresolvable: Default::default(),
-        time: Duration::ZERO,
+        ..Transformed::copied()
     }
 }
 
@@ -148,16 +160,7 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         AssetKind::Css => ctx.config.minify_css,
         _ => false,
     };
-    let mut out = Transformed {
-        bytes: None,
-        map: None,
-        replaces_map: None,
-        status: Status::Copied,
-        diagnostics: Vec::new(),
-        references: Vec::new(),
-        unresolvable: Default::default(),
-        time: Duration::ZERO,
-    };
+    let mut out = Transformed::copied();
     if file.size <= ctx.config.limits.max_text_size {
         match file.kind {
             AssetKind::Html | AssetKind::Svg => check_html(file, ctx, &mut out),
@@ -185,11 +188,11 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
 
 /// Collects the URLs a page (or an SVG file) loads; the file itself is copied.
 fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Ok(bytes) = std::fs::read(&file.abs) else {
+    let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
     // Pages in legacy encodings are copied without a check.
-    let Ok(text) = std::str::from_utf8(&bytes) else {
+    let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
     let found = match html::references(text) {
@@ -232,16 +235,17 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
 
 /// Collects the icon URLs of a web app manifest; the manifest itself is copied.
 fn check_manifest(file: &SourceFile, out: &mut Transformed) {
-    let Ok(bytes) = std::fs::read(&file.abs) else {
+    let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
-    let text = String::from_utf8_lossy(&bytes);
+    let text = String::from_utf8_lossy(bytes);
     match webmanifest::references(&text) {
         Ok(refs) => {
-            for r in refs {
-                let loc = r.loc.unwrap_or(Loc { line: 1, col: 1 });
-                out.references.push(reference(file, r.url, loc));
-            }
+            let refs: Vec<Reference> = refs
+                .into_iter()
+                .map(|r| reference(file, r.url, r.loc.unwrap_or(Loc { line: 1, col: 1 })))
+                .collect();
+            out.references.extend(refs);
         }
         Err((message, loc)) => {
             out.diagnostics.push(Diagnostic::warning(
@@ -251,6 +255,13 @@ fn check_manifest(file: &SourceFile, out: &mut Transformed) {
             ));
         }
     }
+}
+
+/// Reads a file that is copied unchanged but parsed for its references, and
+/// keeps its bytes in `out` so the write stage does not read it again.
+fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> Option<&'a [u8]> {
+    out.bytes = Some(std::fs::read(&file.abs).ok()?);
+    out.bytes.as_deref()
 }
 
 /// A reference resolved from the file itself.
