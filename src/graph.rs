@@ -2,7 +2,7 @@
 //! two input files, warn about the ones that lead nowhere, and find the
 //! reference cycles (`a.js` imports `b.js` imports `a.js`) for the report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
@@ -31,18 +31,14 @@ pub fn build(
     names: &BTreeSet<String>,
     base: &str,
 ) -> (Graph, Vec<Diagnostic>) {
-    let index: BTreeMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.rel.as_str(), i))
-        .collect();
     let mut diagnostics = Vec::new();
     let mut edges = vec![Vec::new(); files.len()];
     for (i, (file, result)) in files.iter().zip(results).enumerate() {
         for r in &result.references {
             let problem = match resolve(&r.from, &r.url, base, names) {
                 Target::Asset { rel, .. } => {
-                    if let Some(&j) = index.get(rel.as_str()) {
+                    // `files` is sorted by path (discover's contract).
+                    if let Ok(j) = files.binary_search_by(|f| f.rel.as_str().cmp(&rel)) {
                         edges[i].push(j);
                     }
                     continue;

@@ -50,8 +50,8 @@ const FETCHING_RELS: &[&str] = &[
 /// document cannot be parsed at all.
 pub fn references(html: &str) -> Result<HtmlReferences, String> {
     let found = RefCell::new(HtmlReferences::default());
-    let add = |el: &Element, url: &str| {
-        let url = decode_entities(url);
+    // Records a URL (entities already decoded) at the start of its tag.
+    let add = |el: &Element, url: String| {
         let loc = loc_of_offset(html.as_bytes(), el.source_location().bytes().start);
         found
             .borrow_mut()
@@ -84,20 +84,16 @@ pub fn references(html: &str) -> Result<HtmlReferences, String> {
         };
         for name in names {
             if let Some(url) = attr(name) {
-                add(el, &url);
+                add(el, decode_entities(&url));
             }
         }
-        for name in ["srcset", "imagesrcset"] {
-            if matches!(tag.as_str(), "img" | "source" | "link") {
-                if let Some(set) = attr(name) {
-                    for url in srcset_urls(&decode_entities(&set)) {
-                        let loc =
-                            loc_of_offset(html.as_bytes(), el.source_location().bytes().start);
-                        found
-                            .borrow_mut()
-                            .references
-                            .push(HtmlReference { url, loc });
-                    }
+        if matches!(tag.as_str(), "img" | "source" | "link") {
+            for name in ["srcset", "imagesrcset"] {
+                for url in attr(name)
+                    .map(|set| srcset_urls(&decode_entities(&set)))
+                    .unwrap_or_default()
+                {
+                    add(el, url);
                 }
             }
         }
