@@ -96,6 +96,8 @@ pub struct Reference {
     /// The path relative URLs resolve from: the file itself, or for a page
     /// with `<base href>`, a file in the base's folder.
     pub from: String,
+    /// A dynamic `import("…")`: loaded on demand, not with the file.
+    pub dynamic: bool,
 }
 
 /// One input file found by the walk.

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
-    normalize_base, Config, FileConfig, Limits, CONFIG_FILE_NAME, DEFAULT_TARGETS,
+    normalize_base, Config, FileConfig, Limits, ManifestFormat, CONFIG_FILE_NAME, DEFAULT_MANIFEST,
+    DEFAULT_TARGETS,
 };
 use crate::error::{Error, Result};
 use crate::targets::Targets;
@@ -37,7 +38,30 @@ pub struct Cli {
 pub enum Command {
     /// Process a build folder into an output folder.
     #[command(after_help = EXAMPLES)]
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
+    /// Check a built output: names match contents, integrity values hold, every local reference resolves.
+    #[command(after_help = VERIFY_EXAMPLES)]
+    Verify(VerifyArgs),
+}
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  assetpress build dist --out cdn && assetpress verify cdn
+      Build, then check the result before uploading it.
+
+Exit status: 0 everything holds, 1 problems found (listed on stderr), 2 usage or I/O error.";
+
+/// Flags of `assetpress verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output folder of `assetpress build`
+    pub out: PathBuf,
+    /// Path of the manifest inside the output [default: assetpress-manifest.json]
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_MANIFEST)]
+    pub manifest: String,
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `assetpress build`. Each has a key of the same name in `assetpress.toml`.
@@ -90,6 +114,21 @@ pub struct BuildArgs {
     /// Largest JS/CSS file minified, in bytes [default: 67108864] [config: limits.max_text_size]
     #[arg(long, value_name = "BYTES")]
     pub max_text_size: Option<u64>,
+    /// Hex digits of the content hash in file names, 8-64 [default: 8] [config: hash_length]
+    #[arg(long, value_name = "N")]
+    pub hash_length: Option<usize>,
+    /// Files matching GLOB keep their names, besides pages, robots.txt, service workers... (repeatable) [config: keep_names]
+    #[arg(long = "keep-name", value_name = "GLOB")]
+    pub keep_names: Vec<String>,
+    /// Write references to hashed files as absolute URLs under URL (a CDN) [config: public_url]
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Path of the manifest inside the output [default: assetpress-manifest.json] [config: manifest]
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<String>,
+    /// Also write the manifest for another tool (repeatable or comma-separated) [config: manifest_formats]
+    #[arg(long = "manifest-format", value_name = "FORMAT", value_delimiter = ',')]
+    pub manifest_formats: Vec<ManifestFormat>,
 }
 
 /// How the report is shown; not the library's business.
@@ -160,7 +199,25 @@ impl BuildArgs {
             strict: self.strict || file.strict.unwrap_or(false),
             base: normalize_base(&self.base.or(file.base).unwrap_or_default()),
             limits,
+            hash_length: self.hash_length.or(file.hash_length).unwrap_or(8),
+            keep_names: or_file(self.keep_names, file.keep_names),
+            public_url: self.public_url.or(file.public_url),
+            manifest: self
+                .manifest
+                .or(file.manifest)
+                .unwrap_or_else(|| DEFAULT_MANIFEST.into()),
+            manifest_formats: {
+                let mut f = if self.manifest_formats.is_empty() {
+                    file.manifest_formats.unwrap_or_default()
+                } else {
+                    self.manifest_formats
+                };
+                f.sort();
+                f.dedup();
+                f
+            },
         };
+        config.validate()?;
         let presentation = Presentation {
             json: self.json || file.json.unwrap_or(false),
             quiet: self.quiet || file.quiet.unwrap_or(false),

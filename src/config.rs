@@ -38,6 +38,32 @@ pub struct Config {
     pub base: String,
     /// Limits that keep hostile or broken input from exhausting the machine.
     pub limits: Limits,
+    /// Hex digits of the content hash in file names, 8–64. Default: 8.
+    pub hash_length: usize,
+    /// Globs of files that keep their names, besides
+    /// [`crate::rewrite::DEFAULT_KEEP_NAMES`]. Default: none.
+    pub keep_names: Vec<String>,
+    /// Absolute URL the output root is served from (a CDN); references to
+    /// hashed files are written as absolute URLs under it. Default: none.
+    pub public_url: Option<String>,
+    /// Path of the manifest inside the output. Default: `assetpress-manifest.json`.
+    pub manifest: String,
+    /// Manifests for other tools' readers, written besides assetpress's own. Default: none.
+    pub manifest_formats: Vec<ManifestFormat>,
+}
+
+/// A manifest format other tools read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ManifestFormat {
+    /// `manifest.json`: `{"css/app.css": "css/app.3f2a9c1b.css"}` (gulp-rev, webpack-manifest-plugin).
+    Flat,
+    /// `.vite/manifest.json`, as Vite's backend integrations read it.
+    Vite,
+    /// `.manifest.json`, as Rails' Propshaft reads it.
+    Propshaft,
+    /// `staticfiles.json`, as Django's `ManifestStaticFilesStorage` reads it.
+    Django,
 }
 
 /// Bounds on the work one input file may cause.
@@ -77,9 +103,45 @@ impl Config {
             strict: false,
             base: "/".into(),
             limits: Limits::default(),
+            hash_length: 8,
+            keep_names: Vec::new(),
+            public_url: None,
+            manifest: DEFAULT_MANIFEST.into(),
+            manifest_formats: Vec::new(),
         })
     }
+
+    /// Checks the values that flags and the config file cannot constrain by type.
+    pub fn validate(&self) -> Result<()> {
+        if !(8..=64).contains(&self.hash_length) {
+            return Err(Error::Config(format!(
+                "--hash-length {} is out of range: 8 to 64 hex digits",
+                self.hash_length
+            )));
+        }
+        if let Some(url) = &self.public_url {
+            let ok = ["https://", "http://", "//"]
+                .iter()
+                .any(|p| url.starts_with(p))
+                && !url.contains(['?', '#', ' ']);
+            if !ok {
+                return Err(Error::Config(format!(
+                    "--public-url {url:?}: give an absolute URL such as https://cdn.example.com/assets/"
+                )));
+            }
+        }
+        let m = &self.manifest;
+        if m.is_empty() || m.starts_with('/') || m.split('/').any(|s| s == ".." || s.is_empty()) {
+            return Err(Error::Config(format!(
+                "--manifest {m:?}: give a relative path inside the output, such as assetpress-manifest.json"
+            )));
+        }
+        Ok(())
+    }
 }
+
+/// The default path of the manifest inside the output.
+pub const DEFAULT_MANIFEST: &str = "assetpress-manifest.json";
 
 /// Normalizes a public path to start and end with `/` (`static` → `/static/`).
 pub fn normalize_base(base: &str) -> String {
@@ -129,6 +191,16 @@ pub struct FileConfig {
     pub base: Option<String>,
     /// Resource limits.
     pub limits: Option<Limits>,
+    /// Hex digits of the hash in names.
+    pub hash_length: Option<usize>,
+    /// Globs of files that keep their names (added to the defaults).
+    pub keep_names: Option<Vec<String>>,
+    /// Absolute URL of the output root.
+    pub public_url: Option<String>,
+    /// Manifest path inside the output.
+    pub manifest: Option<String>,
+    /// Extra manifest formats.
+    pub manifest_formats: Option<Vec<ManifestFormat>>,
 }
 
 impl FileConfig {

@@ -17,6 +17,8 @@ use crate::transform::Transformed;
 pub struct Graph {
     /// For each input file (by index), the files it refers to, sorted, once each.
     pub edges: Vec<Vec<usize>>,
+    /// For each file, the files it only loads with a dynamic `import()`.
+    pub dynamic: Vec<Vec<usize>>,
     /// Groups of files that refer to each other in a circle, each sorted by
     /// path, the groups sorted too.
     pub cycles: Vec<Vec<String>>,
@@ -33,6 +35,8 @@ pub fn build(
 ) -> (Graph, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut edges = vec![Vec::new(); files.len()];
+    let mut statics = vec![Vec::new(); files.len()];
+    let mut dynamic = vec![Vec::new(); files.len()];
     for (i, (file, result)) in files.iter().zip(results).enumerate() {
         for r in &result.references {
             let problem = match resolve(&r.from, &r.url, base, names) {
@@ -40,6 +44,11 @@ pub fn build(
                     // `files` is sorted by path (discover's contract).
                     if let Ok(j) = files.binary_search_by(|f| f.rel.as_str().cmp(&rel)) {
                         edges[i].push(j);
+                        if r.dynamic {
+                            dynamic[i].push(j);
+                        } else {
+                            statics[i].push(j);
+                        }
                     }
                     continue;
                 }
@@ -57,9 +66,19 @@ pub fn build(
         }
         edges[i].sort_unstable();
         edges[i].dedup();
+        dynamic[i].retain(|j| !statics[i].contains(j));
+        dynamic[i].sort_unstable();
+        dynamic[i].dedup();
     }
     let cycles = cycles(files, &edges);
-    (Graph { edges, cycles }, diagnostics)
+    (
+        Graph {
+            edges,
+            dynamic,
+            cycles,
+        },
+        diagnostics,
+    )
 }
 
 /// The strongly connected components with more than one file, or a file that

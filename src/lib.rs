@@ -4,12 +4,13 @@
 //! One run is a pipeline of plain stages; data flows forward only:
 //!
 //! ```text
-//! discover ─► transform (parallel) ─► graph ─► emit ─► report
-//!  walk,        minify JS (swc),       resolve     staging dir,   table, --json,
-//!  classify     minify CSS             references, atomic swap    exit status
-//!               (lightningcss),        cycles
-//!               source maps, find
-//!               references
+//! discover ─► transform (parallel) ─► graph ─► hash & name ─► emit ─► report
+//!  walk,        minify JS (swc),       resolve     content hash    staging dir,   table, --json,
+//!  classify     minify CSS             references, over each file  atomic swap,   exit status
+//!               (lightningcss),        cycles      and what it     manifests
+//!               source maps, rewrite               references
+//!               references with
+//!               hash placeholders
 //! ```
 //!
 //! [`run`] executes it for a [`Config`]. A bad input file never stops a run:
@@ -22,11 +23,15 @@ pub mod discover;
 pub mod emit;
 pub mod error;
 pub mod graph;
+pub mod hash;
 pub mod pipeline;
+pub mod placeholder;
 pub mod report;
 pub mod resolve;
+pub mod rewrite;
 pub mod targets;
 pub mod transform;
+pub mod verify;
 
 pub use config::Config;
 pub use error::{Diagnostic, Error, Result};

@@ -54,8 +54,28 @@ impl Progress for Bar {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build(args) => build(args),
+        Command::Build(args) => build(*args),
+        Command::Verify(args) => verify(args),
     }
+}
+
+fn verify(args: assetpress::cli::VerifyArgs) -> ExitCode {
+    let v = match assetpress::verify::verify(&args.out, &args.manifest) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for p in &v.problems {
+        eprintln!("error: {p}");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        print!("{}", assetpress::verify::summary(&v));
+    }
+    ExitCode::from(if v.problems.is_empty() { 0 } else { 1 })
 }
 
 fn build(args: assetpress::cli::BuildArgs) -> ExitCode {

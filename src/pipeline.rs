@@ -1,15 +1,17 @@
 //! The one place the stages are called in order, each timed:
-//! discover → transform → graph → emit → report.
+//! discover → transform → graph → hash & name → emit → report.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use crate::config::Config;
 use crate::discover::{discover, roots};
-use crate::emit::{write_outputs, Staging};
+use crate::emit::{manifest, write_outputs, written, Staging};
 use crate::error::{Error, Result};
 use crate::graph;
+use crate::hash;
 use crate::report::Report;
+use crate::rewrite::{Naming, Rewriter};
 use crate::transform::js::Unresolvable;
 use crate::transform::{transform_all, Context};
 
@@ -59,12 +61,20 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
 
         progress.stage("transform", files.len() as u64);
         let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
+        let naming = Naming::new(
+            &config.keep_names,
+            config.hash_length,
+            &config.base,
+            config.public_url.as_deref(),
+        )?;
+        let rewriter = Rewriter::new(&files, &names, &naming);
         let ctx = Context {
             config,
             root: &roots.input,
             files: &names,
+            rewriter: &rewriter,
         };
-        let results = transform_all(&files, &ctx, &|| progress.inc());
+        let mut results = transform_all(&files, &ctx, &|| progress.inc());
         laps.done("transform");
 
         let unresolved_imports = results.iter().fold(Unresolvable::default(), |mut sum, r| {
@@ -76,15 +86,34 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         diagnostics.extend(broken);
         laps.done("graph");
 
+        let keep = written(&results, &files);
+        let outputs = hash::finalize(&files, &mut results, &keep, &naming)?;
+        laps.done("hash");
+
         progress.stage("write", files.len() as u64);
-        let written = write_outputs(&staging, &files, results, &|| progress.inc())?;
+        let written = write_outputs(&staging, &files, results, &outputs, &|| progress.inc())?;
         diagnostics.extend(written.diagnostics);
+        let manifest = manifest::build(config, &files, &outputs, &graph);
+        let mut report_outputs = std::collections::BTreeMap::new();
+        for (path, bytes) in manifest::render(config, &manifest, &files, &graph) {
+            if names.contains(&path) {
+                diagnostics.push(crate::error::Diagnostic::warning(
+                    &path,
+                    None,
+                    "this input file is overwritten by the manifest of the same path (see --manifest)",
+                ));
+            }
+            staging.write(&path, &bytes)?;
+            let key = if path == config.manifest { "manifest".to_string() } else { format!("manifest_{path}") };
+            report_outputs.insert(key, roots.out.join(&path).display().to_string());
+        }
         staging.commit()?;
         laps.done("write");
         progress.finish();
 
         let mut report = Report::new(written.files, diagnostics, config.strict);
         report.cycles = graph.cycles;
+        report.outputs = report_outputs;
         report.totals.unresolved_imports = unresolved_imports;
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;

@@ -14,8 +14,10 @@ use crate::transform::Status;
 /// One input file and what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
-    /// Relative path of the input (and of the output).
+    /// Relative path of the input.
     pub path: String,
+    /// Relative path of the output (with its content hash, unless it keeps its name).
+    pub output: String,
     /// Its kind (`js`, `css`, `html`, …).
     pub kind: &'static str,
     /// `minified`, `copied`, or `failed` (copied unchanged).
@@ -284,6 +286,7 @@ mod tests {
     fn file(path: &str, kind: &'static str, status: Status, inb: u64, outb: u64) -> FileReport {
         FileReport {
             path: path.into(),
+            output: path.into(),
             kind,
             status,
             bytes_in: inb,

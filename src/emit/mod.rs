@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub mod manifest;
+
 use crate::asset::SourceFile;
 use crate::error::{Diagnostic, Error, Result};
+use crate::hash::Output;
 use crate::report::FileReport;
 use crate::transform::Transformed;
 
@@ -19,38 +22,40 @@ use crate::transform::Transformed;
 pub struct Written {
     /// One report per file written, in input order.
     pub files: Vec<FileReport>,
-    /// The transforms' diagnostics, and notes about input files not written.
+    /// The transforms' diagnostics.
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Writes every transformed file (and its source map) into `staging`, in
-/// parallel; input maps that a minified file folded in or made stale are not
-/// copied. `tick` is called once per file.
-pub fn write_outputs(
-    staging: &Staging,
-    files: &[SourceFile],
-    results: Vec<Transformed>,
-    tick: &(dyn Fn() + Sync),
-) -> Result<Written> {
+/// Which files are written: all but input source maps that a minified file
+/// folded into its own new map (or made stale).
+pub fn written(results: &[Transformed], files: &[SourceFile]) -> Vec<bool> {
     let replaced: BTreeSet<&str> = results
         .iter()
         .filter_map(|r| r.replaces_map.as_deref())
         .collect();
-    let generated_maps: BTreeSet<String> = files
+    files
         .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.map.is_some())
-        .map(|(f, _)| format!("{}.map", f.rel))
-        .collect();
+        .map(|f| !replaced.contains(f.rel.as_str()))
+        .collect()
+}
+
+/// Writes every output (and its source map) into `staging`, in parallel.
+/// `tick` is called once per file.
+pub fn write_outputs(
+    staging: &Staging,
+    files: &[SourceFile],
+    results: Vec<Transformed>,
+    outputs: &[Option<Output>],
+    tick: &(dyn Fn() + Sync),
+) -> Result<Written> {
     let written: Vec<Result<Option<FileReport>>> = files
         .par_iter()
         .zip(&results)
-        .map(|(file, result)| {
-            let skip = replaced.contains(file.rel.as_str()) || generated_maps.contains(&file.rel);
-            let r = if skip {
-                Ok(None)
-            } else {
-                write_one(staging, file, result).map(Some)
+        .zip(outputs)
+        .map(|((file, result), output)| {
+            let r = match output {
+                Some(o) => write_one(staging, file, result, o).map(Some),
+                None => Ok(None),
             };
             tick();
             r
@@ -60,17 +65,7 @@ pub fn write_outputs(
     for w in written {
         reports.extend(w?);
     }
-    let mut diagnostics = Vec::new();
-    for file in files {
-        if generated_maps.contains(&file.rel) && !replaced.contains(file.rel.as_str()) {
-            diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                "replaced by the source map generated for the minified file of the same name",
-            ));
-        }
-    }
-    diagnostics.extend(results.into_iter().flat_map(|r| r.diagnostics));
+    let diagnostics = results.into_iter().flat_map(|r| r.diagnostics).collect();
     Ok(Written {
         files: reports,
         diagnostics,
@@ -78,28 +73,34 @@ pub fn write_outputs(
 }
 
 /// Writes one file (and its map) into the staging folder and reports its sizes.
-fn write_one(staging: &Staging, file: &SourceFile, result: &Transformed) -> Result<FileReport> {
-    let (bytes_out, gzip_out) = match &result.bytes {
+fn write_one(
+    staging: &Staging,
+    file: &SourceFile,
+    result: &Transformed,
+    output: &Output,
+) -> Result<FileReport> {
+    let (bytes_out, gzip_out) = match &output.bytes {
         Some(bytes) => {
-            staging.write(&file.rel, bytes)?;
+            staging.write(&output.rel, bytes)?;
             (bytes.len() as u64, Some(gzip_size(bytes)))
         }
         None if file.kind.is_text() => {
             let bytes = fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
-            staging.write(&file.rel, &bytes)?;
+            staging.write(&output.rel, &bytes)?;
             (bytes.len() as u64, Some(gzip_size(&bytes)))
         }
-        None => (staging.copy(&file.rel, &file.abs)?, None),
+        None => (staging.copy(&output.rel, &file.abs)?, None),
     };
-    let map_bytes = match &result.map {
+    let map_bytes = match &output.map {
         Some(map) => {
-            staging.write(&format!("{}.map", file.rel), map)?;
+            staging.write(&format!("{}.map", output.rel), map)?;
             Some(map.len() as u64)
         }
         None => None,
     };
     Ok(FileReport {
         path: file.rel.clone(),
+        output: output.rel.clone(),
         kind: file.kind.label(),
         status: result.status,
         bytes_in: file.size,

@@ -12,7 +12,7 @@ use lightningcss::targets::Targets;
 use parcel_sourcemap::SourceMap;
 
 use crate::error::{loc_of_offset, Diagnostic, Loc};
-use crate::transform::js::{base_name, url_escape};
+use crate::transform::js::base_name;
 
 /// Settings of one CSS minification.
 #[derive(Debug, Clone, Copy)]
@@ -47,12 +47,17 @@ pub struct CssReference {
 
 /// Minifies the stylesheet `src` (the file `rel`). Recovered parse problems are
 /// pushed to `warnings`; a stylesheet that cannot be processed at all is an `Err`.
+///
+/// `rewrite` gives the new text of a URL, or `None` to keep it as written.
+/// With a map, the code ends with a newline and the caller appends the
+/// `sourceMappingURL` comment naming the map's final name.
 pub fn minify(
     rel: &str,
     src: &str,
     opts: &CssOptions,
     input_map: &mut dyn FnMut(Option<&str>) -> Option<SourceMap>,
     warnings: &mut Vec<Diagnostic>,
+    rewrite: &dyn Fn(&str) -> Option<String>,
 ) -> Result<CssOutput, Diagnostic> {
     if let Some(at) = too_deep(src.as_bytes(), opts.max_depth) {
         let loc = Some(loc_of_offset(src.as_bytes(), at));
@@ -128,6 +133,7 @@ pub fn minify(
         &printed.code,
         &dependencies,
         opts.source_map.then_some(&mut map),
+        rewrite,
     );
     let mut code = code.into_bytes();
     // Called even without maps: the caller learns which input map is now stale.
@@ -151,9 +157,7 @@ pub fn minify(
     let json = map
         .to_json(None)
         .map_err(|e| Diagnostic::error(rel, None, format!("cannot write source map: {e:?}")))?;
-    code.extend_from_slice(
-        format!("\n/*# sourceMappingURL={}.map */\n", url_escape(&name)).as_bytes(),
-    );
+    code.push(b'\n');
     Ok(CssOutput {
         code,
         map: Some(json.into_bytes()),
@@ -168,12 +172,19 @@ fn restore_urls(
     code: &str,
     dependencies: &[Dependency],
     mut map: Option<&mut SourceMap>,
+    rewrite: &dyn Fn(&str) -> Option<String>,
 ) -> String {
     let mut texts: HashMap<&str, String> = HashMap::new();
     for d in dependencies {
         let (placeholder, text) = match d {
-            Dependency::Url(u) => (u.placeholder.as_str(), url_token(&u.url)),
-            Dependency::Import(i) => (i.placeholder.as_str(), css_string(&i.url)),
+            Dependency::Url(u) => (
+                u.placeholder.as_str(),
+                url_token(&rewrite(&u.url).unwrap_or_else(|| u.url.clone())),
+            ),
+            Dependency::Import(i) => (
+                i.placeholder.as_str(),
+                css_string(&rewrite(&i.url).unwrap_or_else(|| i.url.clone())),
+            ),
         };
         texts.entry(placeholder).or_insert(text);
     }
@@ -221,6 +232,174 @@ fn restore_urls(
     out
 }
 
+/// CSS whose references were rewritten in place, its text otherwise untouched.
+#[derive(Debug)]
+pub struct RewrittenCss {
+    /// The new text.
+    pub code: String,
+    /// The references found, with locations in the given text.
+    pub references: Vec<CssReference>,
+}
+
+/// Where in a stylesheet (or a `style` attribute, or a `<style>` block) the
+/// URLs are: `url()` in both spellings, the string of `@import`, the strings
+/// of `image-set()`, and the `sourceMappingURL` comment. Found with the CSS
+/// tokenizer lightningcss itself uses, so comments and strings are skipped
+/// exactly as a browser skips them; nothing but the URLs changes.
+pub fn rewrite_in_place(
+    src: &str,
+    max_depth: usize,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<RewrittenCss, Loc> {
+    if let Some(at) = too_deep(src.as_bytes(), max_depth) {
+        return Err(loc_of_offset(src.as_bytes(), at));
+    }
+    let mut input = cssparser::ParserInput::new(src);
+    let mut parser = cssparser::Parser::new(&mut input);
+    let mut found = Found::default();
+    scan(&mut parser, &mut found, Context::Plain);
+    let mut code = String::with_capacity(src.len());
+    let mut references = Vec::with_capacity(found.urls.len());
+    let mut last = 0;
+    for u in found.urls {
+        references.push(CssReference {
+            url: u.url.clone(),
+            loc: u.loc,
+        });
+        let Some(new) = rewrite(&u.url) else { continue };
+        if u.start < last {
+            continue;
+        }
+        code.push_str(&src[last..u.start]);
+        match u.shape {
+            Shape::UrlToken => {
+                code.push_str("url(");
+                code.push_str(&url_token(&new));
+                code.push(')');
+            }
+            Shape::String => {
+                let quote = if src.as_bytes()[u.start] == b'\'' {
+                    '\''
+                } else {
+                    '"'
+                };
+                code.push_str(&css_quoted(&new, quote));
+            }
+            Shape::Raw => code.push_str(&new),
+        }
+        last = u.end;
+    }
+    code.push_str(&src[last..]);
+    Ok(RewrittenCss { code, references })
+}
+
+#[derive(Default)]
+struct Found {
+    urls: Vec<FoundUrl>,
+}
+
+struct FoundUrl {
+    url: String,
+    start: usize,
+    end: usize,
+    loc: Loc,
+    shape: Shape,
+}
+
+/// How a URL was written, so its replacement is written the same way.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `url(x)` (the whole token).
+    UrlToken,
+    /// A quoted string (the whole string).
+    String,
+    /// The URL of a comment.
+    Raw,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Plain,
+    /// Inside `url(` with a quoted string, or `image-set(`: strings are URLs.
+    Strings,
+}
+
+fn scan(p: &mut cssparser::Parser, found: &mut Found, ctx: Context) {
+    use cssparser::Token;
+    let mut import = false;
+    loop {
+        let start = p.position();
+        let l = p.current_source_location();
+        let loc = Loc {
+            line: l.line + 1,
+            col: l.column,
+        };
+        let token = match p.next_including_whitespace_and_comments() {
+            Ok(t) => t.clone(),
+            Err(_) => break,
+        };
+        let end = p.position();
+        let mut add = |url: &str, shape| {
+            found.urls.push(FoundUrl {
+                url: url.to_string(),
+                start: start.byte_index(),
+                end: end.byte_index(),
+                loc,
+                shape,
+            })
+        };
+        match token {
+            Token::UnquotedUrl(url) => add(&url, Shape::UrlToken),
+            Token::QuotedString(s) if ctx == Context::Strings || import => {
+                add(&s, Shape::String);
+                import = false;
+            }
+            Token::AtKeyword(k) => import = k.eq_ignore_ascii_case("import"),
+            Token::Comment(text) => {
+                let t = text.trim_start();
+                if let Some(rest) = t
+                    .strip_prefix("# sourceMappingURL=")
+                    .or_else(|| t.strip_prefix("@ sourceMappingURL="))
+                {
+                    let url = rest.trim_end();
+                    if !url.is_empty() && !url.starts_with("data:") {
+                        let at = start.byte_index() + 2 + (text.len() - t.len()) + 19;
+                        found.urls.push(FoundUrl {
+                            url: url.to_string(),
+                            start: at,
+                            end: at + url.len(),
+                            loc,
+                            shape: Shape::Raw,
+                        });
+                    }
+                }
+            }
+            Token::Function(name) => {
+                let inner = if name.eq_ignore_ascii_case("url")
+                    || name.eq_ignore_ascii_case("src")
+                    || name.to_ascii_lowercase().ends_with("image-set")
+                {
+                    Context::Strings
+                } else {
+                    Context::Plain
+                };
+                let _ = p.parse_nested_block(|p| {
+                    scan(p, found, inner);
+                    Ok::<(), cssparser::ParseError<()>>(())
+                });
+            }
+            Token::CurlyBracketBlock | Token::SquareBracketBlock | Token::ParenthesisBlock => {
+                let _ = p.parse_nested_block(|p| {
+                    scan(p, found, Context::Plain);
+                    Ok::<(), cssparser::ParseError<()>>(())
+                });
+            }
+            Token::WhiteSpace(_) => {}
+            _ => import = false,
+        }
+    }
+}
+
 /// `url()` contents: bare when nothing needs quoting, else a quoted string.
 fn url_token(url: &str) -> String {
     let bare = !url.is_empty()
@@ -236,11 +415,17 @@ fn url_token(url: &str) -> String {
 
 /// A double-quoted CSS string.
 fn css_string(s: &str) -> String {
+    css_quoted(s, '"')
+}
+
+/// A CSS string in `quote`s.
+fn css_quoted(s: &str, quote: char) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+    out.push(quote);
     for c in s.chars() {
         match c {
-            '"' | '\\' => {
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
                 out.push('\\');
                 out.push(c);
             }
@@ -249,7 +434,7 @@ fn css_string(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(quote);
     out
 }
 
@@ -310,7 +495,7 @@ mod tests {
 
     fn min(src: &str) -> (String, Vec<Diagnostic>) {
         let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w).unwrap();
+        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
         (String::from_utf8(out.code).unwrap(), w)
     }
 
@@ -338,7 +523,7 @@ mod tests {
     fn urls_are_found_outside_comments_and_kept_as_written() {
         let src = "@import \"base.css\";\n/* url(not-here.png) */\n.a { background: url( 'img/a b.png' ) }\n.b { background: url(img/c.png#x) }\n.c { background: url(data:image/png;base64,AAAA) }\n";
         let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w).unwrap();
+        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
         let code = String::from_utf8(out.code).unwrap();
         assert_eq!(
             code,
@@ -363,7 +548,7 @@ mod tests {
             source_map: true,
             ..opts()
         };
-        let out = minify("t.css", src, &o, &mut |_| None, &mut Vec::new()).unwrap();
+        let out = minify("t.css", src, &o, &mut |_| None, &mut Vec::new(), &|_| None).unwrap();
         let code = String::from_utf8(out.code).unwrap();
         let mut map = parcel_sourcemap::SourceMap::from_json(
             "/",

@@ -1,25 +1,28 @@
-//! HTML: the URLs a page loads, found by lol_html's streaming parser in the
-//! attributes that fetch something (`script[src]`, `link[href]` for
-//! stylesheets, icons, the manifest and preloads, `img`/`source` `src` and
-//! every `srcset` candidate, media `src`/`poster`, `embed`, `object[data]`),
-//! resolved against `<base href>` when the page has one, and SVG's
-//! `use`/`image`/`feImage` `href` (inline, or in `.svg` files, which the same
-//! parser reads). Pages are copied unchanged for now; their references are
-//! checked.
+//! HTML: the URLs a page loads, found and rewritten by lol_html's streaming
+//! parser in the attributes that fetch something (`script[src]`, `link[href]`
+//! for stylesheets, icons, the manifest and preloads, `img`/`source` `src` and
+//! every `srcset` candidate, media `src`/`poster`, `embed`, `object[data]`,
+//! SVG's `use`/`image`/`feImage` `href`), `a[href]` and `iframe[src]` when
+//! they point at a hashed file, and inside the page: `style` attributes and
+//! `<style>` blocks (CSS), inline `<script type="module">` imports, and
+//! `<script type="importmap">` URLs. `.svg` files go through the same parser.
+//! Only the rewritten URLs change; every other byte of the page stays.
 
 use std::cell::RefCell;
 
-use lol_html::html_content::Element;
-use lol_html::{element, rewrite_str, RewriteStrSettings};
+use lol_html::html_content::{ContentType, TextChunk};
+use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
+use crate::asset::JsFlavor;
 use crate::error::{loc_of_offset, Loc};
+use crate::transform::{css, js, webmanifest};
 
-/// A URL a page loads, as written (entities decoded), and where its tag starts.
+/// A URL a page loads, as written (entities decoded), and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlReference {
     /// The URL.
     pub url: String,
-    /// Start of the tag that holds it.
+    /// Start of the tag that holds it (or of the URL, inside a block).
     pub loc: Loc,
 }
 
@@ -30,6 +33,11 @@ pub struct HtmlReferences {
     pub references: Vec<HtmlReference>,
     /// The first `<base href>`, as written.
     pub base: Option<String>,
+    /// Problems inside inline blocks (a script that does not parse), with
+    /// their locations; the block is left as written.
+    pub problems: Vec<(String, Loc)>,
+    /// Imports of inline module scripts that are not files of the site.
+    pub unresolvable: js::Unresolvable,
 }
 
 /// `link` relations whose `href` the page fetches as a subresource.
@@ -46,93 +54,313 @@ const FETCHING_RELS: &[&str] = &[
     "prefetch",
 ];
 
-/// Finds the URLs `html` loads. `Err` carries lol_html's message when the
-/// document cannot be parsed at all.
-pub fn references(html: &str) -> Result<HtmlReferences, String> {
+/// SVG presentation attributes that may hold `url()`.
+const URL_ATTRIBUTES: &[&str] = &[
+    "fill",
+    "stroke",
+    "filter",
+    "clip-path",
+    "mask",
+    "marker-start",
+    "marker-mid",
+    "marker-end",
+];
+
+/// The first `<base href>` of a page, as written (entities decoded).
+pub fn base_href(html: &str) -> Option<String> {
+    let found = RefCell::new(None);
+    let settings =
+        RewriteStrSettings::new().append_element_content_handler(element!("base[href]", |el| {
+            let mut f = found.borrow_mut();
+            if f.is_none() {
+                *f = el.get_attribute("href").map(|h| decode_entities(&h));
+            }
+            Ok(())
+        }));
+    rewrite_str(html, settings).ok()?;
+    found.into_inner()
+}
+
+/// What kind of inline script the text handler is in.
+#[derive(Clone, Copy, PartialEq)]
+enum Script {
+    Other,
+    Module,
+    ImportMap,
+}
+
+/// Finds the URLs `html` loads and rewrites those `rewrite` has new text for
+/// (given the URL as written, entities decoded). Returns the new page (only
+/// when something changed) and what was found. `Err` carries lol_html's
+/// message when the document cannot be parsed at all.
+pub fn rewrite(
+    html: &str,
+    max_depth: usize,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Option<String>, HtmlReferences), String> {
     let found = RefCell::new(HtmlReferences::default());
-    // Records a URL (entities already decoded) at the start of its tag.
-    let add = |el: &Element, url: String| {
-        let loc = loc_of_offset(html.as_bytes(), el.source_location().bytes().start);
+    let changed = RefCell::new(false);
+    let script = RefCell::new(Script::Other);
+    let block = RefCell::new((String::new(), 0usize));
+    let at = |offset: usize| loc_of_offset(html.as_bytes(), offset);
+    let add = |loc: Loc, url: String| {
         found
             .borrow_mut()
             .references
             .push(HtmlReference { url, loc });
     };
-    let settings = RewriteStrSettings::new().append_element_content_handler(element!("*", |el| {
-        let tag = el.tag_name();
-        let attr = |name: &str| el.get_attribute(name);
-        if tag == "base" {
-            let mut f = found.borrow_mut();
-            if f.base.is_none() {
-                f.base = attr("href").map(|h| decode_entities(&h));
+    // Collects the chunks of a text node; on the last one, gives the whole
+    // text and where it starts to `f`, and writes back what `f` returns.
+    let whole_text = |t: &mut TextChunk, f: &dyn Fn(&str, usize) -> Option<String>| {
+        let mut b = block.borrow_mut();
+        if b.0.is_empty() {
+            b.1 = t.source_location().bytes().start;
+        }
+        b.0.push_str(t.as_str());
+        if !t.last_in_text_node() {
+            t.remove();
+            return;
+        }
+        let (text, start) = std::mem::take(&mut *b);
+        let new = f(&text, start);
+        if new.is_some() {
+            *changed.borrow_mut() = true;
+        }
+        t.replace(new.as_deref().unwrap_or(&text), ContentType::Html);
+    };
+    // Locations inside a block are relative to it; make them the page's.
+    let shift = |inner: Loc, start: usize| {
+        let base = at(start);
+        if inner.line <= 1 {
+            Loc {
+                line: base.line,
+                col: base.col + inner.col.saturating_sub(1),
+            }
+        } else {
+            Loc {
+                line: base.line + inner.line - 1,
+                col: inner.col,
             }
         }
-        let fetching_link = || {
-            let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
-            rel.split_ascii_whitespace()
-                .any(|r| FETCHING_RELS.contains(&r))
-        };
-        let names: &[&str] = match tag.as_str() {
-            "script" | "img" | "audio" | "track" | "embed" | "source" => &["src"],
-            "video" => &["src", "poster"],
-            "object" => &["data"],
-            "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => &["src"],
-            "link" if fetching_link() => &["href"],
-            // SVG, inline or in its own file.
-            "use" | "image" | "feimage" => &["href", "xlink:href"],
-            _ => &[],
-        };
-        for name in names {
-            if let Some(url) = attr(name) {
-                add(el, decode_entities(&url));
+    };
+    let css_block = |text: &str, start: usize| -> Option<String> {
+        match css::rewrite_in_place(text, max_depth, rewrite) {
+            Ok(r) => {
+                for reference in r.references {
+                    add(shift(reference.loc, start), reference.url);
+                }
+                (r.code != text).then_some(r.code)
+            }
+            Err(loc) => {
+                found.borrow_mut().problems.push((
+                    format!("CSS nested deeper than {max_depth}; its URLs are left as written"),
+                    shift(loc, start),
+                ));
+                None
             }
         }
-        if matches!(tag.as_str(), "img" | "source" | "link") {
-            for name in ["srcset", "imagesrcset"] {
-                for url in attr(name)
-                    .map(|set| srcset_urls(&decode_entities(&set)))
-                    .unwrap_or_default()
-                {
-                    add(el, url);
+    };
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("*", |el| {
+            let tag = el.tag_name();
+            let tag_loc = at(el.source_location().bytes().start);
+            let attr = |name: &str| el.get_attribute(name);
+            if tag == "script" {
+                let ty = attr("type").unwrap_or_default().trim().to_ascii_lowercase();
+                *script.borrow_mut() = match ty.as_str() {
+                    "module" => Script::Module,
+                    "importmap" => Script::ImportMap,
+                    _ => Script::Other,
+                };
+            }
+            let fetching_link = || {
+                let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
+                rel.split_ascii_whitespace()
+                    .any(|r| FETCHING_RELS.contains(&r))
+            };
+            // (attribute, whether it is a reference even when not rewritten)
+            let names: &[(&str, bool)] = match tag.as_str() {
+                "script" | "img" | "audio" | "track" | "embed" | "source" => &[("src", true)],
+                "video" => &[("src", true), ("poster", true)],
+                "object" => &[("data", true)],
+                "input" if attr("type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
+                    &[("src", true)]
+                }
+                "link" if fetching_link() => &[("href", true)],
+                "a" => &[("href", false)],
+                "iframe" => &[("src", false)],
+                // SVG, inline or in its own file.
+                "use" | "image" | "feimage" => &[("href", true), ("xlink:href", true)],
+                _ => &[],
+            };
+            let mut sets: Vec<(String, String)> = Vec::new();
+            for &(name, always) in names {
+                let Some(raw) = attr(name) else { continue };
+                let url = decode_entities(&raw);
+                let new = rewrite(&url);
+                if always || new.is_some() {
+                    add(tag_loc, url);
+                }
+                if let Some(new) = new {
+                    sets.push((name.to_string(), new));
                 }
             }
-        }
-        Ok(())
-    }));
-    rewrite_str(html, settings).map_err(|e| e.to_string())?;
-    Ok(found.into_inner())
+            if matches!(tag.as_str(), "img" | "source" | "link") {
+                for name in ["srcset", "imagesrcset"] {
+                    let Some(raw) = attr(name) else { continue };
+                    let set = decode_entities(&raw);
+                    let mut new = String::with_capacity(set.len());
+                    let mut last = 0;
+                    for (start, end) in srcset_candidates(&set) {
+                        let url = &set[start..end];
+                        add(tag_loc, url.to_string());
+                        if let Some(r) = rewrite(url) {
+                            new.push_str(&set[last..start]);
+                            new.push_str(&r);
+                            last = end;
+                        }
+                    }
+                    if last > 0 {
+                        new.push_str(&set[last..]);
+                        sets.push((name.to_string(), new));
+                    }
+                }
+            }
+            let mut css_attrs: Vec<&str> = vec!["style"];
+            css_attrs.extend(URL_ATTRIBUTES);
+            for name in css_attrs {
+                let Some(raw) = attr(name) else { continue };
+                if name != "style" && !raw.contains("url(") {
+                    continue;
+                }
+                let value = decode_entities(&raw);
+                match css::rewrite_in_place(&value, max_depth, rewrite) {
+                    Ok(r) => {
+                        for reference in r.references {
+                            add(tag_loc, reference.url);
+                        }
+                        if r.code != value {
+                            sets.push((name.to_string(), r.code));
+                        }
+                    }
+                    Err(_) => found.borrow_mut().problems.push((
+                        format!("{name} attribute nested deeper than {max_depth}; left as written"),
+                        tag_loc,
+                    )),
+                }
+            }
+            for (name, value) in sets {
+                el.set_attribute(&name, &encode_attribute(&value))?;
+                *changed.borrow_mut() = true;
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(text!("style", |t| {
+            whole_text(t, &css_block);
+            Ok(())
+        }))
+        .append_element_content_handler(text!("script", |t| {
+            let kind = *script.borrow();
+            if kind == Script::Other {
+                return Ok(());
+            }
+            whole_text(t, &|text, start| match kind {
+                Script::Module => {
+                    match js::rewrite_source(
+                        "",
+                        text.to_string(),
+                        JsFlavor::Module,
+                        max_depth,
+                        rewrite,
+                    ) {
+                        Ok(r) => {
+                            for reference in r.references {
+                                add(shift(reference.loc, start), reference.url);
+                            }
+                            let mut f = found.borrow_mut();
+                            f.unresolvable.bare += r.unresolvable.bare;
+                            f.unresolvable.computed += r.unresolvable.computed;
+                            (r.code != text).then_some(r.code)
+                        }
+                        Err(d) => {
+                            let loc = d.loc.map_or(at(start), |l| shift(l, start));
+                            found.borrow_mut().problems.push((
+                                format!(
+                                    "inline module script: {}; its imports are left as written",
+                                    d.message
+                                ),
+                                loc,
+                            ));
+                            None
+                        }
+                    }
+                }
+                Script::ImportMap => match webmanifest::rewrite_import_map(text, rewrite) {
+                    Ok(r) => {
+                        for reference in r.references {
+                            let loc = reference.loc.map_or(at(start), |l| shift(l, start));
+                            add(loc, reference.url);
+                        }
+                        (r.text != text).then_some(r.text)
+                    }
+                    Err((message, loc)) => {
+                        found.borrow_mut().problems.push((
+                            format!("import map: {message}; left as written"),
+                            shift(loc, start),
+                        ));
+                        None
+                    }
+                },
+                Script::Other => None,
+            });
+            Ok(())
+        }));
+    let out = rewrite_str(html, settings).map_err(|e| e.to_string())?;
+    let mut found = found.into_inner();
+    found.base = base_href(html);
+    Ok((changed.into_inner().then_some(out), found))
 }
 
-/// The URLs of a `srcset` (`a.jpg 480w, b.jpg 2x`), as the HTML standard
-/// splits them: a URL runs to whitespace, descriptors to a comma outside
-/// parentheses, so commas inside URLs (`data:` URLs) stay put.
-pub fn srcset_urls(set: &str) -> Vec<String> {
+/// Finds the URLs `html` loads, without rewriting anything.
+pub fn references(html: &str) -> Result<HtmlReferences, String> {
+    rewrite(html, usize::MAX, &|_| None).map(|(_, found)| found)
+}
+
+/// An attribute value with `&` and `"` escaped (lol_html writes it in double quotes).
+fn encode_attribute(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+/// The byte ranges of the URLs of a `srcset` (`a.jpg 480w, b.jpg 2x`), as the
+/// HTML standard splits them: a URL runs to whitespace, descriptors to a comma
+/// outside parentheses, so commas inside URLs (`data:` URLs) stay put.
+pub fn srcset_candidates(set: &str) -> Vec<(usize, usize)> {
+    let b = set.as_bytes();
     let mut urls = Vec::new();
-    let chars: Vec<char> = set.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        while i < chars.len() && (chars[i].is_ascii_whitespace() || chars[i] == ',') {
+    while i < b.len() {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b',') {
             i += 1;
         }
         let start = i;
-        while i < chars.len() && !chars[i].is_ascii_whitespace() {
+        while i < b.len() && !b[i].is_ascii_whitespace() {
             i += 1;
         }
-        let mut url: String = chars[start..i].iter().collect();
-        let ended_by_comma = url.ends_with(',');
-        while url.ends_with(',') {
-            url.pop();
+        let mut end = i;
+        let ended_by_comma = end > start && b[end - 1] == b',';
+        while end > start && b[end - 1] == b',' {
+            end -= 1;
         }
-        if !url.is_empty() {
-            urls.push(url);
+        if end > start {
+            urls.push((start, end));
         }
         if !ended_by_comma {
             let mut depth = 0usize;
-            while i < chars.len() {
-                match chars[i] {
-                    '(' => depth += 1,
-                    ')' => depth = depth.saturating_sub(1),
-                    ',' if depth == 0 => break,
+            while i < b.len() {
+                match b[i] {
+                    b'(' => depth += 1,
+                    b')' => depth = depth.saturating_sub(1),
+                    b',' if depth == 0 => break,
                     _ => {}
                 }
                 i += 1;
@@ -140,6 +368,14 @@ pub fn srcset_urls(set: &str) -> Vec<String> {
         }
     }
     urls
+}
+
+/// The URLs of a `srcset`.
+pub fn srcset_urls(set: &str) -> Vec<String> {
+    srcset_candidates(set)
+        .into_iter()
+        .map(|(s, e)| set[s..e].to_string())
+        .collect()
 }
 
 /// Decodes the character references that appear in URLs (`&amp;`, `&quot;`,

@@ -21,7 +21,7 @@ use swc_core::ecma::parser::{
 };
 use swc_core::ecma::transforms::base::fixer::{fixer, paren_remover};
 use swc_core::ecma::transforms::base::resolver;
-use swc_core::ecma::visit::{Visit, VisitWith};
+use swc_core::ecma::visit::{Visit, VisitMut, VisitMutWith, VisitWith};
 
 use crate::asset::JsFlavor;
 use crate::error::{loc_of_offset, Diagnostic, Loc};
@@ -70,27 +70,45 @@ pub struct JsReference {
     pub url: String,
     /// Where the string literal starts in the input.
     pub loc: Loc,
+    /// Whether it is a dynamic `import("…")`.
+    pub dynamic: bool,
 }
 
-/// Minifies `src` (the file `rel`). `input_map` is called with the file's own
-/// `sourceMappingURL` (if any) and returns its existing source map to compose with.
-pub fn minify(
-    rel: &str,
-    src: String,
-    flavor: JsFlavor,
-    opts: &JsOptions,
-    input_map: &mut dyn FnMut(Option<&str>) -> Option<swc_sourcemap::SourceMap>,
-) -> Result<JsOutput, Diagnostic> {
-    if let Some(at) = brackets_too_deep(src.as_bytes(), opts.max_depth) {
+/// A parsed file: its source map (of positions), comments and syntax tree.
+struct Parsed {
+    cm: Lrc<SourceMap>,
+    fm: Lrc<swc_core::common::SourceFile>,
+    comments: SingleThreadedComments,
+    program: Program,
+}
+
+impl Parsed {
+    fn loc(&self, span: Span) -> Loc {
+        let l = self.cm.lookup_char_pos(span.lo);
+        Loc {
+            line: l.line as u32,
+            col: l.col_display as u32 + 1,
+        }
+    }
+
+    /// Byte offset of `pos` in the source text.
+    fn offset(&self, pos: swc_core::common::BytePos) -> usize {
+        (pos.0 - self.fm.start_pos.0) as usize
+    }
+}
+
+/// Parses `src` (the file `rel`) behind the nesting bounds.
+fn parse(rel: &str, src: String, flavor: JsFlavor, max_depth: usize) -> Result<Parsed, Diagnostic> {
+    if let Some(at) = brackets_too_deep(src.as_bytes(), max_depth) {
         return Err(too_deep(
             rel,
             Some(loc_of_offset(src.as_bytes(), at)),
-            opts.max_depth,
+            max_depth,
         ));
     }
     let cm: Lrc<SourceMap> = Default::default();
     let name = base_name(rel).to_string();
-    let fm = cm.new_source_file(FileName::Custom(name.clone()).into(), src);
+    let fm = cm.new_source_file(FileName::Custom(name).into(), src);
     let comments = SingleThreadedComments::default();
     let syntax = Syntax::Es(EsSyntax {
         import_attributes: true,
@@ -129,30 +147,196 @@ pub fn minify(
     };
     let mut depth = Depth {
         depth: 0,
-        max: opts.max_depth,
+        max: max_depth,
         too_deep: None,
     };
     program.visit_with(&mut depth);
     if let Some(span) = depth.too_deep {
-        return Err(too_deep(rel, loc(span), opts.max_depth));
+        return Err(too_deep(rel, loc(span), max_depth));
     }
-    let is_module = matches!(program, Program::Module(_));
-    let (legal, map_url) = scan_comments(&comments);
-    // Found before minifying: compress may drop code (and the imports in it).
+    Ok(Parsed {
+        cm,
+        fm,
+        comments,
+        program,
+    })
+}
+
+/// Finds the references of a parsed file.
+fn find_references(parsed: &Parsed) -> (References, Vec<JsReference>, Unresolvable) {
     let mut found = References::default();
-    program.visit_with(&mut found);
+    parsed.program.visit_with(&mut found);
     let unresolvable = Unresolvable {
         bare: found.bare,
         computed: found.computed,
     };
     let references = found
         .found
-        .into_iter()
-        .map(|(url, span)| JsReference {
-            url,
-            loc: loc(span).unwrap_or(Loc { line: 1, col: 1 }),
+        .iter()
+        .map(|(url, span, dynamic)| JsReference {
+            url: url.clone(),
+            loc: parsed.loc(*span),
+            dynamic: *dynamic,
         })
         .collect();
+    (found, references, unresolvable)
+}
+
+/// A file whose references were rewritten in place, its text otherwise untouched.
+#[derive(Debug)]
+pub struct RewrittenSource {
+    /// The new text.
+    pub code: String,
+    /// The references found (the `sourceMappingURL` comment among them).
+    pub references: Vec<JsReference>,
+    /// Specifiers that are not files of the site.
+    pub unresolvable: Unresolvable,
+}
+
+/// Rewrites the references of `src` (the file `rel`) in place without
+/// minifying: each string literal that `rewrite` gives new text for is
+/// replaced, and so is the URL of a `sourceMappingURL` comment.
+pub fn rewrite_source(
+    rel: &str,
+    src: String,
+    flavor: JsFlavor,
+    max_depth: usize,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<RewrittenSource, Diagnostic> {
+    let parsed = parse(rel, src, flavor, max_depth)?;
+    let (found, mut references, unresolvable) = find_references(&parsed);
+    let text: &str = &parsed.fm.src;
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for (url, span, _) in &found.found {
+        if let Some(new) = rewrite(url) {
+            let (lo, hi) = (parsed.offset(span.lo), parsed.offset(span.hi));
+            let quote = if text.as_bytes().get(lo) == Some(&b'\'') {
+                '\''
+            } else {
+                '"'
+            };
+            edits.push((lo, hi, js_string(&new, quote)));
+        }
+    }
+    if let Some((span, url_at, url)) = map_comment(&parsed.comments) {
+        let lo = parsed.offset(span.lo) + url_at;
+        references.push(JsReference {
+            url: url.clone(),
+            loc: loc_of_offset(text.as_bytes(), lo),
+            dynamic: false,
+        });
+        if let Some(new) = rewrite(&url) {
+            edits.push((lo, lo + url.len(), new));
+        }
+    }
+    edits.sort_by_key(|e| e.0);
+    let mut code = String::with_capacity(text.len());
+    let mut last = 0;
+    for (lo, hi, new) in edits {
+        if lo < last {
+            continue;
+        }
+        code.push_str(&text[last..lo]);
+        code.push_str(&new);
+        last = hi;
+    }
+    code.push_str(&text[last..]);
+    Ok(RewrittenSource {
+        code,
+        references,
+        unresolvable,
+    })
+}
+
+/// The file's own `//# sourceMappingURL=` comment: its span, where the URL
+/// starts inside the comment (from the span's start), and the URL.
+fn map_comment(comments: &SingleThreadedComments) -> Option<(Span, usize, String)> {
+    let (leading, trailing) = comments.borrow_all();
+    let mut found = None;
+    for c in leading.values().chain(trailing.values()).flatten() {
+        if c.kind != CommentKind::Line {
+            continue;
+        }
+        let text: &str = &c.text;
+        let trimmed = text.trim_start();
+        let Some(rest) = trimmed
+            .strip_prefix("# sourceMappingURL=")
+            .or_else(|| trimmed.strip_prefix("@ sourceMappingURL="))
+        else {
+            continue;
+        };
+        let url = rest.trim_end();
+        if url.is_empty() || url.starts_with("data:") {
+            continue;
+        }
+        // `//` then the text up to the URL.
+        let at = 2 + (text.len() - trimmed.len()) + "# sourceMappingURL=".len();
+        if found
+            .as_ref()
+            .is_none_or(|(s, _, _): &(Span, usize, String)| s.lo < c.span.lo)
+        {
+            found = Some((c.span, at, url.to_string()));
+        }
+    }
+    found
+}
+
+/// A JS string literal of `text` in `quote`s.
+fn js_string(text: &str, quote: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Minifies `src` (the file `rel`). `input_map` is called with the file's own
+/// `sourceMappingURL` (if any) and returns its existing source map to compose
+/// with; `rewrite` gives the new text of a reference's URL, or `None` to keep it.
+/// With a map, the code ends with a newline and the caller appends the
+/// `sourceMappingURL` comment naming the map's final name.
+pub fn minify(
+    rel: &str,
+    src: String,
+    flavor: JsFlavor,
+    opts: &JsOptions,
+    input_map: &mut dyn FnMut(Option<&str>) -> Option<swc_sourcemap::SourceMap>,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<JsOutput, Diagnostic> {
+    let parsed = parse(rel, src, flavor, opts.max_depth)?;
+    let name = base_name(rel).to_string();
+    let is_module = matches!(parsed.program, Program::Module(_));
+    let (legal, map_url) = scan_comments(&parsed.comments);
+    // Found before minifying: compress may drop code (and the imports in it).
+    let (found, references, unresolvable) = find_references(&parsed);
+    let mut new_urls = Rewrites::default();
+    for (url, span, _) in &found.found {
+        if let Some(new) = rewrite(url) {
+            new_urls.0.insert(span.lo, new);
+        }
+    }
+    let Parsed {
+        cm,
+        fm,
+        comments,
+        mut program,
+    } = parsed;
+    if !new_urls.0.is_empty() {
+        program.visit_mut_with(&mut new_urls);
+    }
 
     let program = GLOBALS.set(&Globals::new(), || {
         let unresolved_mark = Mark::new();
@@ -223,9 +407,6 @@ pub fn minify(
         if !code.ends_with(b"\n") {
             code.push(b'\n');
         }
-        code.extend_from_slice(
-            format!("//# sourceMappingURL={}.map\n", url_escape(&name)).as_bytes(),
-        );
         Some(json)
     } else {
         None
@@ -593,10 +774,25 @@ impl Nest {
     }
 }
 
+/// Replaces the string literals that start at the given positions.
+#[derive(Default)]
+struct Rewrites(std::collections::HashMap<swc_core::common::BytePos, String>);
+
+impl VisitMut for Rewrites {
+    fn visit_mut_str(&mut self, s: &mut Str) {
+        if let Some(new) = self.0.get(&s.span.lo) {
+            s.value = new.as_str().into();
+            s.raw = None;
+        }
+    }
+}
+
 /// Collects the string specifiers of the constructs that load other files.
 #[derive(Default)]
 struct References {
-    found: Vec<(String, Span)>,
+    found: Vec<(String, Span, bool)>,
+    /// Set while visiting the argument of `import(…)`.
+    dynamic: bool,
     /// `import "react"`: left to a bundler or an import map.
     bare: u32,
     /// `import(name)`: not knowable before run time.
@@ -607,7 +803,7 @@ impl References {
     fn add(&mut self, s: &Str) {
         let url = s.value.to_atom_lossy().to_string();
         if url.starts_with("./") || url.starts_with("../") || url.starts_with('/') {
-            self.found.push((url, s.span));
+            self.found.push((url, s.span, self.dynamic));
         } else if !url.contains(':') {
             self.bare += 1;
         }
@@ -645,7 +841,11 @@ impl Visit for References {
 
     fn visit_call_expr(&mut self, n: &CallExpr) {
         match &n.callee {
-            Callee::Import(_) => self.add_first_string(&n.args),
+            Callee::Import(_) => {
+                self.dynamic = true;
+                self.add_first_string(&n.args);
+                self.dynamic = false;
+            }
             Callee::Expr(callee) if matches!(&**callee, Expr::Ident(i) if i.sym == *"importScripts") => {
                 for arg in &n.args {
                     if let Expr::Lit(Lit::Str(s)) = &*arg.expr {
@@ -724,7 +924,15 @@ mod tests {
     }
 
     fn min(src: &str, flavor: JsFlavor) -> String {
-        let out = minify("t.js", src.to_string(), flavor, &opts(), &mut |_| None).unwrap();
+        let out = minify(
+            "t.js",
+            src.to_string(),
+            flavor,
+            &opts(),
+            &mut |_| None,
+            &|_| None,
+        )
+        .unwrap();
         String::from_utf8(out.code).unwrap()
     }
 
@@ -759,6 +967,7 @@ mod tests {
             JsFlavor::Detect,
             &opts(),
             &mut |_| None,
+            &|_| None,
         )
         .unwrap_err();
         assert_eq!(err.loc.map(|l| l.line), Some(2));
@@ -768,7 +977,15 @@ mod tests {
     #[test]
     fn too_deep_nesting_is_an_error_not_a_crash() {
         let src = format!("x = {}1{};", "[".repeat(5000), "]".repeat(5000));
-        let err = minify("deep.js", src, JsFlavor::Script, &opts(), &mut |_| None).unwrap_err();
+        let err = minify(
+            "deep.js",
+            src,
+            JsFlavor::Script,
+            &opts(),
+            &mut |_| None,
+            &|_| None,
+        )
+        .unwrap_err();
         assert!(err.message.contains("nesting deeper than 1000"), "{err}");
     }
 
@@ -833,7 +1050,15 @@ mod tests {
     #[test]
     fn chains_of_a_million_arrows_are_refused_before_parsing() {
         let src = format!("f = {}0;", "a=>".repeat(1_000_000));
-        let err = minify("arrows.js", src, JsFlavor::Script, &opts(), &mut |_| None).unwrap_err();
+        let err = minify(
+            "arrows.js",
+            src,
+            JsFlavor::Script,
+            &opts(),
+            &mut |_| None,
+            &|_| None,
+        )
+        .unwrap_err();
         assert!(err.message.contains("nesting deeper than 1000"), "{err}");
     }
 
@@ -856,6 +1081,7 @@ const w = new Worker("./worker.js", { type: "module" });
             JsFlavor::Module,
             &opts(),
             &mut |_| None,
+            &|_| None,
         )
         .unwrap();
         let urls: Vec<(&str, u32, u32)> = out
@@ -888,6 +1114,7 @@ const w = new Worker("./worker.js", { type: "module" });
             JsFlavor::Module,
             &opts(),
             &mut |_| None,
+            &|_| None,
         )
         .unwrap();
         assert_eq!(
@@ -900,7 +1127,7 @@ const w = new Worker("./worker.js", { type: "module" });
     }
 
     #[test]
-    fn map_url_is_appended_and_map_names_the_original() {
+    fn map_comment_is_left_to_the_caller_and_map_names_the_original() {
         let o = JsOptions {
             source_map: true,
             ..opts()
@@ -914,13 +1141,13 @@ const w = new Worker("./worker.js", { type: "module" });
                 assert_eq!(url, None);
                 None
             },
+            &|_| None,
         )
         .unwrap();
         let code = String::from_utf8(out.code).unwrap();
-        assert!(
-            code.ends_with("//# sourceMappingURL=app.js.map\n"),
-            "{code}"
-        );
+        // The caller appends the comment once the map's final name is known.
+        assert!(code.ends_with("}\n"), "{code}");
+        assert!(!code.contains("sourceMappingURL"), "{code}");
         let map: serde_json::Value = serde_json::from_slice(&out.map.unwrap()).unwrap();
         assert_eq!(map["sources"][0], "app.js");
         assert!(map["sourcesContent"][0]

@@ -21,6 +21,7 @@ use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
 use crate::resolve::{resolve, Target};
+use crate::rewrite::Rewriter;
 use sourcemap::MapRef;
 
 /// What a transform made of one file.
@@ -42,8 +43,30 @@ pub struct Transformed {
     pub references: Vec<Reference>,
     /// Imports that are not files of the site (bare or computed specifiers).
     pub unresolvable: js::Unresolvable,
+    /// The comment style of the `sourceMappingURL` line to append once the
+    /// map's final name is known (`Some` exactly when `map` is).
+    pub map_comment: Option<MapComment>,
     /// Time spent on this file.
     pub time: Duration,
+}
+
+/// How a file names its source map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapComment {
+    /// `//# sourceMappingURL=…`
+    Js,
+    /// `/*# sourceMappingURL=… */`
+    Css,
+}
+
+impl MapComment {
+    /// The comment line naming `map_url`, newline included.
+    pub fn line(self, map_url: &str) -> String {
+        match self {
+            MapComment::Js => format!("//# sourceMappingURL={map_url}\n"),
+            MapComment::Css => format!("/*# sourceMappingURL={map_url} */\n"),
+        }
+    }
 }
 
 /// The outcome for one file.
@@ -66,6 +89,8 @@ pub struct Context<'a> {
     pub root: &'a Path,
     /// Relative paths of every discovered file.
     pub files: &'a BTreeSet<String>,
+    /// How references are rewritten.
+    pub rewriter: &'a Rewriter<'a>,
 }
 
 /// Transforms every file in parallel on the current rayon pool; results are in
@@ -130,6 +155,7 @@ impl Transformed {
             diagnostics: Vec::new(),
             references: Vec::new(),
             unresolvable: Default::default(),
+            map_comment: None,
             time: Duration::ZERO,
         }
     }
@@ -163,8 +189,10 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     let mut out = Transformed::copied();
     if file.size <= ctx.config.limits.max_text_size {
         match file.kind {
-            AssetKind::Html | AssetKind::Svg => check_html(file, ctx, &mut out),
-            AssetKind::WebManifest => check_manifest(file, &mut out),
+            AssetKind::Html | AssetKind::Svg => rewrite_html(file, ctx, &mut out),
+            AssetKind::WebManifest => rewrite_manifest(file, ctx, &mut out),
+            AssetKind::SourceMap => rewrite_map(file, ctx, &mut out),
+            AssetKind::Js | AssetKind::Css if !minify => rewrite_code(file, ctx, &mut out),
             _ => {}
         }
     }
@@ -186,8 +214,13 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     out
 }
 
-/// Collects the URLs a page (or an SVG file) loads; the file itself is copied.
-fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+/// The new text of references written in `file` (resolving from `from`).
+fn rewrite_from<'a>(ctx: &'a Context<'a>, from: &'a str) -> impl Fn(&str) -> Option<String> + 'a {
+    move |url: &str| ctx.rewriter.rewrite(from, url).map(|r| r.text)
+}
+
+/// Rewrites the URLs a page (or an SVG file) loads; nothing else changes.
+fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
@@ -195,20 +228,8 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
-    let found = match html::references(text) {
-        Ok(found) => found,
-        Err(e) => {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                format!("cannot parse HTML ({e}); references not checked"),
-            ));
-            return;
-        }
-    };
     // `<base href>` moves where relative URLs resolve from.
-    let from = match found
-        .base
+    let from = match html::base_href(text)
         .as_deref()
         .map(|b| resolve(&file.rel, b, &ctx.config.base, ctx.files))
     {
@@ -219,33 +240,62 @@ fn check_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         // A base on another site: only root-absolute URLs are still ours.
         Some(Target::External | Target::OutsideRoot) => None,
     };
+    let from_for = |url: &str| match (&from, url.trim_start().starts_with('/')) {
+        (Some(from), _) => Some(from.clone()),
+        (None, true) => Some(file.rel.clone()),
+        (None, false) => None,
+    };
+    let rewrite = |url: &str| {
+        let from = from_for(url)?;
+        ctx.rewriter.rewrite(&from, url).map(|r| r.text)
+    };
+    let (new, found) = match html::rewrite(text, ctx.config.limits.max_nesting_depth, &rewrite) {
+        Ok(r) => r,
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                None,
+                format!("cannot parse HTML ({e}); references not checked"),
+            ));
+            return;
+        }
+    };
+    for (message, loc) in found.problems {
+        out.diagnostics
+            .push(Diagnostic::warning(&file.rel, Some(loc), message));
+    }
+    out.unresolvable = found.unresolvable;
     for r in found.references {
-        let from = match (&from, r.url.trim_start().starts_with('/')) {
-            (Some(from), _) => from.clone(),
-            (None, true) => file.rel.clone(),
-            (None, false) => continue,
-        };
-        out.references.push(Reference {
-            url: r.url,
-            loc: r.loc,
-            from,
-        });
+        if let Some(from) = from_for(&r.url) {
+            out.references.push(Reference {
+                url: r.url,
+                loc: r.loc,
+                from,
+                dynamic: false,
+            });
+        }
+    }
+    if let Some(new) = new {
+        out.bytes = Some(new.into_bytes());
     }
 }
 
-/// Collects the icon URLs of a web app manifest; the manifest itself is copied.
-fn check_manifest(file: &SourceFile, out: &mut Transformed) {
+/// Rewrites the icon URLs of a web app manifest.
+fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
-    let text = String::from_utf8_lossy(bytes);
-    match webmanifest::references(&text) {
-        Ok(refs) => {
-            let refs: Vec<Reference> = refs
-                .into_iter()
-                .map(|r| reference(file, r.url, r.loc.unwrap_or(Loc { line: 1, col: 1 })))
-                .collect();
-            out.references.extend(refs);
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel)) {
+        Ok(r) => {
+            out.references.extend(
+                r.references
+                    .into_iter()
+                    .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 }))),
+            );
+            if r.text != text {
+                out.bytes = Some(r.text.into_bytes());
+            }
         }
         Err((message, loc)) => {
             out.diagnostics.push(Diagnostic::warning(
@@ -253,6 +303,71 @@ fn check_manifest(file: &SourceFile, out: &mut Transformed) {
                 Some(loc),
                 format!("{message}; icons not checked"),
             ));
+        }
+    }
+}
+
+/// Rewrites the `file` of a source map that is copied as it is.
+fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let Some(bytes) = read_for_copy(file, out) else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let text = text.to_string();
+    // A broken map is the business of the file that names it.
+    if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel)) {
+        if r.text != text {
+            out.bytes = Some(r.text.into_bytes());
+        }
+    }
+}
+
+/// Rewrites the references of JS or CSS that is not minified, in place.
+fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let Some(bytes) = read_for_copy(file, out) else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let text = text.to_string();
+    let rewrite = rewrite_from(ctx, &file.rel);
+    let max = ctx.config.limits.max_nesting_depth;
+    let result = match file.kind {
+        AssetKind::Js => js::rewrite_source(
+            &file.rel,
+            text.clone(),
+            file.js_flavor.unwrap_or(JsFlavor::Detect),
+            max,
+            &rewrite,
+        )
+        .map(|r| {
+            out.unresolvable = r.unresolvable;
+            let refs: Vec<(String, Loc)> =
+                r.references.into_iter().map(|r| (r.url, r.loc)).collect();
+            (r.code, refs)
+        }),
+        _ => css::rewrite_in_place(&text, max, &rewrite)
+            .map(|r| {
+                let refs = r.references.into_iter().map(|r| (r.url, r.loc)).collect();
+                (r.code, refs)
+            })
+            .map_err(|loc| js::too_deep(&file.rel, Some(loc), max)),
+    };
+    match result {
+        Ok((code, refs)) => {
+            out.references
+                .extend(refs.into_iter().map(|(url, loc)| reference(file, url, loc)));
+            if code != text {
+                out.bytes = Some(code.into_bytes());
+            }
+        }
+        Err(mut d) => {
+            d.message = format!("{}; references left as written", d.message);
+            d.severity = crate::error::Severity::Warning;
+            out.diagnostics.push(d);
         }
     }
 }
@@ -270,6 +385,7 @@ fn reference(file: &SourceFile, url: String, loc: Loc) -> Reference {
         url,
         loc,
         from: file.rel.clone(),
+        dynamic: false,
     }
 }
 
@@ -354,13 +470,20 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            let r = js::minify(&file.rel, src.to_string(), flavor, &opts, &mut load);
+            let rewrite = rewrite_from(ctx, &file.rel);
+            let r = js::minify(
+                &file.rel,
+                src.to_string(),
+                flavor,
+                &opts,
+                &mut load,
+                &rewrite,
+            );
             r.map(|o| {
-                references.extend(
-                    o.references
-                        .into_iter()
-                        .map(|r| reference(file, r.url, r.loc)),
-                );
+                references.extend(o.references.into_iter().map(|r| Reference {
+                    dynamic: r.dynamic,
+                    ..reference(file, r.url, r.loc)
+                }));
                 unresolvable = o.unresolvable;
                 (o.code, o.map)
             })
@@ -387,7 +510,16 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     })
                     .ok()
             };
-            let r = css::minify(&file.rel, src, &opts, &mut load, &mut css_warnings).map(|o| {
+            let rewrite = rewrite_from(ctx, &file.rel);
+            let r = css::minify(
+                &file.rel,
+                src,
+                &opts,
+                &mut load,
+                &mut css_warnings,
+                &rewrite,
+            )
+            .map(|o| {
                 references.extend(
                     o.references
                         .into_iter()
@@ -404,6 +536,10 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     out.diagnostics.append(&mut map_warnings);
     match result {
         Ok((code, map)) => {
+            out.map_comment = map.as_ref().map(|_| match file.kind {
+                AssetKind::Css => MapComment::Css,
+                _ => MapComment::Js,
+            });
             out.references = references;
             out.unresolvable = unresolvable;
             out.bytes = Some(code);

@@ -1,17 +1,41 @@
 //! The demo site end to end: what is minified, what is copied, what is reported.
 
-use crate::util::{tree, TestDir};
+use crate::util::{manifest, tree, unhashed, TestDir};
 
 #[test]
-fn demo_site_is_minified_with_maps_and_everything_else_copied() {
+fn demo_site_is_minified_hashed_with_maps_and_everything_else_copied() {
     let t = TestDir::with_fixture("site");
     t.run(&["build", "site", "--out", "out"]).expect_code(0);
     let input = tree(&t.path("site"));
-    let output = tree(&t.path("out"));
+    let output = unhashed(&t.path("out"));
+    let m = manifest(&t.path("out"));
     for (rel, bytes) in &input {
         let out = output
             .get(rel)
             .unwrap_or_else(|| panic!("{rel} missing from the output"));
+        let file = m["assets"][rel]["file"].as_str().unwrap();
+        let kept = rel.ends_with(".html")
+            || [
+                "robots.txt",
+                "sitemap.xml",
+                "favicon.ico",
+                "site.webmanifest",
+                ".well-known/security.txt",
+            ]
+            .contains(&rel.as_str());
+        if kept {
+            assert_eq!(file, rel);
+        } else {
+            let (stem, ext) = rel.rsplit_once('.').unwrap();
+            let hash = file
+                .strip_prefix(&format!("{stem}."))
+                .and_then(|f| f.strip_suffix(&format!(".{ext}")))
+                .unwrap_or_else(|| panic!("{rel} became {file}"));
+            assert!(
+                hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{file}"
+            );
+        }
         if rel.ends_with(".js") || rel.ends_with(".css") {
             assert!(
                 out.len() < bytes.len(),
@@ -19,21 +43,24 @@ fn demo_site_is_minified_with_maps_and_everything_else_copied() {
                 bytes.len(),
                 out.len()
             );
-            let text = String::from_utf8(out.clone()).unwrap();
-            let name = rel.rsplit('/').next().unwrap();
+            let text = t.read_out_string("out", rel);
+            let name = file.rsplit('/').next().unwrap();
             assert!(
                 text.contains(&format!("sourceMappingURL={name}.map")),
                 "{rel} has no map comment"
             );
             let map: serde_json::Value =
-                serde_json::from_slice(&output[&format!("{rel}.map")]).unwrap();
+                serde_json::from_slice(&t.read(&format!("out/{file}.map"))).unwrap();
             assert_eq!(map["version"], 3);
             assert!(
                 !map["mappings"].as_str().unwrap().is_empty(),
                 "{rel}.map has no mappings"
             );
         } else {
-            assert_eq!(out, bytes, "{rel} should be copied unchanged");
+            assert_eq!(
+                out, bytes,
+                "{rel} should be copied unchanged but for the names it references"
+            );
         }
     }
     // Only the input files and the maps of minified files.
@@ -43,6 +70,7 @@ fn demo_site_is_minified_with_maps_and_everything_else_copied() {
             "unexpected output {rel}"
         );
     }
+    t.run(&["verify", "out"]).expect_code(0);
 }
 
 #[test]
@@ -54,10 +82,10 @@ fn legal_comments_survive_and_ordinary_comments_do_not() {
         "/*! theme v2 | MIT */\n/* layout */\n.a {\n  color: #ff0000;\n}\n",
     );
     t.run(&["build", "in", "--out", "out"]).expect_code(0);
-    let js = t.read_string("out/lib.js");
+    let js = t.read_out_string("out", "lib.js");
     assert!(js.starts_with("/*! mylib v1.2.3 | MIT */"), "{js}");
     assert!(!js.contains("a note") && !js.contains("say hello"), "{js}");
-    let css = t.read_string("out/style.css");
+    let css = t.read_out_string("out", "style.css");
     assert!(css.starts_with("/*! theme v2 | MIT */"), "{css}");
     assert!(
         css.contains(".a{color:red}") && !css.contains("layout"),
@@ -88,19 +116,19 @@ fn module_and_script_are_told_apart() {
     t.run(&["build", "in", "--out", "out", "--no-source-maps"])
         .expect_code(0);
     assert!(
-        !t.read_string("out/a.mjs").contains("longHelperName"),
+        !t.read_out_string("out", "a.mjs").contains("longHelperName"),
         "module top level is private"
     );
     assert!(
-        t.read_string("out/b.cjs").contains("longHelperName"),
+        t.read_out_string("out", "b.cjs").contains("longHelperName"),
         "script top level is global"
     );
     assert!(
-        t.read_string("out/c.js").contains("longHelperName"),
+        t.read_out_string("out", "c.js").contains("longHelperName"),
         "script top level is global"
     );
     assert!(
-        t.read_string("out/d.js").contains("import.meta"),
+        t.read_out_string("out", "d.js").contains("import.meta"),
         "import.meta makes it a module"
     );
 }
@@ -122,26 +150,26 @@ fn targets_drive_css_prefixes_and_js_syntax() {
         "safari 12, ie 11",
     ])
     .expect_code(0);
-    let css = t.read_string("old/a.css");
+    let css = t.read_out_string("old", "a.css");
     assert!(
         css.contains("-webkit-user-select:none") && css.contains("top:0"),
         "{css}"
     );
     assert!(
-        t.read_string("old/b.js").contains("catch("),
+        t.read_out_string("old", "b.js").contains("catch("),
         "no optional catch binding before ES2019"
     );
     t.run(&["build", "in", "--out", "new", "--targets", "chrome >= 120"])
         .expect_code(0);
-    let css = t.read_string("new/a.css");
+    let css = t.read_out_string("new", "a.css");
     assert!(
         !css.contains("-webkit-user-select") && css.contains("inset:0"),
         "{css}"
     );
     assert!(
-        t.read_string("new/b.js").contains("catch{"),
+        t.read_out_string("new", "b.js").contains("catch{"),
         "{}",
-        t.read_string("new/b.js")
+        t.read_out_string("new", "b.js")
     );
 }
 
@@ -157,7 +185,7 @@ fn no_minify_flags_copy_files_unchanged() {
         "--no-minify-css",
     ])
     .expect_code(0);
-    assert_eq!(tree(&t.path("site")), tree(&t.path("out")));
+    assert_eq!(tree(&t.path("site")), unhashed(&t.path("out")));
 }
 
 #[test]
@@ -288,7 +316,7 @@ fn broken_css_references_are_warnings_with_locations() {
             "css/a.css:4:22: reference ../../outside.png points outside the input folder; left as written",
         ]
     );
-    let css = t.read_string("out/css/a.css");
+    let css = t.read_out_string("out", "css/a.css");
     assert!(
         css.contains("url(../img/gone.png?v=2)") && css.contains("url(../../outside.png)"),
         "{css}"
@@ -350,10 +378,13 @@ fn broken_html_references_are_warnings_with_locations() {
         ]
     );
     assert_eq!(
-        t.read("out/index.html"),
+        unhashed(&t.path("out"))["index.html"],
         t.read("in/index.html"),
-        "pages are copied unchanged"
+        "pages change only in the names of hashed files"
     );
+    assert!(t
+        .read_out_string("out", "index.html")
+        .contains(&format!("src=\"{}", &t.out_path("out", "img/ok.png")[4..])));
 }
 
 #[test]

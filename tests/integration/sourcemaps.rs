@@ -1,9 +1,15 @@
 //! Source maps: written beside each minified file, and composed with the map
 //! the input already had so positions still reach the original sources.
 
-use crate::util::{tree, TestDir};
+use crate::util::{tree_by_original, TestDir};
 
 const GREET: &str = "// Greets people.\nexport function greet(name) {\n  const message = \"hello, \" + name;\n  return message.toUpperCase();\n}\n";
+
+/// The file name of the source map written for the input `original`.
+fn map_name(t: &TestDir, out: &str, original: &str) -> String {
+    let path = t.out_path(out, &format!("{original}.map"));
+    path.rsplit('/').next().unwrap().to_string()
+}
 
 /// Finds `needle` in `code` and returns its 0-based line and column.
 fn position(code: &str, needle: &str) -> (u32, u32) {
@@ -20,8 +26,8 @@ fn map_points_back_to_the_original_lines() {
     let t = TestDir::new();
     t.write("in/greet.js", GREET);
     t.run(&["build", "in", "--out", "out"]).expect_code(0);
-    let code = t.read_string("out/greet.js");
-    let map = swc_sourcemap::SourceMap::from_slice(&t.read("out/greet.js.map")).unwrap();
+    let code = t.read_out_string("out", "greet.js");
+    let map = swc_sourcemap::SourceMap::from_slice(&t.read_out("out", "greet.js.map")).unwrap();
     let (l, c) = position(&code, "\"hello, \"");
     let tok = map.lookup_token(l, c).unwrap();
     assert_eq!(
@@ -46,12 +52,13 @@ fn existing_map_elsewhere_is_composed_and_rebased() {
     t.write("src/greet.js", GREET);
     t.run(&["build", "src", "--out", "mid"]).expect_code(0);
     // Second pass: that compiled code lives elsewhere, its map in maps/.
-    let compiled = t.read_string("mid/greet.js").replace(
-        "sourceMappingURL=greet.js.map",
+    let map_name = map_name(&t, "mid", "greet.js");
+    let compiled = t.read_out_string("mid", "greet.js").replace(
+        &format!("sourceMappingURL={map_name}"),
         "sourceMappingURL=../maps/app.js.map",
     );
     t.write("in/js/app.js", compiled);
-    t.write("in/maps/app.js.map", t.read("mid/greet.js.map"));
+    t.write("in/maps/app.js.map", t.read_out("mid", "greet.js.map"));
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);
     assert_eq!(
@@ -60,7 +67,7 @@ fn existing_map_elsewhere_is_composed_and_rebased() {
         "{}",
         run.stdout
     );
-    let out = tree(&t.path("out"));
+    let out = tree_by_original(&t.path("out"));
     assert!(
         !out.contains_key("maps/app.js.map"),
         "the input map is folded into the new one"
@@ -86,16 +93,16 @@ fn inline_data_url_map_is_composed() {
     let t = TestDir::new();
     t.write("src/greet.js", GREET);
     t.run(&["build", "src", "--out", "mid"]).expect_code(0);
-    let map = t.read("mid/greet.js.map");
+    let map = t.read_out("mid", "greet.js.map");
     let b64 = base64_encode(&map);
-    let compiled = t.read_string("mid/greet.js").replace(
-        "sourceMappingURL=greet.js.map",
+    let compiled = t.read_out_string("mid", "greet.js").replace(
+        &format!("sourceMappingURL={}", map_name(&t, "mid", "greet.js")),
         &format!("sourceMappingURL=data:application/json;base64,{b64}"),
     );
     t.write("in/app.js", compiled);
     t.run(&["build", "in", "--out", "out"]).expect_code(0);
-    let out = swc_sourcemap::SourceMap::from_slice(&t.read("out/app.js.map")).unwrap();
-    let code = t.read_string("out/app.js");
+    let out = swc_sourcemap::SourceMap::from_slice(&t.read_out("out", "app.js.map")).unwrap();
+    let code = t.read_out_string("out", "app.js");
     assert!(!code.contains("base64"), "the inline map is replaced");
     let (l, c) = position(&code, "\"hello, \"");
     assert_eq!(out.lookup_token(l, c).unwrap().get_src_line(), 2);
@@ -133,10 +140,12 @@ fn broken_or_missing_input_maps_are_warnings_not_failures() {
         "{warnings}"
     );
     assert!(!warnings.contains("c.css"), "{warnings}");
-    assert!(t
-        .read_string("out/a.js")
-        .ends_with("//# sourceMappingURL=a.js.map\n"));
-    let css_map: serde_json::Value = serde_json::from_slice(&t.read("out/c.css.map")).unwrap();
+    assert!(t.read_out_string("out", "a.js").ends_with(&format!(
+        "//# sourceMappingURL={}\n",
+        map_name(&t, "out", "a.js")
+    )));
+    let css_map: serde_json::Value =
+        serde_json::from_slice(&t.read_out("out", "c.css.map")).unwrap();
     assert!(
         css_map["sources"].to_string().contains("c.scss"),
         "{css_map}"
@@ -157,9 +166,11 @@ fn without_source_maps_stale_input_maps_are_dropped() {
     t.write("in/unrelated.map", "{}");
     t.run(&["build", "in", "--out", "out", "--no-source-maps"])
         .expect_code(0);
-    let names: Vec<String> = tree(&t.path("out")).into_keys().collect();
+    let names: Vec<String> = tree_by_original(&t.path("out")).into_keys().collect();
     assert_eq!(names, ["a.js", "unrelated.map"]);
-    assert!(!t.read_string("out/a.js").contains("sourceMappingURL"));
+    assert!(!t
+        .read_out_string("out", "a.js")
+        .contains("sourceMappingURL"));
 }
 
 fn base64_encode(data: &[u8]) -> String {

@@ -48,6 +48,35 @@ impl TestDir {
         String::from_utf8(self.read(rel)).unwrap()
     }
 
+    /// The path, inside the output folder `out`, of what the input file
+    /// `original` became (its hashed name), from the output's manifest; an
+    /// `original` ending in `.map` that is not an input names the source map
+    /// generated for the file without that suffix.
+    pub fn out_path(&self, out: &str, original: &str) -> String {
+        let m = manifest(&self.path(out));
+        let assets = &m["assets"];
+        if let Some(file) = assets[original]["file"].as_str() {
+            return format!("{out}/{file}");
+        }
+        if let Some(map) = original
+            .strip_suffix(".map")
+            .and_then(|o| assets[o]["map"].as_str())
+        {
+            return format!("{out}/{map}");
+        }
+        panic!("{original} is not in the manifest of {out}");
+    }
+
+    /// The bytes the input file `original` became in the output folder `out`.
+    pub fn read_out(&self, out: &str, original: &str) -> Vec<u8> {
+        self.read(&self.out_path(out, original))
+    }
+
+    /// The text the input file `original` became in the output folder `out`.
+    pub fn read_out_string(&self, out: &str, original: &str) -> String {
+        self.read_string(&self.out_path(out, original))
+    }
+
     /// Runs `assetpress ARGS` with this folder as the current directory.
     pub fn run(&self, args: &[&str]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_assetpress"))
@@ -142,6 +171,68 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
             (rel, std::fs::read(e.path()).unwrap())
         })
         .collect()
+}
+
+/// The manifest of an output folder.
+pub fn manifest(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("assetpress-manifest.json"))
+        .unwrap_or_else(|e| panic!("manifest of {}: {e}", out.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The output tree with each file named by the input it came from (a
+/// generated source map as `<input>.map`), the manifest left out: what a
+/// build made of each input, whatever the hashes.
+pub fn tree_by_original(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let m = manifest(out);
+    let mut names = BTreeMap::new();
+    for (orig, e) in m["assets"].as_object().unwrap() {
+        names.insert(e["file"].as_str().unwrap().to_string(), orig.clone());
+        if let Some(map) = e["map"].as_str() {
+            names.insert(map.to_string(), format!("{orig}.map"));
+        }
+    }
+    tree(out)
+        .into_iter()
+        .filter(|(rel, _)| rel != "assetpress-manifest.json")
+        .map(|(rel, bytes)| {
+            let name = names
+                .get(&rel)
+                .unwrap_or_else(|| panic!("{rel} is in the output but not in its manifest"));
+            (name.clone(), bytes)
+        })
+        .collect()
+}
+
+/// [`tree_by_original`] with every hashed file name written in a text file
+/// put back to its input name: equal to the input tree exactly when a build
+/// changed nothing but names.
+pub fn unhashed(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let m = manifest(out);
+    let mut renames: Vec<(String, String)> = m["assets"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(orig, e)| (base(e["file"].as_str().unwrap()), base(orig)))
+        .filter(|(new, old)| new != old)
+        .collect();
+    renames.sort_by_key(|(new, _)| std::cmp::Reverse(new.len()));
+    tree_by_original(out)
+        .into_iter()
+        .map(|(rel, bytes)| match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                for (new, old) in &renames {
+                    text = text.replace(new.as_str(), old);
+                }
+                (rel, text.into_bytes())
+            }
+            Err(e) => (rel, e.into_bytes()),
+        })
+        .collect()
+}
+
+fn base(path: &str) -> String {
+    path.rsplit('/').next().unwrap().to_string()
 }
 
 /// The corpus fetched by `../shared/corpus/fetch.sh`, or a panic that says how to get it.

@@ -832,11 +832,20 @@ async function main() {
   }
 }
 
+// The output name of an input file: hashed names are looked up in the
+// build's manifest when there is one.
+function outputName(minDir, fileName) {
+  const manifest = path.join(minDir, 'assetpress-manifest.json');
+  if (!fs.existsSync(manifest)) return fileName;
+  const entry = JSON.parse(fs.readFileSync(manifest, 'utf8')).assets[fileName];
+  return entry ? entry.file : fileName;
+}
+
 async function checkAll(names, origDir, minDir, timeoutMs, timing, scratch) {
   let passed = 0, failed = 0;
   for (const fileName of names) {
     const [name] = libraryFor(fileName);
-    const minFile = path.join(minDir, fileName);
+    const minFile = path.join(minDir, outputName(minDir, fileName));
     if (!fs.existsSync(minFile)) {
       console.log(`FAIL ${name}: ${fileName} is missing from ${minDir}`);
       failed++;

@@ -1,0 +1,249 @@
+//! The manifest: every input file's output name, sizes, integrity and the
+//! files it references — `assetpress-manifest.json` for assetpress's own
+//! `verify` and for backends that look names up, plus the formats other
+//! tools' readers expect (`--manifest-format flat|vite|propshaft|django`).
+//! Keys are sorted; nothing depends on the machine or the clock.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::asset::{AssetKind, SourceFile};
+use crate::config::{Config, ManifestFormat};
+use crate::graph::Graph;
+use crate::hash::{sha256_hex, Output};
+
+/// `assetpress-manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// Format version: 1.
+    pub version: u32,
+    /// The hash function of names: `sha256`.
+    pub hash: String,
+    /// Hex digits of the hash in names.
+    pub hash_length: usize,
+    /// Public path the output is served under.
+    pub base: String,
+    /// Absolute URL of the output root, when references were written under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Input path → what became of it.
+    pub assets: BTreeMap<String, Entry>,
+}
+
+/// One input file in the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    /// Output path.
+    pub file: String,
+    /// Output size in bytes.
+    pub size: u64,
+    /// Input size in bytes.
+    pub original_size: u64,
+    /// Subresource Integrity of the output (`sha384-…`).
+    pub integrity: String,
+    /// Its source map's output path, when one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<String>,
+    /// Input paths of the files it references.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// The input paths of the files it shares a hash with, when it is part
+    /// of a reference cycle (itself included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycle: Vec<String>,
+}
+
+/// Builds the manifest of a run.
+pub fn build(
+    config: &Config,
+    files: &[SourceFile],
+    outputs: &[Option<Output>],
+    graph: &Graph,
+) -> Manifest {
+    let mut assets = BTreeMap::new();
+    for (i, (file, output)) in files.iter().zip(outputs).enumerate() {
+        let Some(o) = output else { continue };
+        assets.insert(
+            file.rel.clone(),
+            Entry {
+                file: o.rel.clone(),
+                size: o.size,
+                original_size: file.size,
+                integrity: o.integrity.clone(),
+                map: o.map.as_ref().map(|_| format!("{}.map", o.rel)),
+                references: graph.edges[i]
+                    .iter()
+                    .filter(|&&j| outputs[j].is_some())
+                    .map(|&j| files[j].rel.clone())
+                    .collect(),
+                cycle: o.cycle.clone(),
+            },
+        );
+    }
+    Manifest {
+        version: 1,
+        hash: "sha256".into(),
+        hash_length: config.hash_length,
+        base: config.base.clone(),
+        public_url: config.public_url.clone(),
+        assets,
+    }
+}
+
+/// The files to write for the manifest and the extra formats: (path inside
+/// the output, contents).
+pub fn render(
+    config: &Config,
+    manifest: &Manifest,
+    files: &[SourceFile],
+    graph: &Graph,
+) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![(config.manifest.clone(), pretty(manifest))];
+    for format in &config.manifest_formats {
+        let (path, value) = match format {
+            ManifestFormat::Flat => ("rev-manifest.json", serde_json::to_value(flat(manifest))),
+            ManifestFormat::Vite => (
+                ".vite/manifest.json",
+                serde_json::to_value(vite(manifest, files, graph)),
+            ),
+            ManifestFormat::Propshaft => {
+                (".manifest.json", serde_json::to_value(propshaft(manifest)))
+            }
+            ManifestFormat::Django => ("staticfiles.json", serde_json::to_value(django(manifest))),
+        };
+        out.push((path.to_string(), pretty(&value.unwrap_or_default())));
+    }
+    out
+}
+
+fn pretty<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
+    v.push(b'\n');
+    v
+}
+
+/// gulp-rev / webpack-manifest-plugin: input path → output path.
+fn flat(m: &Manifest) -> BTreeMap<&str, &str> {
+    m.assets
+        .iter()
+        .map(|(k, e)| (k.as_str(), e.file.as_str()))
+        .collect()
+}
+
+/// One entry of Vite's `.vite/manifest.json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViteChunk {
+    file: String,
+    src: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_entry: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    imports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dynamic_imports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    css: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assets: Vec<String>,
+}
+
+/// Vite's backend-integration manifest: scripts and stylesheets that pages
+/// load (or nothing loads) are entries; `imports`/`dynamicImports` name other
+/// entries' keys, `css`/`assets` output files, as Vite writes them.
+fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, ViteChunk> {
+    let mut referrers: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    for (i, targets) in graph.edges.iter().enumerate() {
+        for &t in targets {
+            referrers[t].push(i);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let Some(entry) = m.assets.get(&f.rel) else {
+            continue;
+        };
+        let code = matches!(f.kind, AssetKind::Js | AssetKind::Css);
+        let is_entry = code
+            && (referrers[i].is_empty()
+                || referrers[i]
+                    .iter()
+                    .any(|&r| matches!(files[r].kind, AssetKind::Html)));
+        let mut chunk = ViteChunk {
+            file: entry.file.clone(),
+            src: f.rel.clone(),
+            is_entry,
+            imports: Vec::new(),
+            dynamic_imports: Vec::new(),
+            css: Vec::new(),
+            assets: Vec::new(),
+        };
+        if f.kind == AssetKind::Js {
+            for &t in &graph.edges[i] {
+                let Some(target) = m.assets.get(&files[t].rel) else {
+                    continue;
+                };
+                match files[t].kind {
+                    AssetKind::Js if graph.dynamic[i].contains(&t) => {
+                        chunk.dynamic_imports.push(files[t].rel.clone())
+                    }
+                    AssetKind::Js => chunk.imports.push(files[t].rel.clone()),
+                    AssetKind::Css => chunk.css.push(target.file.clone()),
+                    _ => chunk.assets.push(target.file.clone()),
+                }
+            }
+        } else if f.kind == AssetKind::Css {
+            for &t in &graph.edges[i] {
+                if let Some(target) = m.assets.get(&files[t].rel) {
+                    match files[t].kind {
+                        AssetKind::Css => chunk.css.push(target.file.clone()),
+                        _ => chunk.assets.push(target.file.clone()),
+                    }
+                }
+            }
+        }
+        out.insert(f.rel.clone(), chunk);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct PropshaftEntry<'a> {
+    digested_path: &'a str,
+    integrity: &'a str,
+}
+
+/// Rails Propshaft's `.manifest.json`: logical path → digested path and integrity.
+fn propshaft(m: &Manifest) -> BTreeMap<&str, PropshaftEntry<'_>> {
+    m.assets
+        .iter()
+        .map(|(k, e)| {
+            (
+                k.as_str(),
+                PropshaftEntry {
+                    digested_path: &e.file,
+                    integrity: &e.integrity,
+                },
+            )
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Django<'a> {
+    paths: BTreeMap<&'a str, &'a str>,
+    version: &'static str,
+    hash: String,
+}
+
+/// Django's `staticfiles.json` (`ManifestStaticFilesStorage`, manifest version 1.1).
+fn django(m: &Manifest) -> Django<'_> {
+    let paths = flat(m);
+    let json = serde_json::to_vec(&paths).unwrap_or_default();
+    Django {
+        hash: sha256_hex(&json)[..12].to_string(),
+        paths,
+        version: "1.1",
+    }
+}

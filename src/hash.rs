@@ -1,0 +1,335 @@
+//! Stage 4: content hashes and final names. A file's final bytes are its
+//! transformed bytes with every placeholder replaced by the hash of the file
+//! it stands for, so a name covers everything the file references,
+//! transitively: a changed image renames the stylesheet that uses it and the
+//! pages' references to that stylesheet, and nothing else.
+//!
+//! Files are hashed dependencies first (petgraph's Tarjan components come out
+//! in that order), each level of independent components in parallel. A file
+//! outside any cycle is named after the SHA-256 of its final bytes. The files
+//! of a cycle (`a.js` imports `b.js` imports `a.js`) share one hash: the
+//! SHA-256 of the members, sorted by path, each as `path NUL length bytes`
+//! with the hashes of fellow members written as zeros — so it changes when any
+//! member or anything they reach changes. `assetpress verify` recomputes both.
+
+use std::fs::File;
+use std::io::Read;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::asset::SourceFile;
+use crate::error::{Error, Result};
+use crate::placeholder;
+use crate::rewrite::{hashed_name, Naming};
+use crate::transform::js::{base_name, url_escape};
+use crate::transform::{webmanifest, Transformed};
+
+/// One file as it will be written.
+#[derive(Debug)]
+pub struct Output {
+    /// Its path in the output.
+    pub rel: String,
+    /// Its final bytes, or `None` to copy the input file as it is.
+    pub bytes: Option<Vec<u8>>,
+    /// Its source map, written as `<rel>.map`.
+    pub map: Option<Vec<u8>>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Subresource Integrity value (`sha384-…`) of the bytes.
+    pub integrity: String,
+    /// The content hash in its name, if it has one.
+    pub hash: Option<String>,
+    /// When it shares its hash with the other files of a reference cycle:
+    /// the input paths of all of them, sorted.
+    pub cycle: Vec<String>,
+}
+
+/// Names every file and produces its final bytes. `written[i]` is false for
+/// files left out of the output (input maps folded into new ones). The
+/// transformed bytes and maps are taken out of `results`.
+pub fn finalize(
+    files: &[SourceFile],
+    results: &mut [Transformed],
+    written: &[bool],
+    naming: &Naming,
+) -> Result<Vec<Option<Output>>> {
+    let n = files.len();
+    let width = naming.hash_length;
+    if n > placeholder::capacity(width) {
+        return Err(Error::Config(format!(
+            "{n} files need a longer hash: use --hash-length {}",
+            width + 1
+        )));
+    }
+    let hashed: Vec<bool> = files
+        .iter()
+        .zip(written)
+        .map(|(f, &w)| w && !naming.keeps_name(&f.rel))
+        .collect();
+    let bytes: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.bytes.take()).collect();
+    let deps: Vec<Vec<usize>> = bytes
+        .par_iter()
+        .map(|b| {
+            let mut d: Vec<usize> = b
+                .as_deref()
+                .map(|b| placeholder::find(b, width))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, i)| i)
+                .filter(|&i| i < n && hashed[i])
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        })
+        .collect();
+    // Files copied as they are: hashed straight from the input.
+    let copied: Vec<Option<(String, String, u64)>> = files
+        .par_iter()
+        .zip(&bytes)
+        .zip(written)
+        .map(|((f, b), &w)| match (b, w) {
+            (None, true) => digest_file(f).map(Some),
+            _ => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+
+    let mut hashes: Vec<Option<String>> = vec![None; n];
+    let mut cycles: Vec<Vec<String>> = vec![Vec::new(); n];
+    for (i, c) in copied.iter().enumerate() {
+        if let (Some((sha, _, _)), true) = (c, hashed[i]) {
+            hashes[i] = Some(sha[..width].to_string());
+        }
+    }
+    for level in levels(&deps) {
+        let done: Vec<(Vec<usize>, String)> = level
+            .par_iter()
+            .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
+            .map(|component| {
+                let in_component = |j: usize| component.contains(&j);
+                let zeros = "0".repeat(width);
+                let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
+                    let i = component[0];
+                    let b =
+                        placeholder::replace(bytes[i].as_deref().unwrap_or_default(), width, |j| {
+                            hashes[j].as_deref()
+                        });
+                    hex(&Sha256::digest(&b))
+                } else {
+                    let mut members = component.clone();
+                    members.sort_by(|&a, &b| files[a].rel.cmp(&files[b].rel));
+                    let mut h = Sha256::new();
+                    for &i in &members {
+                        let b = placeholder::replace(
+                            bytes[i].as_deref().unwrap_or_default(),
+                            width,
+                            |j| {
+                                if in_component(j) {
+                                    Some(zeros.as_str())
+                                } else {
+                                    hashes[j].as_deref()
+                                }
+                            },
+                        );
+                        h.update(files[i].rel.as_bytes());
+                        h.update([0]);
+                        h.update((b.len() as u64).to_le_bytes());
+                        h.update(&b);
+                    }
+                    hex(&h.finalize())
+                };
+                (component.clone(), hash[..width].to_string())
+            })
+            .collect();
+        for (component, hash) in done {
+            if component.len() > 1 || deps[component[0]].contains(&component[0]) {
+                let mut names: Vec<String> =
+                    component.iter().map(|&i| files[i].rel.clone()).collect();
+                names.sort();
+                for &i in &component {
+                    cycles[i] = names.clone();
+                }
+            }
+            for i in component {
+                if hashed[i] {
+                    hashes[i] = Some(hash.clone());
+                }
+            }
+        }
+    }
+
+    let names: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match &hashes[i] {
+            Some(h) => hashed_name(&f.rel, h),
+            None => f.rel.clone(),
+        })
+        .collect();
+    let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
+    let outputs = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            if !written[i] {
+                return None;
+            }
+            let rel = names[i].clone();
+            let hash = hashes[i].clone();
+            let Some(b) = &bytes[i] else {
+                let (_, integrity, size) = copied[i].clone().unwrap_or_default();
+                return Some(Output {
+                    rel,
+                    bytes: None,
+                    map: None,
+                    size,
+                    integrity,
+                    hash,
+                    cycle: Vec::new(),
+                });
+            };
+            let mut b = placeholder::replace(b, width, |j| hashes[j].as_deref());
+            let map = maps[i].as_ref().map(|m| {
+                let own = base_name(&rel).to_string();
+                let old = base_name(&files[i].rel).to_string();
+                let m_text = String::from_utf8_lossy(m);
+                let fixed =
+                    webmanifest::rewrite_map_file(&m_text, &|f| (f == old).then(|| own.clone()))
+                        .map(|r| r.text.into_bytes())
+                        .unwrap_or_else(|_| m.clone());
+                if let Some(style) = results[i].map_comment {
+                    b.extend_from_slice(style.line(&url_escape(&format!("{own}.map"))).as_bytes());
+                }
+                fixed
+            });
+            Some(Output {
+                rel,
+                size: b.len() as u64,
+                integrity: sri(&b),
+                bytes: Some(b),
+                map,
+                hash,
+                cycle: cycles[i].clone(),
+            })
+        })
+        .collect();
+    Ok(outputs)
+}
+
+/// The components of the graph `deps`, grouped in levels: each component's
+/// dependencies are all in earlier levels (a component's own members may
+/// depend on each other). Within a level, components are sorted.
+fn levels(deps: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
+    let n = deps.len();
+    let mut g = DiGraph::<(), ()>::with_capacity(n, deps.iter().map(Vec::len).sum());
+    let nodes: Vec<_> = (0..n).map(|_| g.add_node(())).collect();
+    for (from, targets) in deps.iter().enumerate() {
+        for &to in targets {
+            g.add_edge(nodes[from], nodes[to], ());
+        }
+    }
+    // Tarjan yields components dependencies first.
+    let components = tarjan_scc(&g);
+    let mut component_of = vec![0usize; n];
+    for (c, members) in components.iter().enumerate() {
+        for m in members {
+            component_of[m.index()] = c;
+        }
+    }
+    let mut level = vec![0usize; components.len()];
+    let mut out: Vec<Vec<Vec<usize>>> = Vec::new();
+    for (c, members) in components.iter().enumerate() {
+        let l = members
+            .iter()
+            .flat_map(|m| &deps[m.index()])
+            .map(|&d| component_of[d])
+            .filter(|&dc| dc != c)
+            .map(|dc| level[dc] + 1)
+            .max()
+            .unwrap_or(0);
+        level[c] = l;
+        if out.len() <= l {
+            out.resize(l + 1, Vec::new());
+        }
+        let mut m: Vec<usize> = members.iter().map(|m| m.index()).collect();
+        m.sort_unstable();
+        out[l].push(m);
+    }
+    for l in &mut out {
+        l.sort();
+    }
+    out
+}
+
+/// SHA-256 (hex), SRI value and size of an input file, read once.
+fn digest_file(f: &SourceFile) -> Result<(String, String, u64)> {
+    let mut file = File::open(&f.abs).map_err(|e| Error::io(&f.abs, e))?;
+    let mut sha256 = Sha256::new();
+    let mut sha384 = Sha384::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let k = file.read(&mut buf).map_err(|e| Error::io(&f.abs, e))?;
+        if k == 0 {
+            break;
+        }
+        sha256.update(&buf[..k]);
+        sha384.update(&buf[..k]);
+        size += k as u64;
+    }
+    Ok((
+        hex(&sha256.finalize()),
+        format!("sha384-{}", base64(&sha384.finalize())),
+        size,
+    ))
+}
+
+/// The Subresource Integrity value of `bytes`.
+pub fn sri(bytes: &[u8]) -> String {
+    format!("sha384-{}", base64(&Sha384::digest(bytes)))
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_put_dependencies_first_and_cycles_together() {
+        // 0 → 1 → 2 ↔ 3, 4 alone, 5 → 5
+        let deps = vec![vec![1], vec![2], vec![3], vec![2], vec![], vec![5]];
+        let l = levels(&deps);
+        assert_eq!(l[0], vec![vec![2, 3], vec![4], vec![5]]);
+        assert_eq!(l[1], vec![vec![1]]);
+        assert_eq!(l[2], vec![vec![0]]);
+    }
+
+    #[test]
+    fn sri_of_the_empty_string() {
+        assert_eq!(
+            sri(b""),
+            "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+        );
+    }
+}

@@ -1,0 +1,344 @@
+//! How references are rewritten: which files get a content hash in their name
+//! (all but those whose URL is a public contract, `keep_names`), what a hashed
+//! name looks like (`stem.<hash>.ext`), and the new text of a URL that points
+//! at a hashed file — written the way the author wrote it (relative stays
+//! relative, escapes stay escapes, `?query#fragment` kept), with a
+//! [`placeholder`] where the hash goes, or absolute under `--public-url`.
+
+use std::collections::BTreeSet;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::asset::SourceFile;
+use crate::error::{Error, Result};
+use crate::placeholder;
+use crate::resolve::{percent_decode, resolve, Target};
+
+/// Files whose URL is a public contract keep their names by default: pages,
+/// crawler and platform files, service workers (their URL is their scope),
+/// web app manifests.
+pub const DEFAULT_KEEP_NAMES: &[&str] = &[
+    "**/*.html",
+    "**/*.htm",
+    "robots.txt",
+    "sitemap*.xml",
+    "favicon.ico",
+    "**/sw.js",
+    "**/service-worker.js",
+    ".well-known/**",
+    "**/*.webmanifest",
+    "_headers",
+    "_redirects",
+    "ads.txt",
+    "app-ads.txt",
+    "humans.txt",
+    "browserconfig.xml",
+    "crossdomain.xml",
+    "CNAME",
+];
+
+/// The naming policy of a run.
+#[derive(Debug, Clone)]
+pub struct Naming {
+    keep: GlobSet,
+    /// Hex digits of the hash in names (8–64).
+    pub hash_length: usize,
+    /// Public path of the output root (`/`, `/static/`).
+    pub base: String,
+    /// Absolute URL of the output root, ending in `/`, when references to
+    /// hashed files are written absolute.
+    pub public_url: Option<String>,
+}
+
+impl Naming {
+    /// A policy keeping the names that match `keep_globs` (the defaults are
+    /// always included) and hashing the rest.
+    pub fn new(
+        keep_globs: &[String],
+        hash_length: usize,
+        base: &str,
+        public_url: Option<&str>,
+    ) -> Result<Naming> {
+        let mut set = GlobSetBuilder::new();
+        for g in DEFAULT_KEEP_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(keep_globs.iter().cloned())
+        {
+            let glob = GlobBuilder::new(&g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::Config(format!("keep_names: bad glob {g:?}: {e}")))?;
+            set.add(glob);
+        }
+        let keep = set
+            .build()
+            .map_err(|e| Error::Config(format!("keep_names: {e}")))?;
+        Ok(Naming {
+            keep,
+            hash_length,
+            base: base.to_string(),
+            public_url: public_url.map(|u| format!("{}/", u.trim_end_matches('/'))),
+        })
+    }
+
+    /// Whether the file `rel` keeps its name.
+    pub fn keeps_name(&self, rel: &str) -> bool {
+        self.keep.is_match(rel)
+    }
+}
+
+/// `rel` with `hash` put before its extension: `css/app.css` →
+/// `css/app.<hash>.css`; `LICENSE` → `LICENSE.<hash>`.
+pub fn hashed_name(rel: &str, hash: &str) -> String {
+    let (dir, base) = match rel.rsplit_once('/') {
+        Some((d, b)) => (Some(d), b),
+        None => (None, rel),
+    };
+    let base = match base.rfind('.') {
+        Some(dot) if dot > 0 => format!("{}.{hash}{}", &base[..dot], &base[dot..]),
+        _ => format!("{base}.{hash}"),
+    };
+    match dir {
+        Some(d) => format!("{d}/{base}"),
+        None => base,
+    }
+}
+
+/// A reference's new text, and the file it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    /// The URL to write instead (a placeholder where the hash goes).
+    pub text: String,
+    /// Index of the referenced (hashed) file.
+    pub target: usize,
+}
+
+/// Rewrites URLs written in one run's files.
+pub struct Rewriter<'a> {
+    files: &'a [SourceFile],
+    names: &'a BTreeSet<String>,
+    naming: &'a Naming,
+}
+
+impl<'a> Rewriter<'a> {
+    /// A rewriter over the run's `files` (sorted by path), their `names`, and its `naming`.
+    pub fn new(
+        files: &'a [SourceFile],
+        names: &'a BTreeSet<String>,
+        naming: &'a Naming,
+    ) -> Rewriter<'a> {
+        Rewriter {
+            files,
+            names,
+            naming,
+        }
+    }
+
+    /// The naming policy.
+    pub fn naming(&self) -> &Naming {
+        self.naming
+    }
+
+    /// Index of the file `rel`.
+    pub fn index(&self, rel: &str) -> Option<usize> {
+        self.files
+            .binary_search_by(|f| f.rel.as_str().cmp(rel))
+            .ok()
+    }
+
+    /// Where `url`, written in a file resolving from `from`, leads.
+    pub fn resolve(&self, from: &str, url: &str) -> Target {
+        resolve(from, url, &self.naming.base, self.names)
+    }
+
+    /// The new text for `url` (as written, escapes of the host language
+    /// decoded) when it points at a file whose name will be hashed; `None`
+    /// when it stays as written.
+    pub fn rewrite(&self, from: &str, url: &str) -> Option<Rewritten> {
+        let Target::Asset { rel, suffix } = self.resolve(from, url) else {
+            return None;
+        };
+        if self.naming.keeps_name(&rel) {
+            return None;
+        }
+        let target = self.index(&rel)?;
+        let ph = placeholder::make(target, self.naming.hash_length);
+        let text = match &self.naming.public_url {
+            Some(public) => format!("{public}{}{suffix}", encode_path(&hashed_name(&rel, &ph))),
+            None => {
+                let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
+                let path = &url[..url.len() - suffix.len()];
+                format!("{}{suffix}", insert_hash(path, &rel, &ph))
+            }
+        };
+        Some(Rewritten { text, target })
+    }
+}
+
+/// The written `path` (which resolved to `rel`) with `hash` inserted into
+/// its last segment as [`hashed_name`] does, keeping how it was written.
+fn insert_hash(path: &str, rel: &str, hash: &str) -> String {
+    let (dir, seg) = match path.rfind('/') {
+        Some(i) => path.split_at(i + 1),
+        None => ("", path),
+    };
+    let base = rel.rsplit('/').next().unwrap_or(rel);
+    let wanted_ext = base.rfind('.').filter(|&d| d > 0).map(|d| &base[d..]);
+    let written = match (wanted_ext, seg.rfind('.')) {
+        (Some(ext), Some(dot)) if dot > 0 && percent_decode(&seg[dot..]) == ext => {
+            Some(format!("{}.{hash}{}", &seg[..dot], &seg[dot..]))
+        }
+        (None, _) if percent_decode(seg) == base => Some(format!("{seg}.{hash}")),
+        _ => None,
+    };
+    let seg = written.unwrap_or_else(|| encode_path(&hashed_name(base, hash)));
+    format!("{dir}{seg}")
+}
+
+/// Percent-encodes what cannot stand in a URL path (space, `%`, `?`, `#`,
+/// non-ASCII, controls); `/` separates segments.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/{}".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asset::AssetKind;
+
+    fn files(names: &[&str]) -> Vec<SourceFile> {
+        let mut v: Vec<SourceFile> = names
+            .iter()
+            .map(|n| SourceFile {
+                rel: n.to_string(),
+                abs: n.into(),
+                size: 0,
+                kind: AssetKind::of(n).0,
+                js_flavor: None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.rel.cmp(&b.rel));
+        v
+    }
+
+    fn test(naming: &Naming, from: &str, url: &str, expected: Option<&str>) {
+        let f = files(&[
+            "index.html",
+            "css/app.css",
+            "fonts/fa.eot",
+            "img/my photo.jpg",
+            "img/café.png",
+            "LICENSE",
+            "js/app.js",
+            "js/myapp.js",
+            "site.webmanifest",
+        ]);
+        let names = f.iter().map(|f| f.rel.clone()).collect();
+        let r = Rewriter::new(&f, &names, naming);
+        let got = r.rewrite(from, url).map(|r| {
+            let ph = placeholder::make(r.target, naming.hash_length);
+            r.text.replace(&ph, "HASH")
+        });
+        assert_eq!(got.as_deref(), expected, "{url} from {from}");
+    }
+
+    fn naming() -> Naming {
+        Naming::new(&[], 8, "/", None).unwrap()
+    }
+
+    #[test]
+    fn urls_keep_their_written_shape() {
+        let n = naming();
+        test(
+            &n,
+            "css/app.css",
+            "../fonts/fa.eot?#iefix",
+            Some("../fonts/fa.HASH.eot?#iefix"),
+        );
+        test(&n, "index.html", "/css/app.css", Some("/css/app.HASH.css"));
+        test(&n, "index.html", "./js/app.js", Some("./js/app.HASH.js"));
+        test(&n, "index.html", "js/myapp.js", Some("js/myapp.HASH.js"));
+        test(
+            &n,
+            "index.html",
+            "img/my%20photo.jpg",
+            Some("img/my%20photo.HASH.jpg"),
+        );
+        test(&n, "index.html", "img/café.png", Some("img/café.HASH.png"));
+        test(
+            &n,
+            "index.html",
+            "img/caf%C3%A9.png",
+            Some("img/caf%C3%A9.HASH.png"),
+        );
+        test(&n, "index.html", "LICENSE", Some("LICENSE.HASH"));
+        test(
+            &n,
+            "index.html",
+            "img/my photo.jpg",
+            Some("img/my photo.HASH.jpg"),
+        );
+    }
+
+    #[test]
+    fn kept_names_and_non_assets_stay() {
+        let n = naming();
+        test(&n, "js/app.js", "../index.html", None);
+        test(&n, "index.html", "site.webmanifest", None);
+        test(&n, "index.html", "https://cdn.test/app.js", None);
+        test(&n, "index.html", "missing.js", None);
+        test(&n, "index.html", "#top", None);
+    }
+
+    #[test]
+    fn public_url_makes_absolute_urls() {
+        let n = Naming::new(&[], 8, "/", Some("https://cdn.test/assets")).unwrap();
+        test(
+            &n,
+            "css/app.css",
+            "../img/my photo.jpg#x",
+            Some("https://cdn.test/assets/img/my%20photo.HASH.jpg#x"),
+        );
+    }
+
+    #[test]
+    fn names_get_the_hash_before_the_extension() {
+        assert_eq!(hashed_name("css/app.min.css", "h"), "css/app.min.h.css");
+        assert_eq!(hashed_name("LICENSE", "h"), "LICENSE.h");
+        assert_eq!(hashed_name("a/.htaccess", "h"), "a/.htaccess.h");
+    }
+
+    #[test]
+    fn default_kept_names() {
+        let n = Naming::new(&["legal/*.pdf".into()], 8, "/", None).unwrap();
+        for kept in [
+            "index.html",
+            "a/b/page.htm",
+            "robots.txt",
+            "sitemap-1.xml",
+            ".well-known/security.txt",
+            "sw.js",
+            "app/site.webmanifest",
+            "legal/terms.pdf",
+        ] {
+            assert!(n.keeps_name(kept), "{kept}");
+        }
+        for hashed in [
+            "css/app.css",
+            "img/robots.txt",
+            "a/favicon.ico",
+            "legal/x/terms.pdf",
+        ] {
+            assert!(!n.keeps_name(hashed), "{hashed}");
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! `assetpress verify <OUT>`: checks a built output on its own, the way a CI
+//! step after `build` would — every file the manifest lists exists, its
+//! integrity value matches its bytes, a hashed name matches its content (by
+//! the rules of [`crate::hash`]), and every local URL written in a page,
+//! stylesheet, script, SVG or web manifest resolves to a file of the output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use crate::asset::{AssetKind, JsFlavor};
+use crate::emit::manifest::Manifest;
+use crate::error::{Diagnostic, Error, Loc, Result};
+use crate::hash::{hex, sri};
+use crate::resolve::{resolve, Target};
+use crate::transform::{css, html, js, webmanifest};
+
+/// What `verify` found.
+#[derive(Debug, Default, Serialize)]
+pub struct Verified {
+    /// Files listed in the manifest.
+    pub files: usize,
+    /// Names with a content hash that were recomputed.
+    pub hashed: usize,
+    /// Local references checked.
+    pub references: usize,
+    /// Everything wrong, with output paths and locations.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Verifies the output folder `out`, whose manifest is at `manifest` inside it.
+pub fn verify(out: &Path, manifest: &str) -> Result<Verified> {
+    let manifest_path = out.join(manifest);
+    let text = fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "{}: not an assetpress manifest: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    let mut v = Verified {
+        files: m.assets.len(),
+        ..Default::default()
+    };
+
+    // Integrity and standalone hashes, in parallel.
+    let checks: Vec<(Vec<Diagnostic>, bool)> = m
+        .assets
+        .par_iter()
+        .map(|(key, entry)| check_entry(out, &m, key, entry))
+        .collect();
+    for (problems, hashed) in checks {
+        v.problems.extend(problems);
+        v.hashed += hashed as usize;
+    }
+    // Cycles share one hash over all their members.
+    let groups: BTreeSet<&Vec<String>> = m
+        .assets
+        .values()
+        .filter(|e| !e.cycle.is_empty())
+        .map(|e| &e.cycle)
+        .collect();
+    for group in groups {
+        v.problems.extend(check_cycle(out, &m, group));
+    }
+
+    // Every local reference of every output file resolves.
+    let files: BTreeSet<String> = WalkDir::new(out)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(out)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect();
+    let found: Vec<(usize, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|rel| check_references(out, rel, &files, &m))
+        .collect();
+    for (n, problems) in found {
+        v.references += n;
+        v.problems.extend(problems);
+    }
+    v.problems
+        .sort_by(|a, b| (&a.path, a.loc).cmp(&(&b.path, b.loc)));
+    Ok(v)
+}
+
+/// The hash in the output name `file` of the input `key`, if it has one.
+fn hash_in_name(key: &str, file: &str, length: usize) -> Option<String> {
+    if key == file {
+        return None;
+    }
+    let hash = "0".repeat(length);
+    let expected = crate::rewrite::hashed_name(key, &hash);
+    if expected.len() != file.len() {
+        return None;
+    }
+    let at = expected.find(&hash)?;
+    // The names agree everywhere but the hash.
+    (expected[..at] == file[..at] && expected[at + length..] == file[at + length..])
+        .then(|| file[at..at + length].to_string())
+}
+
+/// The bytes a name's hash covers: the file without the `sourceMappingURL`
+/// line naming its own map, which assetpress appends after hashing.
+fn hashed_bytes<'a>(bytes: &'a [u8], file: &str) -> &'a [u8] {
+    let own = js::url_escape(&format!("{}.map", js::base_name(file)));
+    for line in [
+        format!("//# sourceMappingURL={own}\n"),
+        format!("/*# sourceMappingURL={own} */\n"),
+    ] {
+        if let Some(rest) = bytes.strip_suffix(line.as_bytes()) {
+            return rest;
+        }
+    }
+    bytes
+}
+
+fn check_entry(
+    out: &Path,
+    m: &Manifest,
+    key: &str,
+    entry: &crate::emit::manifest::Entry,
+) -> (Vec<Diagnostic>, bool) {
+    let mut problems = Vec::new();
+    let path = out.join(&entry.file);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(Diagnostic::error(
+                &entry.file,
+                None,
+                format!("listed in the manifest for {key}, but cannot be read: {e}"),
+            ));
+            return (problems, false);
+        }
+    };
+    if sri(&bytes) != entry.integrity {
+        problems.push(Diagnostic::error(
+            &entry.file,
+            None,
+            format!("integrity mismatch: the manifest says {}", entry.integrity),
+        ));
+    }
+    if bytes.len() as u64 != entry.size {
+        problems.push(Diagnostic::error(
+            &entry.file,
+            None,
+            format!("{} bytes, the manifest says {}", bytes.len(), entry.size),
+        ));
+    }
+    if let Some(map) = &entry.map {
+        if !out.join(map).is_file() {
+            problems.push(Diagnostic::error(
+                &entry.file,
+                None,
+                format!("its source map {map} is missing"),
+            ));
+        }
+    }
+    let Some(hash) = hash_in_name(key, &entry.file, m.hash_length) else {
+        return (problems, false);
+    };
+    if entry.cycle.is_empty() {
+        let actual = hex(&Sha256::digest(hashed_bytes(&bytes, &entry.file)));
+        if actual[..m.hash_length] != hash {
+            problems.push(Diagnostic::error(
+                &entry.file,
+                None,
+                format!(
+                    "content does not match the hash in its name (content hashes to {})",
+                    &actual[..m.hash_length]
+                ),
+            ));
+        }
+    }
+    (problems, true)
+}
+
+/// Recomputes the shared hash of a reference cycle.
+fn check_cycle(out: &Path, m: &Manifest, group: &[String]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let entries: Vec<(&String, &crate::emit::manifest::Entry)> = group
+        .iter()
+        .filter_map(|k| m.assets.get_key_value(k))
+        .collect();
+    let Some(hash) = entries
+        .iter()
+        .find_map(|(k, e)| hash_in_name(k, &e.file, m.hash_length))
+    else {
+        return problems;
+    };
+    let zeros = "0".repeat(hash.len());
+    let mut h = Sha256::new();
+    for (key, entry) in &entries {
+        let Ok(bytes) = fs::read(out.join(&entry.file)) else {
+            return problems;
+        };
+        let content = hashed_bytes(&bytes, &entry.file);
+        let normalized = replace_all(content, hash.as_bytes(), zeros.as_bytes());
+        h.update(key.as_bytes());
+        h.update([0]);
+        h.update((normalized.len() as u64).to_le_bytes());
+        h.update(&normalized);
+    }
+    let actual = hex(&h.finalize());
+    if actual[..hash.len()] != hash {
+        for (_, entry) in &entries {
+            problems.push(Diagnostic::error(
+                &entry.file,
+                None,
+                format!(
+                    "the files of its reference cycle do not match the hash in their names ({})",
+                    &actual[..hash.len()]
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+fn replace_all(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(bytes, from) {
+        if at < last {
+            continue;
+        }
+        out.extend_from_slice(&bytes[last..at]);
+        out.extend_from_slice(to);
+        last = at + from.len();
+    }
+    out.extend_from_slice(&bytes[last..]);
+    out
+}
+
+/// Checks the local references of one output file; returns how many were checked.
+fn check_references(
+    out: &Path,
+    rel: &str,
+    files: &BTreeSet<String>,
+    m: &Manifest,
+) -> (usize, Vec<Diagnostic>) {
+    let (kind, flavor) = AssetKind::of(rel);
+    if !matches!(
+        kind,
+        AssetKind::Html | AssetKind::Svg | AssetKind::Css | AssetKind::Js | AssetKind::WebManifest
+    ) {
+        return (0, Vec::new());
+    }
+    let Ok(text) = fs::read_to_string(out.join(rel)) else {
+        return (0, Vec::new());
+    };
+    let mut from = rel.to_string();
+    let refs: Vec<(String, Loc)> = match kind {
+        AssetKind::Html | AssetKind::Svg => match html::references(&text) {
+            Ok(found) => {
+                if let Some(base) = &found.base {
+                    match resolve(rel, base, &m.base, files) {
+                        Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
+                        Target::Folder(dir) => from = format!("{dir}/index.html"),
+                        Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
+                        Target::External | Target::OutsideRoot => return (0, Vec::new()),
+                        Target::SameDocument => {}
+                    }
+                }
+                found
+                    .references
+                    .into_iter()
+                    .map(|r| (r.url, r.loc))
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        },
+        AssetKind::Css => css::rewrite_in_place(&text, usize::MAX, &|_| None)
+            .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
+            .unwrap_or_default(),
+        AssetKind::Js => js::rewrite_source(
+            rel,
+            text,
+            flavor.unwrap_or(JsFlavor::Detect),
+            10_000,
+            &|_| None,
+        )
+        .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
+        .unwrap_or_default(),
+        _ => webmanifest::references(&text)
+            .map(|r| {
+                r.into_iter()
+                    .map(|r| (r.url, r.loc.unwrap_or(Loc { line: 1, col: 1 })))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (url, loc) in refs {
+        let local = match &m.public_url {
+            Some(p) if url.starts_with(p.as_str()) => format!("{}{}", m.base, &url[p.len()..]),
+            _ => url.clone(),
+        };
+        let problem = match resolve(&from, &local, &m.base, files) {
+            Target::Asset { .. } => {
+                checked += 1;
+                continue;
+            }
+            Target::Missing(path) => {
+                format!("{url} does not resolve: no file {path} in the output")
+            }
+            Target::OutsideRoot => format!("{url} points outside the output folder"),
+            _ => continue,
+        };
+        checked += 1;
+        problems.push(Diagnostic::error(rel, Some(loc), problem));
+    }
+    (checked, problems)
+}
+
+/// A summary line per problem kind, for the table.
+pub fn summary(v: &Verified) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &v.problems {
+        *by.entry(p.path.as_str()).or_default() += 1;
+    }
+    if v.problems.is_empty() {
+        format!(
+            "ok: {} files, {} hashed names recomputed, {} local references resolve\n",
+            v.files, v.hashed, v.references
+        )
+    } else {
+        format!(
+            "{} problems in {} files ({} files, {} hashed names, {} local references checked)\n",
+            v.problems.len(),
+            by.len(),
+            v.files,
+            v.hashed,
+            v.references
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_found_in_names() {
+        assert_eq!(
+            hash_in_name("css/app.css", "css/app.3f2a9c1b.css", 8).as_deref(),
+            Some("3f2a9c1b")
+        );
+        assert_eq!(
+            hash_in_name("LICENSE", "LICENSE.3f2a9c1b", 8).as_deref(),
+            Some("3f2a9c1b")
+        );
+        assert_eq!(hash_in_name("index.html", "index.html", 8), None);
+        assert_eq!(hash_in_name("a.css", "b.3f2a9c1b.css", 8), None);
+    }
+
+    #[test]
+    fn own_map_comment_is_not_hashed() {
+        let b = b"x=1;\n//# sourceMappingURL=app.3f2a9c1b.js.map\n";
+        assert_eq!(hashed_bytes(b, "js/app.3f2a9c1b.js"), b"x=1;\n");
+        assert_eq!(hashed_bytes(b, "js/other.js"), &b[..]);
+    }
+}
