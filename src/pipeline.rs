@@ -13,7 +13,7 @@ use crate::hash;
 use crate::report::Report;
 use crate::rewrite::{Naming, Rewriter};
 use crate::transform::js::Unresolvable;
-use crate::transform::{transform_all, Context};
+use crate::transform::{rewrite_linked_manifest, transform_all, Context};
 
 /// Receives progress as the run goes; the binary draws a progress bar with it.
 pub trait Progress: Sync {
@@ -75,6 +75,16 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             rewriter: &rewriter,
         };
         let mut results = transform_all(&files, &ctx, &|| progress.inc());
+        // Manifests named like any JSON file are known once the pages are read.
+        let linked: BTreeSet<String> = results
+            .iter()
+            .flat_map(|r| r.linked_manifests.iter().cloned())
+            .collect();
+        for (file, result) in files.iter().zip(results.iter_mut()) {
+            if linked.contains(&file.rel) {
+                rewrite_linked_manifest(file, &ctx, result);
+            }
+        }
         laps.done("transform");
 
         let unresolved_imports = results.iter().fold(Unresolvable::default(), |mut sum, r| {

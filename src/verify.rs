@@ -82,13 +82,24 @@ pub fn verify(out: &Path, manifest: &str) -> Result<Verified> {
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         })
         .collect();
-    let found: Vec<(usize, Vec<Diagnostic>)> = files
+    let found: Vec<(usize, Vec<Diagnostic>, Vec<String>)> = files
         .par_iter()
-        .map(|rel| check_references(out, rel, &files, &m))
+        .map(|rel| check_references(out, rel, None, &files, &m))
         .collect();
-    for (n, problems) in found {
+    let mut linked = BTreeSet::new();
+    for (n, problems, manifests) in found {
         v.references += n;
         v.problems.extend(problems);
+        linked.extend(manifests);
+    }
+    // JSON files that pages link as their web app manifest.
+    for rel in linked {
+        if AssetKind::of(&rel).0 == AssetKind::Other {
+            let (n, problems, _) =
+                check_references(out, &rel, Some(AssetKind::WebManifest), &files, &m);
+            v.references += n;
+            v.problems.extend(problems);
+        }
     }
     v.problems
         .sort_by(|a, b| (&a.path, a.loc).cmp(&(&b.path, b.loc)));
@@ -244,23 +255,28 @@ fn replace_all(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Checks the local references of one output file; returns how many were checked.
+/// Checks the local references of one output file (read as `kind`, or as
+/// its name says); returns how many were checked, the problems, and the
+/// manifests a page links.
 fn check_references(
     out: &Path,
     rel: &str,
+    kind: Option<AssetKind>,
     files: &BTreeSet<String>,
     m: &Manifest,
-) -> (usize, Vec<Diagnostic>) {
-    let (kind, flavor) = AssetKind::of(rel);
+) -> (usize, Vec<Diagnostic>, Vec<String>) {
+    let (named, flavor) = AssetKind::of(rel);
+    let kind = kind.unwrap_or(named);
     if !matches!(
         kind,
         AssetKind::Html | AssetKind::Svg | AssetKind::Css | AssetKind::Js | AssetKind::WebManifest
     ) {
-        return (0, Vec::new());
+        return (0, Vec::new(), Vec::new());
     }
     let Ok(text) = fs::read_to_string(out.join(rel)) else {
-        return (0, Vec::new());
+        return (0, Vec::new(), Vec::new());
     };
+    let mut manifests = Vec::new();
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
         AssetKind::Html | AssetKind::Svg => match html::references(&text) {
@@ -270,8 +286,15 @@ fn check_references(
                         Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
                         Target::Folder(dir) => from = format!("{dir}/index.html"),
                         Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
-                        Target::External | Target::OutsideRoot => return (0, Vec::new()),
+                        Target::External | Target::OutsideRoot => {
+                            return (0, Vec::new(), Vec::new())
+                        }
                         Target::SameDocument => {}
+                    }
+                }
+                for href in &found.manifests {
+                    if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
+                        manifests.push(rel);
                     }
                 }
                 found
@@ -323,7 +346,7 @@ fn check_references(
         checked += 1;
         problems.push(Diagnostic::error(rel, Some(loc), problem));
     }
-    (checked, problems)
+    (checked, problems, manifests)
 }
 
 /// A summary line per problem kind, for the table.

@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 
-use lol_html::html_content::{ContentType, TextChunk};
+use lol_html::html_content::TextChunk;
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
 use crate::asset::JsFlavor;
@@ -38,6 +38,9 @@ pub struct HtmlReferences {
     pub problems: Vec<(String, Loc)>,
     /// Imports of inline module scripts that are not files of the site.
     pub unresolvable: js::Unresolvable,
+    /// The `href`s of `<link rel="manifest">`: web app manifests, whatever
+    /// their file name.
+    pub manifests: Vec<String>,
 }
 
 /// `link` relations whose `href` the page fetches as a subresource.
@@ -99,7 +102,9 @@ pub fn rewrite(
     rewrite: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Option<String>, HtmlReferences), String> {
     let found = RefCell::new(HtmlReferences::default());
-    let changed = RefCell::new(false);
+    // (start, end, replacement) in the page's bytes: lol_html only reads,
+    // so every byte that is not a rewritten URL stays exactly as written.
+    let edits: RefCell<Vec<(usize, usize, String)>> = RefCell::new(Vec::new());
     let script = RefCell::new(Script::Other);
     let block = RefCell::new((String::new(), 0usize));
     let at = |offset: usize| loc_of_offset(html.as_bytes(), offset);
@@ -110,7 +115,7 @@ pub fn rewrite(
             .push(HtmlReference { url, loc });
     };
     // Collects the chunks of a text node; on the last one, gives the whole
-    // text and where it starts to `f`, and writes back what `f` returns.
+    // text and where it starts to `f`, and records what `f` returns.
     let whole_text = |t: &mut TextChunk, f: &dyn Fn(&str, usize) -> Option<String>| {
         let mut b = block.borrow_mut();
         if b.0.is_empty() {
@@ -118,15 +123,12 @@ pub fn rewrite(
         }
         b.0.push_str(t.as_str());
         if !t.last_in_text_node() {
-            t.remove();
             return;
         }
         let (text, start) = std::mem::take(&mut *b);
-        let new = f(&text, start);
-        if new.is_some() {
-            *changed.borrow_mut() = true;
+        if let Some(new) = f(&text, start) {
+            edits.borrow_mut().push((start, start + text.len(), new));
         }
-        t.replace(new.as_deref().unwrap_or(&text), ContentType::Html);
     };
     // Locations inside a block are relative to it; make them the page's.
     let shift = |inner: Loc, start: usize| {
@@ -193,6 +195,17 @@ pub fn rewrite(
                 "use" | "image" | "feimage" => &[("href", true), ("xlink:href", true)],
                 _ => &[],
             };
+            if tag == "link"
+                && attr("rel").is_some_and(|r| {
+                    r.to_ascii_lowercase()
+                        .split_ascii_whitespace()
+                        .any(|r| r == "manifest")
+                })
+            {
+                if let Some(href) = attr("href") {
+                    found.borrow_mut().manifests.push(decode_entities(&href));
+                }
+            }
             let mut sets: Vec<(String, String)> = Vec::new();
             for &(name, always) in names {
                 let Some(raw) = attr(name) else { continue };
@@ -250,8 +263,20 @@ pub fn rewrite(
                 }
             }
             for (name, value) in sets {
-                el.set_attribute(&name, &encode_attribute(&value))?;
-                *changed.borrow_mut() = true;
+                let Some(a) = el.attributes().iter().find(|a| a.name() == name) else {
+                    continue;
+                };
+                let Some(range) = a.value_source_location().map(|l| l.bytes()) else {
+                    continue;
+                };
+                let quote = range
+                    .start
+                    .checked_sub(1)
+                    .and_then(|q| html.as_bytes().get(q))
+                    .copied()
+                    .unwrap_or(b'"');
+                let encoded = encode_attribute(&value, quote, a.value().contains('&'));
+                edits.borrow_mut().push((range.start, range.end, encoded));
             }
             Ok(())
         }))
@@ -315,10 +340,26 @@ pub fn rewrite(
             });
             Ok(())
         }));
-    let out = rewrite_str(html, settings).map_err(|e| e.to_string())?;
+    rewrite_str(html, settings).map_err(|e| e.to_string())?;
     let mut found = found.into_inner();
     found.base = base_href(html);
-    Ok((changed.into_inner().then_some(out), found))
+    let mut edits = edits.into_inner();
+    if edits.is_empty() {
+        return Ok((None, found));
+    }
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(html.len() + edits.len() * 16);
+    let mut last = 0;
+    for (start, end, new) in edits {
+        if start < last || end > html.len() {
+            continue;
+        }
+        out.push_str(&html[last..start]);
+        out.push_str(&new);
+        last = end;
+    }
+    out.push_str(&html[last..]);
+    Ok((Some(out), found))
 }
 
 /// Finds the URLs `html` loads, without rewriting anything.
@@ -326,9 +367,22 @@ pub fn references(html: &str) -> Result<HtmlReferences, String> {
     rewrite(html, usize::MAX, &|_| None).map(|(_, found)| found)
 }
 
-/// An attribute value with `&` and `"` escaped (lol_html writes it in double quotes).
-fn encode_attribute(value: &str) -> String {
-    value.replace('&', "&amp;").replace('"', "&quot;")
+/// An attribute value written between `quote`s (`=` when unquoted), with
+/// `&` escaped when the value as written used character references.
+fn encode_attribute(value: &str, quote: u8, escape_amp: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' if escape_amp => out.push_str("&amp;"),
+            '"' if quote != b'\'' => out.push_str("&quot;"),
+            '\'' if quote != b'"' => out.push_str("&#39;"),
+            ' ' | '\t' | '\n' | '>' if quote != b'"' && quote != b'\'' => {
+                out.push_str(&format!("&#{};", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The byte ranges of the URLs of a `srcset` (`a.jpg 480w, b.jpg 2x`), as the

@@ -866,6 +866,11 @@ impl Visit for References {
                     && matches!(&m.prop, MemberProp::Ident(p) if p.sym == *"url"));
             match &*callee.sym {
                 "URL" if import_meta_url => self.add_first_string(args),
+                // `new Worker(new URL("./w.js", import.meta.url))`: the URL is
+                // the reference, found when the inner expression is visited.
+                "Worker" | "SharedWorker"
+                    if matches!(args.first().map(|a| &*a.expr), Some(Expr::New(inner))
+                        if matches!(&*inner.callee, Expr::Ident(i) if i.sym == *"URL")) => {}
                 "Worker" | "SharedWorker" => self.add_first_string(args),
                 _ => {}
             }

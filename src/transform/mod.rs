@@ -43,6 +43,8 @@ pub struct Transformed {
     pub references: Vec<Reference>,
     /// Imports that are not files of the site (bare or computed specifiers).
     pub unresolvable: js::Unresolvable,
+    /// Files a page links as its web app manifest (`<link rel="manifest">`).
+    pub linked_manifests: Vec<String>,
     /// The comment style of the `sourceMappingURL` line to append once the
     /// map's final name is known (`Some` exactly when `map` is).
     pub map_comment: Option<MapComment>,
@@ -156,6 +158,7 @@ impl Transformed {
             references: Vec::new(),
             unresolvable: Default::default(),
             map_comment: None,
+            linked_manifests: Vec::new(),
             time: Duration::ZERO,
         }
     }
@@ -265,6 +268,13 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             .push(Diagnostic::warning(&file.rel, Some(loc), message));
     }
     out.unresolvable = found.unresolvable;
+    for m in &found.manifests {
+        if let Some(from) = from_for(m) {
+            if let Target::Asset { rel, .. } = ctx.rewriter.resolve(&from, m) {
+                out.linked_manifests.push(rel);
+            }
+        }
+    }
     for r in found.references {
         if let Some(from) = from_for(&r.url) {
             out.references.push(Reference {
@@ -277,6 +287,17 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     }
     if let Some(new) = new {
         out.bytes = Some(new.into_bytes());
+    }
+}
+
+/// Treats `file`, which a page links with `<link rel="manifest">`, as a web
+/// app manifest whatever its name (`manifest.json`): its icon URLs are
+/// references, rewritten in place. `out` is its transform so far.
+pub fn rewrite_linked_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    if file.kind == AssetKind::Other && file.size <= ctx.config.limits.max_text_size {
+        let start = Instant::now();
+        rewrite_manifest(file, ctx, out);
+        out.time += start.elapsed();
     }
 }
 

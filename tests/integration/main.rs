@@ -6,6 +6,7 @@ mod bad_input;
 mod build;
 mod config;
 mod corpus;
+mod hashing;
 mod safety;
 mod sourcemaps;
 mod util;

@@ -223,6 +223,8 @@ pub fn unhashed(out: &Path) -> BTreeMap<String, Vec<u8>> {
             Ok(mut text) => {
                 for (new, old) in &renames {
                     text = text.replace(new.as_str(), old);
+                    // Names with spaces are often written escaped.
+                    text = text.replace(&new.replace(' ', "%20"), &old.replace(' ', "%20"));
                 }
                 (rel, text.into_bytes())
             }
@@ -233,6 +235,21 @@ pub fn unhashed(out: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn base(path: &str) -> String {
     path.rsplit('/').next().unwrap().to_string()
+}
+
+/// Asserts two trees are equal, naming the files that differ.
+pub fn assert_same_trees(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) {
+    let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(a), names(b), "file lists differ");
+    for (k, v) in a {
+        if v != &b[k] {
+            panic!(
+                "{k} differs:\n--- left\n{}\n--- right\n{}",
+                String::from_utf8_lossy(v),
+                String::from_utf8_lossy(&b[k])
+            );
+        }
+    }
 }
 
 /// The corpus fetched by `../shared/corpus/fetch.sh`, or a panic that says how to get it.

@@ -1,0 +1,1 @@
+window.app = { started: true };

@@ -1,0 +1,2 @@
+import { c1 } from "./c1.js";
+export const c3 = () => c1;

@@ -1,0 +1,2 @@
+importScripts("./imported.js");
+self.onmessage = function (e) { self.postMessage(imported(e.data)); };

@@ -1,0 +1,1 @@
+function imported(x) { return x; }

@@ -1,0 +1,2 @@
+export function lib() { return "lib"; }
+export function format(x) { return String(x); }

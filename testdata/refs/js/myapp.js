@@ -1,0 +1,1 @@
+window.myapp = { started: true };
