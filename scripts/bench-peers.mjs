@@ -70,7 +70,7 @@ function report(files) {
   let out = '';
   for (const f of reports[0].files) {
     const ms = median(times.get(f.path));
-    out += [f.path, f.kind, f.status, f.bytes_out, Number.isNaN(ms) ? '' : ms.toFixed(1)].join('\t') + '\n';
+    out += [f.path, f.kind, f.status, f.bytes_out, Number.isNaN(ms) ? '' : ms.toFixed(1), f.output ?? f.path].join('\t') + '\n';
   }
   const wall = median(reports.map((r) => r.totals?.wall_ms).filter((x) => typeof x === 'number'));
   out += `wall_ms\t${Number.isNaN(wall) ? '' : wall.toFixed(1)}\n`;

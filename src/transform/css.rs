@@ -571,4 +571,49 @@ mod tests {
         assert_eq!(too_deep(b"a{content:\"((((((\"} /* ((((((( */", 3), None);
         assert_eq!(too_deep(b"a\\{\\{\\{\\{{}", 2), None);
     }
+
+    /// Rewrites every URL of `input` in place (appending `!`, keeping
+    /// fragments and `data:` URLs as they are) and compares with `expected`.
+    fn rewrite_test(input: &str, expected: &str) {
+        let r = rewrite_in_place(input, 100, &|u| {
+            (!u.starts_with('#') && !u.starts_with("data:")).then(|| format!("{u}!"))
+        })
+        .unwrap();
+        assert_eq!(r.code, expected);
+    }
+
+    #[test]
+    fn urls_are_rewritten_in_place_in_every_spelling() {
+        rewrite_test("a{b:url(x.png)}", "a{b:url(x.png!)}");
+        rewrite_test("a { b: url( 'x y.png' ) }", "a { b: url( 'x y.png!' ) }");
+        rewrite_test("a{b:url(\"q.png\")}", "a{b:url(\"q.png!\")}");
+        rewrite_test(
+            "@import 'a.css' screen;\n@import url(b.css);",
+            "@import 'a.css!' screen;\n@import url(b.css!);",
+        );
+        rewrite_test(
+            "a{b:-webkit-image-set(\"1.png\" 1x, url(2.png) 2x)}",
+            "a{b:-webkit-image-set(\"1.png!\" 1x, url(2.png!) 2x)}",
+        );
+        rewrite_test(
+            "@font-face{src:url(f.eot?#iefix) format('embedded-opentype')}",
+            "@font-face{src:url(f.eot?#iefix!) format('embedded-opentype')}",
+        );
+        rewrite_test(
+            "a{x:url(a.png)}\n/*# sourceMappingURL=a.css.map */\n",
+            "a{x:url(a.png!)}\n/*# sourceMappingURL=a.css.map! */\n",
+        );
+    }
+
+    #[test]
+    fn comments_strings_fragments_and_data_urls_stay() {
+        for same in [
+            "/* url(c.png) */a{b:url(#g)}",
+            "a{content:\"url(x.png)\"}",
+            "a{b:url(\"data:image/svg+xml,%3Csvg%3E%3Cpath fill='url(%23g)'/%3E%3C/svg%3E\")}",
+            "a{b:attr(data-x url)}",
+        ] {
+            rewrite_test(same, same);
+        }
+    }
 }

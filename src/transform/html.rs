@@ -553,4 +553,59 @@ mod tests {
             "a&b&c&d&copy;e&"
         );
     }
+
+    /// Rewrites every local URL of `input` (appending `!`) and compares the
+    /// page with `expected`.
+    fn rewrite_test(input: &str, expected: &str) {
+        let (out, _) = rewrite(input, 100, &|u| {
+            (!u.starts_with('#') && !u.contains(':')).then(|| format!("{u}!"))
+        })
+        .unwrap();
+        assert_eq!(out.as_deref().unwrap_or(input), expected);
+    }
+
+    #[test]
+    fn only_urls_change_quotes_and_self_closing_tags_stay() {
+        rewrite_test("<img src='a.png'>", "<img src='a.png!'>");
+        rewrite_test("<img src=a.png alt=x>", "<img src=a.png! alt=x>");
+        rewrite_test(
+            "<svg><use href=\"s.svg#i\"/></svg>",
+            "<svg><use href=\"s.svg#i!\"/></svg>",
+        );
+        rewrite_test(
+            "<img srcset=\"a.png 1x,  b.png 2x\" src=\"https://x.test/c.png\">",
+            "<img srcset=\"a.png! 1x,  b.png! 2x\" src=\"https://x.test/c.png\">",
+        );
+        rewrite_test(
+            "<a href=\"doc.pdf?a=1&amp;b=2\">x</a>",
+            "<a href=\"doc.pdf?a=1&amp;b=2!\">x</a>",
+        );
+        rewrite_test(
+            "<link rel=canonical href=\"c.html\"><link rel=stylesheet href=\"s.css\">",
+            "<link rel=canonical href=\"c.html\"><link rel=stylesheet href=\"s.css!\">",
+        );
+    }
+
+    #[test]
+    fn inline_styles_scripts_and_import_maps() {
+        rewrite_test(
+            "<style>\n/* url(x.png) */ a { b: url('y.png') }\n</style><p style=\"c: url(z.png)\">",
+            "<style>\n/* url(x.png) */ a { b: url('y.png!') }\n</style><p style=\"c: url(z.png!)\">",
+        );
+        rewrite_test(
+            "<script type=module>import a from './a.js'; import 'react'; const u = './n.js';</script><script>import('./classic.js')</script>",
+            "<script type=module>import a from './a.js!'; import 'react'; const u = './n.js';</script><script>import('./classic.js')</script>",
+        );
+        rewrite_test(
+            "<script type=\"importmap\">{\"imports\": {\"a\": \"./a.js\"}}</script>",
+            "<script type=\"importmap\">{\"imports\": {\"a\": \"./a.js!\"}}</script>",
+        );
+    }
+
+    #[test]
+    fn locations_inside_blocks_are_the_pages() {
+        let (_, found) =
+            rewrite("<p>\n<style>\na { b: url(x.png) }</style>", 100, &|_| None).unwrap();
+        assert_eq!(found.references[0].loc, Loc { line: 3, col: 8 });
+    }
 }

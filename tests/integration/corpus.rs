@@ -114,7 +114,8 @@ fn real_stylesheets_minify_and_reparse() {
 }
 
 #[test]
-fn real_sites_build_and_swagger_maps_compose() {
+fn real_sites_build_verify_and_swagger_maps_compose() {
+    require_tool("python3", "apt-get install python3");
     let c = corpus();
     let t = TestDir::new();
     for site in ["html5-boilerplate", "agency", "swagger-ui", "reveal"] {
@@ -139,6 +140,22 @@ fn real_sites_build_and_swagger_maps_compose() {
                         .any(|c| c.starts_with('.') && c != ".well-known"))
                 .count(),
             "{site}: every file is in the output"
+        );
+        // assetpress's own check, then an independent one.
+        let v = t.run(&["verify", site]);
+        v.expect_code(0);
+        assert!(v.stdout.starts_with("ok: "), "{site}: {}", v.stdout);
+        let check = Command::new("python3")
+            .arg(repo().join("tests/refcheck.py"))
+            .arg(c.join("sites").join(site))
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{site}: a reference that resolved in the input does not in the output:\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
         );
     }
     // swagger-ui-dist ships swagger-ui.js with swagger-ui.js.map from its own
