@@ -190,10 +190,22 @@ impl Report {
                 u.bare, u.computed
             );
         }
+        let hashed = self.files.iter().filter(|f| f.output != f.path).count();
+        let _ = write!(
+            s,
+            "content-hashed names: {hashed} of {} files",
+            self.files.len()
+        );
+        match self.outputs.get("manifest") {
+            Some(m) => {
+                let _ = writeln!(s, "; manifest: {m}");
+            }
+            None => s.push('\n'),
+        }
         if !self.cycles.is_empty() {
             let _ = writeln!(
                 s,
-                "reference cycles: {}",
+                "reference cycles (sharing one hash): {}",
                 self.cycles
                     .iter()
                     .map(|c| c.join(" <-> "))

@@ -222,7 +222,15 @@ fn table_report_is_printed() {
     let run = t.run(&["build", "site", "--out", "out"]);
     run.expect_code(0);
     for word in [
-        "kind", "files", "gzip", "saved", "js", "css", "total", "done in",
+        "kind",
+        "files",
+        "gzip",
+        "saved",
+        "js",
+        "css",
+        "total",
+        "content-hashed names: 16 of 25 files; manifest: ",
+        "done in",
     ] {
         assert!(
             run.stdout.contains(word),
@@ -463,9 +471,9 @@ fn reference_cycles_are_listed_not_refused() {
     );
     let table = t.run(&["build", "in", "--out", "out"]);
     assert!(
-        table
-            .stdout
-            .contains("reference cycles: a.js <-> b.js, c.js <-> d.js <-> e.js, s.css"),
+        table.stdout.contains(
+            "reference cycles (sharing one hash): a.js <-> b.js, c.js <-> d.js <-> e.js, s.css"
+        ),
         "{}",
         table.stdout
     );
