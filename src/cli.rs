@@ -201,7 +201,10 @@ impl BuildArgs {
             limits,
             hash_length: self.hash_length.or(file.hash_length).unwrap_or(8),
             keep_names: or_file(self.keep_names, file.keep_names),
-            public_url: self.public_url.or(file.public_url),
+            public_url: self
+                .public_url
+                .or(file.public_url)
+                .map(|u| format!("{}/", u.trim_end_matches('/'))),
             manifest: self
                 .manifest
                 .or(file.manifest)

@@ -78,10 +78,13 @@ pub struct Limits {
     pub max_text_size: u64,
 }
 
+/// The default of `limits.max_nesting_depth`.
+pub const DEFAULT_MAX_NESTING_DEPTH: usize = 1000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nesting_depth: 1000,
+            max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
             max_text_size: 64 << 20,
         }
     }

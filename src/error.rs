@@ -110,6 +110,49 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Turns byte offsets into locations, each call continuing from the last
+/// one: linear over a document whose offsets come in order (an offset
+/// before the last one starts over). Columns count characters.
+pub struct LocCursor<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u32,
+    col: u32,
+}
+
+impl<'a> LocCursor<'a> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'a [u8]) -> LocCursor<'a> {
+        LocCursor {
+            text,
+            offset: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    /// The location of byte `offset`.
+    pub fn loc(&mut self, offset: usize) -> Loc {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = LocCursor::new(self.text);
+        }
+        let span = &self.text[self.offset..offset];
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', span) {
+            self.line += 1;
+            from = nl + 1;
+            self.col = 1;
+        }
+        self.col += span[from..].iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32;
+        self.offset = offset;
+        Loc {
+            line: self.line,
+            col: self.col,
+        }
+    }
+}
+
 /// The 1-based line and column of byte `offset` in `text`, counting columns in
 /// characters.
 pub fn loc_of_offset(text: &[u8], offset: usize) -> Loc {
@@ -169,5 +212,14 @@ mod tests {
     fn diagnostics_are_one_line() {
         let d = Diagnostic::warning("a.css", None, "bad\n  thing");
         assert_eq!(d.to_string(), "a.css: bad thing");
+    }
+
+    #[test]
+    fn cursor_agrees_with_loc_of_offset() {
+        let text = "ab\ncé\n\nxyz é".as_bytes();
+        let mut c = LocCursor::new(text);
+        for offset in [0, 1, 3, 5, 6, 8, 9, 12, 2, 14] {
+            assert_eq!(c.loc(offset), loc_of_offset(text, offset), "{offset}");
+        }
     }
 }

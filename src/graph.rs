@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 
-use crate::asset::SourceFile;
+use crate::asset::{AssetKind, SourceFile};
 use crate::error::Diagnostic;
 use crate::resolve::{resolve, Target};
 use crate::transform::Transformed;
@@ -58,6 +58,10 @@ pub fn build(
                 Target::OutsideRoot => format!("{} points outside the input folder", r.url),
                 Target::External | Target::SameDocument | Target::Folder(_) => continue,
             };
+            // A map's `file` is a label; a stale one breaks nothing.
+            if file.kind == AssetKind::SourceMap {
+                continue;
+            }
             diagnostics.push(Diagnostic::warning(
                 &file.rel,
                 Some(r.loc),
@@ -88,12 +92,16 @@ fn cycles(files: &[SourceFile], edges: &[Vec<usize>]) -> Vec<Vec<String>> {
     let nodes: Vec<_> = files.iter().map(|_| g.add_node(())).collect();
     for (from, targets) in edges.iter().enumerate() {
         for &to in targets {
+            // A source map naming its code file (`file`) is no cycle worth listing.
+            if files[from].rel.strip_suffix(".map") == Some(files[to].rel.as_str()) {
+                continue;
+            }
             g.add_edge(nodes[from], nodes[to], ());
         }
     }
     let mut cycles: Vec<Vec<String>> = tarjan_scc(&g)
         .into_iter()
-        .filter(|c| c.len() > 1 || edges[c[0].index()].contains(&c[0].index()))
+        .filter(|c| c.len() > 1 || g.contains_edge(c[0], c[0]))
         .map(|c| {
             let mut names: Vec<String> = c.iter().map(|n| files[n.index()].rel.clone()).collect();
             names.sort();

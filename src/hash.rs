@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256, Sha384};
 
 use crate::asset::SourceFile;
 use crate::error::{Error, Result};
-use crate::placeholder;
+use crate::placeholder::{self, Style};
 use crate::rewrite::{hashed_name, Naming};
 use crate::transform::js::{base_name, url_escape};
 use crate::transform::{webmanifest, Transformed};
@@ -47,15 +47,40 @@ pub struct Output {
     pub cycle: Vec<String>,
 }
 
-/// Names every file and produces its final bytes. `written[i]` is false for
-/// files left out of the output (input maps folded into new ones). The
-/// transformed bytes and maps are taken out of `results`.
+/// What the hash stage needs to know about the run besides the files.
+pub struct Plan<'a> {
+    /// `false` for files left out of the output (input maps folded into new ones).
+    pub written: &'a [bool],
+    /// The files each file references (the graph's edges): a placeholder
+    /// is only replaced where its file is one of these, so text in an input
+    /// that merely looks like a placeholder stays as it is.
+    pub references: &'a [Vec<usize>],
+    /// For a source map beside its code file, that file: it follows its name.
+    pub follows: &'a [Option<usize>],
+    /// The naming policy.
+    pub naming: &'a Naming,
+}
+
+/// Names every file and produces its final bytes. The transformed bytes and
+/// maps are taken out of `results`.
 pub fn finalize(
     files: &[SourceFile],
     results: &mut [Transformed],
-    written: &[bool],
-    naming: &Naming,
+    plan: &Plan,
 ) -> Result<Vec<Option<Output>>> {
+    let (written, naming) = (plan.written, plan.naming);
+    // What a placeholder of file `i` may stand for: its references, with a
+    // map that follows its code file standing for that file.
+    let allowed: Vec<Vec<usize>> = plan
+        .references
+        .iter()
+        .map(|r| {
+            let mut a: Vec<usize> = r.iter().map(|&j| plan.follows[j].unwrap_or(j)).collect();
+            a.sort_unstable();
+            a.dedup();
+            a
+        })
+        .collect();
     let n = files.len();
     let width = naming.hash_length;
     if n > placeholder::capacity(width) {
@@ -67,19 +92,23 @@ pub fn finalize(
     let hashed: Vec<bool> = files
         .iter()
         .zip(written)
-        .map(|(f, &w)| w && !naming.keeps_name(&f.rel))
+        .zip(plan.follows)
+        .map(|((f, &w), follows)| w && follows.is_none() && !naming.keeps_name(&f.rel))
         .collect();
     let bytes: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.bytes.take()).collect();
+    let styles: Vec<Style> = results.iter().map(|r| r.style).collect();
     let deps: Vec<Vec<usize>> = bytes
         .par_iter()
-        .map(|b| {
+        .zip(&allowed)
+        .zip(&styles)
+        .map(|((b, allowed), &style)| {
             let mut d: Vec<usize> = b
                 .as_deref()
-                .map(|b| placeholder::find(b, width))
+                .map(|b| placeholder::find(b, width, style))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(_, i)| i)
-                .filter(|&i| i < n && hashed[i])
+                .filter(|&i| i < n && hashed[i] && allowed.binary_search(&i).is_ok())
                 .collect();
             d.sort_unstable();
             d.dedup();
@@ -113,10 +142,17 @@ pub fn finalize(
                 let zeros = "0".repeat(width);
                 let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
                     let i = component[0];
-                    let b =
-                        placeholder::replace(bytes[i].as_deref().unwrap_or_default(), width, |j| {
-                            hashes[j].as_deref()
-                        });
+                    let b = placeholder::replace(
+                        bytes[i].as_deref().unwrap_or_default(),
+                        width,
+                        styles[i],
+                        |j| {
+                            deps[i]
+                                .binary_search(&j)
+                                .ok()
+                                .and_then(|_| hashes[j].as_deref())
+                        },
+                    );
                     hex(&Sha256::digest(&b))
                 } else {
                     let mut members = component.clone();
@@ -126,8 +162,11 @@ pub fn finalize(
                         let b = placeholder::replace(
                             bytes[i].as_deref().unwrap_or_default(),
                             width,
+                            styles[i],
                             |j| {
-                                if in_component(j) {
+                                if deps[i].binary_search(&j).is_err() {
+                                    None
+                                } else if in_component(j) {
                                     Some(zeros.as_str())
                                 } else {
                                     hashes[j].as_deref()
@@ -161,7 +200,7 @@ pub fn finalize(
         }
     }
 
-    let names: Vec<String> = files
+    let mut names: Vec<String> = files
         .iter()
         .enumerate()
         .map(|(i, f)| match &hashes[i] {
@@ -169,6 +208,11 @@ pub fn finalize(
             None => f.rel.clone(),
         })
         .collect();
+    for (i, owner) in plan.follows.iter().enumerate() {
+        if let Some(owner) = owner {
+            names[i] = format!("{}.map", names[*owner]);
+        }
+    }
     let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
     let outputs = (0..n)
         .into_par_iter()
@@ -190,7 +234,12 @@ pub fn finalize(
                     cycle: Vec::new(),
                 });
             };
-            let mut b = placeholder::replace(b, width, |j| hashes[j].as_deref());
+            let mut b = placeholder::replace(b, width, styles[i], |j| {
+                deps[i]
+                    .binary_search(&j)
+                    .ok()
+                    .and_then(|_| hashes[j].as_deref())
+            });
             let map = maps[i].as_ref().map(|m| {
                 let own = base_name(&rel).to_string();
                 let old = base_name(&files[i].rel).to_string();

@@ -97,7 +97,14 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         laps.done("graph");
 
         let keep = written(&results, &files);
-        let outputs = hash::finalize(&files, &mut results, &keep, &naming)?;
+        let follows = crate::rewrite::follows(&files);
+        let plan = hash::Plan {
+            written: &keep,
+            references: &graph.edges,
+            follows: &follows,
+            naming: &naming,
+        };
+        let outputs = hash::finalize(&files, &mut results, &plan)?;
         laps.done("hash");
 
         progress.stage("write", files.len() as u64);

@@ -7,12 +7,39 @@
 //!
 //! Shape: `!~{` + the referenced file's index in base-64 digits + `}~`. Every
 //! character is allowed unescaped in a JS string, a CSS `url()` token, an HTML
-//! attribute and a JSON string, and the shape does not occur in real files.
+//! attribute and a JSON string. A file whose own text already contains `!~{`
+//! gets placeholders of another [`Style`] (`!~[…]~`, …), one its text does
+//! not contain, so nothing the author wrote is ever taken for a placeholder.
 
 use memchr::memmem;
 
-const OPEN: &[u8] = b"!~{";
-const CLOSE: &[u8] = b"}~";
+/// The opening and closing marks of each style.
+const STYLES: [(&[u8; 3], &[u8; 2]); 4] = [
+    (b"!~{", b"}~"),
+    (b"!~[", b"]~"),
+    (b"!~^", b"^~"),
+    (b"!~|", b"|~"),
+];
+const OPEN_LEN: usize = 3;
+const CLOSE_LEN: usize = 2;
+
+/// Which marks a file's placeholders use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style(u8);
+
+impl Style {
+    /// The first style whose opening mark `text` does not contain (the
+    /// first style when it contains them all).
+    pub fn for_text(text: &[u8]) -> Style {
+        let found = (0..STYLES.len()).find(|&s| memmem::find(text, STYLES[s].0).is_none());
+        Style(found.unwrap_or(0) as u8)
+    }
+
+    fn marks(self) -> (&'static [u8], &'static [u8]) {
+        let (open, close) = STYLES[self.0 as usize % STYLES.len()];
+        (open, close)
+    }
+}
 const DIGITS: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
 /// Shortest hash (and so placeholder) length.
@@ -20,52 +47,60 @@ pub const MIN_WIDTH: usize = 8;
 
 /// How many files placeholders of `width` characters can tell apart.
 pub fn capacity(width: usize) -> usize {
-    let digits = width.saturating_sub(OPEN.len() + CLOSE.len()) as u32;
+    let digits = width.saturating_sub(OPEN_LEN + CLOSE_LEN) as u32;
     64usize.checked_pow(digits).unwrap_or(usize::MAX)
 }
 
 /// The placeholder for the file with index `index`, `width` characters wide.
 /// `index` must be below [`capacity`]`(width)`.
-pub fn make(index: usize, width: usize) -> String {
-    let digits = width - OPEN.len() - CLOSE.len();
+pub fn make(index: usize, width: usize, style: Style) -> String {
+    let (open, close) = style.marks();
+    let digits = width - OPEN_LEN - CLOSE_LEN;
     let mut out = vec![b'0'; width];
-    out[..OPEN.len()].copy_from_slice(OPEN);
-    out[width - CLOSE.len()..].copy_from_slice(CLOSE);
+    out[..OPEN_LEN].copy_from_slice(open);
+    out[width - CLOSE_LEN..].copy_from_slice(close);
     let mut n = index;
     for i in (0..digits).rev() {
-        out[OPEN.len() + i] = DIGITS[n % 64];
+        out[OPEN_LEN + i] = DIGITS[n % 64];
         n /= 64;
     }
     String::from_utf8(out).unwrap_or_default()
 }
 
 /// Decodes the placeholder at the start of `bytes`, if there is one of `width`.
-fn decode(bytes: &[u8], width: usize) -> Option<usize> {
+fn decode(bytes: &[u8], width: usize, close: &[u8]) -> Option<usize> {
     let p = bytes.get(..width)?;
-    if !p.starts_with(OPEN) || !p.ends_with(CLOSE) {
+    if !p.ends_with(close) {
         return None;
     }
     let mut n = 0usize;
-    for &c in &p[OPEN.len()..width - CLOSE.len()] {
+    for &c in &p[OPEN_LEN..width - CLOSE_LEN] {
         let d = DIGITS.iter().position(|&x| x == c)?;
         n = n.checked_mul(64)?.checked_add(d)?;
     }
     Some(n)
 }
 
-/// Every placeholder in `bytes`: its offset and the file index it stands for.
-pub fn find(bytes: &[u8], width: usize) -> Vec<(usize, usize)> {
-    memmem::find_iter(bytes, OPEN)
-        .filter_map(|at| decode(&bytes[at..], width).map(|i| (at, i)))
+/// Every placeholder of `style` in `bytes`: its offset and the file index it stands for.
+pub fn find(bytes: &[u8], width: usize, style: Style) -> Vec<(usize, usize)> {
+    let (open, close) = style.marks();
+    memmem::find_iter(bytes, open)
+        .filter_map(|at| decode(&bytes[at..], width, close).map(|i| (at, i)))
         .collect()
 }
 
-/// Replaces every placeholder whose index `with` knows by the text it gives
-/// (which must be `width` bytes long, so nothing moves); others stay.
-pub fn replace<'a>(bytes: &[u8], width: usize, with: impl Fn(usize) -> Option<&'a str>) -> Vec<u8> {
+/// Replaces every placeholder of `style` whose index `with` knows by the
+/// text it gives (which must be `width` bytes long, so nothing moves);
+/// others stay.
+pub fn replace<'a>(
+    bytes: &[u8],
+    width: usize,
+    style: Style,
+    with: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut last = 0;
-    for (at, index) in find(bytes, width) {
+    for (at, index) in find(bytes, width, style) {
         if at < last {
             continue;
         }
@@ -88,9 +123,11 @@ mod tests {
     fn placeholders_round_trip_at_every_width() {
         for width in [8, 9, 16, 64] {
             for index in [0, 1, 63, 64, 4095, capacity(8) - 1] {
-                let p = make(index, width);
-                assert_eq!(p.len(), width);
-                assert_eq!(find(p.as_bytes(), width), [(0, index)]);
+                for style in [Style(0), Style(1), Style(3)] {
+                    let p = make(index, width, style);
+                    assert_eq!(p.len(), width);
+                    assert_eq!(find(p.as_bytes(), width, style), [(0, index)]);
+                }
             }
         }
         assert_eq!(capacity(8), 262_144);
@@ -98,15 +135,28 @@ mod tests {
 
     #[test]
     fn replacement_keeps_length_and_skips_unknown_indices() {
-        let text = format!("import'./a.{}.js';x='{}'", make(5, 8), make(6, 8));
-        let out = replace(text.as_bytes(), 8, |i| (i == 5).then_some("3f2a9c1b"));
+        let s = Style::default();
+        let text = format!("import'./a.{}.js';x='{}'", make(5, 8, s), make(6, 8, s));
+        let out = replace(text.as_bytes(), 8, s, |i| (i == 5).then_some("3f2a9c1b"));
         let out = String::from_utf8(out).unwrap();
-        assert_eq!(out, format!("import'./a.3f2a9c1b.js';x='{}'", make(6, 8)));
+        assert_eq!(
+            out,
+            format!("import'./a.3f2a9c1b.js';x='{}'", make(6, 8, s))
+        );
         assert_eq!(out.len(), text.len());
     }
 
     #[test]
     fn lookalikes_are_not_placeholders() {
-        assert!(find(b"!~{ab}~ !~{a.c}~ !~{", 8).is_empty());
+        assert!(find(b"!~{ab}~ !~{a.c}~ !~{", 8, Style::default()).is_empty());
+    }
+
+    #[test]
+    fn a_text_with_placeholder_marks_gets_other_marks() {
+        assert_eq!(Style::for_text(b"plain"), Style(0));
+        assert_eq!(Style::for_text(b"a !~{001}~ b"), Style(1));
+        assert_eq!(Style::for_text(b"!~{ !~[ !~^"), Style(3));
+        let text = b"<p>!~{001}~</p>";
+        assert!(find(text, 8, Style::for_text(text)).is_empty());
     }
 }

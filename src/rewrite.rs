@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::asset::SourceFile;
+use crate::asset::{AssetKind, SourceFile};
 use crate::error::{Error, Result};
-use crate::placeholder;
+use crate::placeholder::{self, Style};
 use crate::resolve::{percent_decode, resolve, Target};
 
 /// Files whose URL is a public contract keep their names by default: pages,
@@ -119,6 +119,23 @@ pub struct Rewriter<'a> {
     files: &'a [SourceFile],
     names: &'a BTreeSet<String>,
     naming: &'a Naming,
+    follows: Vec<Option<usize>>,
+}
+
+/// For each file, the file whose name it follows: `x.js.map` beside `x.js`
+/// (or `x.css`) is named after it (`x.3f2a9c1b.js.map`), not hashed itself.
+pub fn follows(files: &[SourceFile]) -> Vec<Option<usize>> {
+    files
+        .iter()
+        .map(|f| {
+            let owner = f.rel.strip_suffix(".map")?;
+            if f.kind != AssetKind::SourceMap {
+                return None;
+            }
+            let i = files.binary_search_by(|g| g.rel.as_str().cmp(owner)).ok()?;
+            matches!(files[i].kind, AssetKind::Js | AssetKind::Css).then_some(i)
+        })
+        .collect()
 }
 
 impl<'a> Rewriter<'a> {
@@ -132,7 +149,13 @@ impl<'a> Rewriter<'a> {
             files,
             names,
             naming,
+            follows: follows(files),
         }
+    }
+
+    /// The file whose name the file `i` follows (a source map's code file).
+    pub fn follows(&self, i: usize) -> Option<usize> {
+        self.follows.get(i).copied().flatten()
     }
 
     /// The naming policy.
@@ -155,17 +178,21 @@ impl<'a> Rewriter<'a> {
     /// The new text for `url` (as written, escapes of the host language
     /// decoded) when it points at a file whose name will be hashed; `None`
     /// when it stays as written.
-    pub fn rewrite(&self, from: &str, url: &str) -> Option<Rewritten> {
+    /// `style` is the placeholder style of the file it is written in.
+    pub fn rewrite(&self, from: &str, url: &str, style: Style) -> Option<Rewritten> {
         let Target::Asset { rel, suffix } = self.resolve(from, url) else {
             return None;
         };
+        let target = self.index(&rel)?;
+        if let Some(owner) = self.follows(target) {
+            return self.rewrite_map_url(url, &suffix, owner, style);
+        }
         if self.naming.keeps_name(&rel) {
             return None;
         }
-        let target = self.index(&rel)?;
-        let ph = placeholder::make(target, self.naming.hash_length);
+        let ph = placeholder::make(target, self.naming.hash_length, style);
         let text = match &self.naming.public_url {
-            Some(public) => format!("{public}{}{suffix}", encode_path(&hashed_name(&rel, &ph))),
+            Some(public) => format!("{public}{}{suffix}", encode_hashed(&rel, &ph)),
             None => {
                 let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
                 let path = &url[..url.len() - suffix.len()];
@@ -173,6 +200,39 @@ impl<'a> Rewriter<'a> {
             }
         };
         Some(Rewritten { text, target })
+    }
+}
+
+impl Rewriter<'_> {
+    /// A URL of the source map that follows the file `owner`: it becomes
+    /// `<owner's hashed name>.map`.
+    fn rewrite_map_url(
+        &self,
+        url: &str,
+        suffix: &str,
+        owner: usize,
+        style: Style,
+    ) -> Option<Rewritten> {
+        let owner_rel = &self.files[owner].rel;
+        if self.naming.keeps_name(owner_rel) {
+            return None;
+        }
+        let ph = placeholder::make(owner, self.naming.hash_length, style);
+        let mapped = format!("{}.map", encode_hashed(owner_rel, &ph));
+        let text = match &self.naming.public_url {
+            Some(public) => format!("{public}{mapped}{suffix}"),
+            None => {
+                let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
+                let path = &url[..url.len() - suffix.len()];
+                let dir = path.rfind('/').map_or("", |i| &path[..=i]);
+                let base = mapped.rsplit('/').next().unwrap_or(&mapped);
+                format!("{dir}{base}{suffix}")
+            }
+        };
+        Some(Rewritten {
+            text,
+            target: owner,
+        })
     }
 }
 
@@ -192,8 +252,14 @@ fn insert_hash(path: &str, rel: &str, hash: &str) -> String {
         (None, _) if percent_decode(seg) == base => Some(format!("{seg}.{hash}")),
         _ => None,
     };
-    let seg = written.unwrap_or_else(|| encode_path(&hashed_name(base, hash)));
+    let seg = written.unwrap_or_else(|| encode_hashed(base, hash));
     format!("{dir}{seg}")
+}
+
+/// `rel` with `hash` (a placeholder) put in, percent-encoded as a URL path;
+/// the placeholder itself is not encoded.
+fn encode_hashed(rel: &str, hash: &str) -> String {
+    encode_path(&hashed_name(rel, "\0")).replace("%00", hash)
 }
 
 /// Percent-encodes what cannot stand in a URL path (space, `%`, `?`, `#`,
@@ -201,7 +267,7 @@ fn insert_hash(path: &str, rel: &str, hash: &str) -> String {
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/{}".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -213,7 +279,6 @@ pub fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::asset::AssetKind;
 
     fn files(names: &[&str]) -> Vec<SourceFile> {
         let mut v: Vec<SourceFile> = names
@@ -244,8 +309,8 @@ mod tests {
         ]);
         let names = f.iter().map(|f| f.rel.clone()).collect();
         let r = Rewriter::new(&f, &names, naming);
-        let got = r.rewrite(from, url).map(|r| {
-            let ph = placeholder::make(r.target, naming.hash_length);
+        let got = r.rewrite(from, url, Style::default()).map(|r| {
+            let ph = placeholder::make(r.target, naming.hash_length, Style::default());
             r.text.replace(&ph, "HASH")
         });
         assert_eq!(got.as_deref(), expected, "{url} from {from}");

@@ -20,6 +20,10 @@ use crate::hash::{hex, sri};
 use crate::resolve::{resolve, Target};
 use crate::transform::{css, html, js, webmanifest};
 
+/// The deepest nesting read; deeper files were copied as they are by `build`
+/// (its default `--max-nesting-depth`), and are not read here either.
+const MAX_DEPTH: usize = crate::config::DEFAULT_MAX_NESTING_DEPTH;
+
 /// What `verify` found.
 #[derive(Debug, Default, Serialize)]
 pub struct Verified {
@@ -43,6 +47,23 @@ pub fn verify(out: &Path, manifest: &str) -> Result<Verified> {
             manifest_path.display()
         ))
     })?;
+    if !(8..=64).contains(&m.hash_length) {
+        return Err(Error::Config(format!(
+            "{}: hash_length {} is not between 8 and 64",
+            manifest_path.display(),
+            m.hash_length
+        )));
+    }
+    // Parsers recurse: the same stack and nesting bounds as `build`.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(1 << 30)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| check_all(out, &m))
+}
+
+fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
+    let m = m.clone();
     let mut v = Verified {
         files: m.assets.len(),
         ..Default::default()
@@ -106,25 +127,38 @@ pub fn verify(out: &Path, manifest: &str) -> Result<Verified> {
     Ok(v)
 }
 
-/// The hash in the output name `file` of the input `key`, if it has one.
+/// The hash in the output name `file` of the input `key`, if it has one:
+/// `file` must be `key` with `.<hex>` of `length` digits put where
+/// [`crate::rewrite::hashed_name`] puts it.
 fn hash_in_name(key: &str, file: &str, length: usize) -> Option<String> {
     if key == file {
         return None;
     }
-    let hash = "0".repeat(length);
-    let expected = crate::rewrite::hashed_name(key, &hash);
-    if expected.len() != file.len() {
+    let (dir, base) = key.rsplit_once('/').map_or(("", key), |(d, b)| (d, b));
+    let (file_dir, file_base) = file.rsplit_once('/').map_or(("", file), |(d, b)| (d, b));
+    if dir != file_dir {
         return None;
     }
-    let at = expected.find(&hash)?;
-    // The names agree everywhere but the hash.
-    (expected[..at] == file[..at] && expected[at + length..] == file[at + length..])
-        .then(|| file[at..at + length].to_string())
+    let (stem, ext) = match base.rfind('.') {
+        Some(dot) if dot > 0 => base.split_at(dot),
+        _ => (base, ""),
+    };
+    let hash = file_base
+        .strip_prefix(stem)?
+        .strip_prefix('.')?
+        .strip_suffix(ext)?;
+    (hash.len() == length && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| hash.to_string())
 }
 
-/// The bytes a name's hash covers: the file without the `sourceMappingURL`
-/// line naming its own map, which assetpress appends after hashing.
-fn hashed_bytes<'a>(bytes: &'a [u8], file: &str) -> &'a [u8] {
+/// The bytes a name's hash covers: for a file with a map assetpress wrote
+/// (`entry.map`), the file without the `sourceMappingURL` line naming that
+/// map, which is appended after hashing.
+fn hashed_bytes<'a>(bytes: &'a [u8], entry: &crate::emit::manifest::Entry) -> &'a [u8] {
+    if entry.map.is_none() {
+        return bytes;
+    }
+    let file = entry.file.as_str();
     let own = js::url_escape(&format!("{}.map", js::base_name(file)));
     for line in [
         format!("//# sourceMappingURL={own}\n"),
@@ -183,8 +217,8 @@ fn check_entry(
         return (problems, false);
     };
     if entry.cycle.is_empty() {
-        let actual = hex(&Sha256::digest(hashed_bytes(&bytes, &entry.file)));
-        if actual[..m.hash_length] != hash {
+        let actual = hex(&Sha256::digest(hashed_bytes(&bytes, entry)));
+        if actual.get(..m.hash_length) != Some(hash.as_str()) {
             problems.push(Diagnostic::error(
                 &entry.file,
                 None,
@@ -217,7 +251,7 @@ fn check_cycle(out: &Path, m: &Manifest, group: &[String]) -> Vec<Diagnostic> {
         let Ok(bytes) = fs::read(out.join(&entry.file)) else {
             return problems;
         };
-        let content = hashed_bytes(&bytes, &entry.file);
+        let content = hashed_bytes(&bytes, entry);
         let normalized = replace_all(content, hash.as_bytes(), zeros.as_bytes());
         h.update(key.as_bytes());
         h.update([0]);
@@ -279,40 +313,42 @@ fn check_references(
     let mut manifests = Vec::new();
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
-        AssetKind::Html | AssetKind::Svg => match html::references(&text) {
-            Ok(found) => {
-                if let Some(base) = &found.base {
-                    match resolve(rel, base, &m.base, files) {
-                        Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
-                        Target::Folder(dir) => from = format!("{dir}/index.html"),
-                        Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
-                        Target::External | Target::OutsideRoot => {
-                            return (0, Vec::new(), Vec::new())
+        AssetKind::Html | AssetKind::Svg => {
+            match html::rewrite(&text, MAX_DEPTH, &|_| None).map(|(_, f)| f) {
+                Ok(found) => {
+                    if let Some(base) = &found.base {
+                        match resolve(rel, base, &m.base, files) {
+                            Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
+                            Target::Folder(dir) => from = format!("{dir}/index.html"),
+                            Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
+                            Target::External | Target::OutsideRoot => {
+                                return (0, Vec::new(), Vec::new())
+                            }
+                            Target::SameDocument => {}
                         }
-                        Target::SameDocument => {}
                     }
-                }
-                for href in &found.manifests {
-                    if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
-                        manifests.push(rel);
+                    for href in &found.manifests {
+                        if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
+                            manifests.push(rel);
+                        }
                     }
+                    found
+                        .references
+                        .into_iter()
+                        .map(|r| (r.url, r.loc))
+                        .collect()
                 }
-                found
-                    .references
-                    .into_iter()
-                    .map(|r| (r.url, r.loc))
-                    .collect()
+                Err(_) => Vec::new(),
             }
-            Err(_) => Vec::new(),
-        },
-        AssetKind::Css => css::rewrite_in_place(&text, usize::MAX, &|_| None)
+        }
+        AssetKind::Css => css::rewrite_in_place(&text, MAX_DEPTH, &|_| None)
             .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
             .unwrap_or_default(),
         AssetKind::Js => js::rewrite_source(
             rel,
             text,
             flavor.unwrap_or(JsFlavor::Detect),
-            10_000,
+            MAX_DEPTH,
             &|_| None,
         )
         .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
@@ -328,8 +364,12 @@ fn check_references(
     let mut problems = Vec::new();
     let mut checked = 0;
     for (url, loc) in refs {
-        let local = match &m.public_url {
-            Some(p) if url.starts_with(p.as_str()) => format!("{}{}", m.base, &url[p.len()..]),
+        let local = match m
+            .public_url
+            .as_deref()
+            .map(|p| format!("{}/", p.trim_end_matches('/')))
+        {
+            Some(p) if url.starts_with(&p) => format!("{}{}", m.base, &url[p.len()..]),
             _ => url.clone(),
         };
         let problem = match resolve(&from, &local, &m.base, files) {
@@ -388,12 +428,33 @@ mod tests {
         );
         assert_eq!(hash_in_name("index.html", "index.html", 8), None);
         assert_eq!(hash_in_name("a.css", "b.3f2a9c1b.css", 8), None);
+        // Regression: the zeros of a stem were taken for the hash's place.
+        assert_eq!(
+            hash_in_name("img/00000000.png", "img/00000000.3f2a9c1b.png", 8).as_deref(),
+            Some("3f2a9c1b")
+        );
+        assert_eq!(hash_in_name("ab.css", "abé0000000.css", 8), None);
+        assert_eq!(hash_in_name("a.css", "a.3F2A9C1B.css", 8), None);
     }
 
     #[test]
     fn own_map_comment_is_not_hashed() {
+        let entry = |file: &str, map: bool| crate::emit::manifest::Entry {
+            file: file.into(),
+            size: 0,
+            original_size: 0,
+            integrity: String::new(),
+            map: map.then(|| format!("{file}.map")),
+            references: Vec::new(),
+            cycle: Vec::new(),
+        };
         let b = b"x=1;\n//# sourceMappingURL=app.3f2a9c1b.js.map\n";
-        assert_eq!(hashed_bytes(b, "js/app.3f2a9c1b.js"), b"x=1;\n");
-        assert_eq!(hashed_bytes(b, "js/other.js"), &b[..]);
+        assert_eq!(
+            hashed_bytes(b, &entry("js/app.3f2a9c1b.js", true)),
+            b"x=1;\n"
+        );
+        assert_eq!(hashed_bytes(b, &entry("js/other.js", true)), &b[..]);
+        // A comment that came with the input is part of what is hashed.
+        assert_eq!(hashed_bytes(b, &entry("js/app.3f2a9c1b.js", false)), &b[..]);
     }
 }

@@ -460,6 +460,22 @@ fn too_deep(css: &[u8], max: usize) -> Option<usize> {
                     i += 1;
                 }
             }
+            // An unquoted `url(…)` is one token up to `)`, quotes included
+            // (a quote in it makes it a bad URL, not a string).
+            b'(' if css[..i].len() >= 3 && css[i - 3..i].eq_ignore_ascii_case(b"url") && {
+                let rest = &css[i + 1..];
+                let first = rest.iter().find(|b| !b.is_ascii_whitespace());
+                !matches!(first, Some(b'"' | b'\''))
+            } =>
+            {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+                while i + 1 < css.len() && css[i + 1] != b')' {
+                    i += if css[i + 1] == b'\\' { 2 } else { 1 };
+                }
+            }
             b'{' | b'(' | b'[' => {
                 depth += 1;
                 if depth > max {
@@ -570,6 +586,10 @@ mod tests {
         assert_eq!(too_deep(b"a{b:c((((x))))}", 3), Some(7));
         assert_eq!(too_deep(b"a{content:\"((((((\"} /* ((((((( */", 3), None);
         assert_eq!(too_deep(b"a\\{\\{\\{\\{{}", 2), None);
+        // Regression: a quote in an unquoted url( is no string; what follows is code.
+        let bad_url = format!("a{{b:url(x\"y) {}", "(".repeat(50));
+        assert!(too_deep(bad_url.as_bytes(), 20).is_some());
+        assert_eq!(too_deep(b"a{b:url(x\"y)}", 2), None);
     }
 
     /// Rewrites every URL of `input` in place (appending `!`, keeping

@@ -14,7 +14,7 @@ use lol_html::html_content::TextChunk;
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
 use crate::asset::JsFlavor;
-use crate::error::{loc_of_offset, Loc};
+use crate::error::{Loc, LocCursor};
 use crate::transform::{css, js, webmanifest};
 
 /// A URL a page loads, as written (entities decoded), and where it is.
@@ -107,7 +107,10 @@ pub fn rewrite(
     let edits: RefCell<Vec<(usize, usize, String)>> = RefCell::new(Vec::new());
     let script = RefCell::new(Script::Other);
     let block = RefCell::new((String::new(), 0usize));
-    let at = |offset: usize| loc_of_offset(html.as_bytes(), offset);
+    // Offsets come in document order: locating them is one pass, not one
+    // scan from the start per element.
+    let cursor = RefCell::new(LocCursor::new(html.as_bytes()));
+    let at = |offset: usize| cursor.borrow_mut().loc(offset);
     let add = |loc: Loc, url: String| {
         found
             .borrow_mut()
@@ -364,7 +367,7 @@ pub fn rewrite(
 
 /// Finds the URLs `html` loads, without rewriting anything.
 pub fn references(html: &str) -> Result<HtmlReferences, String> {
-    rewrite(html, usize::MAX, &|_| None).map(|(_, found)| found)
+    rewrite(html, crate::config::DEFAULT_MAX_NESTING_DEPTH, &|_| None).map(|(_, found)| found)
 }
 
 /// An attribute value written between `quote`s (`=` when unquoted), with

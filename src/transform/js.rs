@@ -616,17 +616,26 @@ fn brackets_too_deep(src: &[u8], max: usize) -> Option<usize> {
             }
             b'/' if !after_operand => {
                 // A regular expression literal: up to the unescaped `/` outside a class.
+                let start = i;
                 i += 1;
                 let mut class = false;
+                let mut opened = 0usize;
                 while i < n && src[i] != b'\n' {
                     match src[i] {
                         b'\\' => i += 1,
                         b'[' => class = true,
                         b']' => class = false,
                         b'/' if !class => break,
+                        b'(' | b'{' => opened += 1,
                         _ => {}
                     }
                     i += 1;
+                }
+                // The guess may be wrong (`{}/1+((…` divides): a "regular
+                // expression" that opens more brackets than the limit is
+                // refused, as its text would nest that deep if it were code.
+                if opened > max {
+                    return Some(start);
                 }
                 i += 1;
                 after_operand = true;
@@ -871,7 +880,15 @@ impl Visit for References {
                 "Worker" | "SharedWorker"
                     if matches!(args.first().map(|a| &*a.expr), Some(Expr::New(inner))
                         if matches!(&*inner.callee, Expr::Ident(i) if i.sym == *"URL")) => {}
-                "Worker" | "SharedWorker" => self.add_first_string(args),
+                // A worker's URL resolves against the page, not the script:
+                // only a root-absolute one is known here.
+                "Worker" | "SharedWorker" => match args.first().map(|a| &*a.expr) {
+                    Some(Expr::Lit(Lit::Str(s))) if s.value.to_atom_lossy().starts_with('/') => {
+                        self.add(s)
+                    }
+                    Some(_) => self.computed += 1,
+                    None => {}
+                },
                 _ => {}
             }
         }
@@ -1002,10 +1019,13 @@ mod tests {
             None
         );
         assert_eq!(
-            brackets_too_deep(b"a = /((((((\\)/.test(x) && b / (c)", 3),
+            brackets_too_deep(b"a = /(((((((\\)/.test(x) && b / (c)", 7),
             None
         );
-        assert_eq!(brackets_too_deep(b"return /[(((((]/", 3), None);
+        assert_eq!(brackets_too_deep(b"return /[(((((]/", 5), None);
+        // Regression: `/` after `}` divides here; what follows is code.
+        let division = format!("x={{}}/1+{}1{}/2", "(".repeat(50), ")".repeat(50));
+        assert!(brackets_too_deep(division.as_bytes(), 20).is_some());
         assert_eq!(
             brackets_too_deep(b"s = `(((( ${ f((1)) } (((( ${`${(((x)))}`}`", 4),
             Some(33)
@@ -1078,7 +1098,8 @@ const url = "./not-a-reference.js";
 if (false) { import("./lazy.js"); }
 const img = new URL("../img/x.svg", import.meta.url);
 const other = new URL("./y.svg", location.href);
-const w = new Worker("./worker.js", { type: "module" });
+const w = new Worker("/js/worker.js", { type: "module" });
+const page = new Worker("./relative-to-the-page.js");
 "#;
         let out = minify(
             "js/app.js",
@@ -1103,14 +1124,14 @@ const w = new Worker("./worker.js", { type: "module" });
                 ("./d.js", 5, 19),
                 ("./lazy.js", 7, 21),
                 ("../img/x.svg", 8, 21),
-                ("./worker.js", 10, 22),
+                ("/js/worker.js", 10, 22),
             ]
         );
         assert_eq!(
             out.unresolvable,
             Unresolvable {
                 bare: 1,
-                computed: 0
+                computed: 1
             }
         );
         let dynamic = minify(

@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
+use crate::placeholder::Style;
 use crate::resolve::{resolve, Target};
 use crate::rewrite::Rewriter;
 use sourcemap::MapRef;
@@ -45,6 +46,8 @@ pub struct Transformed {
     pub unresolvable: js::Unresolvable,
     /// Files a page links as its web app manifest (`<link rel="manifest">`).
     pub linked_manifests: Vec<String>,
+    /// The marks of the placeholders in `bytes`.
+    pub style: Style,
     /// The comment style of the `sourceMappingURL` line to append once the
     /// map's final name is known (`Some` exactly when `map` is).
     pub map_comment: Option<MapComment>,
@@ -158,6 +161,7 @@ impl Transformed {
             references: Vec::new(),
             unresolvable: Default::default(),
             map_comment: None,
+            style: Style::default(),
             linked_manifests: Vec::new(),
             time: Duration::ZERO,
         }
@@ -195,7 +199,7 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
             AssetKind::Html | AssetKind::Svg => rewrite_html(file, ctx, &mut out),
             AssetKind::WebManifest => rewrite_manifest(file, ctx, &mut out),
             AssetKind::SourceMap => rewrite_map(file, ctx, &mut out),
-            AssetKind::Js | AssetKind::Css if !minify => rewrite_code(file, ctx, &mut out),
+            AssetKind::Js | AssetKind::Css if !minify => rewrite_code(file, ctx, &mut out, false),
             _ => {}
         }
     }
@@ -209,17 +213,28 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
                     file.size, ctx.config.limits.max_text_size
                 ),
             ));
+            rewrite_code(file, ctx, &mut out, false);
         } else {
             minify_text(file, ctx, &mut out);
+            // Copied as it is, but the files it names are renamed: its
+            // references are still rewritten where the file can be read.
+            if out.status == Status::Failed {
+                rewrite_code(file, ctx, &mut out, true);
+            }
         }
     }
     out.time = start.elapsed();
     out
 }
 
-/// The new text of references written in `file` (resolving from `from`).
-fn rewrite_from<'a>(ctx: &'a Context<'a>, from: &'a str) -> impl Fn(&str) -> Option<String> + 'a {
-    move |url: &str| ctx.rewriter.rewrite(from, url).map(|r| r.text)
+/// The new text of references written in a file (resolving from `from`),
+/// with placeholders of `style`.
+fn rewrite_from<'a>(
+    ctx: &'a Context<'a>,
+    from: &'a str,
+    style: Style,
+) -> impl Fn(&str) -> Option<String> + 'a {
+    move |url: &str| ctx.rewriter.rewrite(from, url, style).map(|r| r.text)
 }
 
 /// Rewrites the URLs a page (or an SVG file) loads; nothing else changes.
@@ -248,9 +263,10 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         (None, true) => Some(file.rel.clone()),
         (None, false) => None,
     };
+    let style = Style::for_text(text.as_bytes());
     let rewrite = |url: &str| {
         let from = from_for(url)?;
-        ctx.rewriter.rewrite(&from, url).map(|r| r.text)
+        ctx.rewriter.rewrite(&from, url, style).map(|r| r.text)
     };
     let (new, found) = match html::rewrite(text, ctx.config.limits.max_nesting_depth, &rewrite) {
         Ok(r) => r,
@@ -263,6 +279,7 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             return;
         }
     };
+    out.style = style;
     for (message, loc) in found.problems {
         out.diagnostics
             .push(Diagnostic::warning(&file.rel, Some(loc), message));
@@ -306,8 +323,21 @@ fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
-    let text = String::from_utf8_lossy(bytes).into_owned();
-    match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel)) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        out.diagnostics.push(Diagnostic::warning(
+            &file.rel,
+            None,
+            "not UTF-8; icons not checked",
+        ));
+        return;
+    };
+    // A byte order mark is no JSON, but browsers accept it.
+    let (bom, text) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest.to_string()),
+        None => ("", text.to_string()),
+    };
+    out.style = Style::for_text(text.as_bytes());
+    match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel, out.style)) {
         Ok(r) => {
             out.references.extend(
                 r.references
@@ -315,7 +345,7 @@ fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 }))),
             );
             if r.text != text {
-                out.bytes = Some(r.text.into_bytes());
+                out.bytes = Some(format!("{bom}{}", r.text).into_bytes());
             }
         }
         Err((message, loc)) => {
@@ -338,7 +368,13 @@ fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     };
     let text = text.to_string();
     // A broken map is the business of the file that names it.
-    if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel)) {
+    out.style = Style::for_text(text.as_bytes());
+    if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
+        out.references.extend(
+            r.references
+                .into_iter()
+                .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 }))),
+        );
         if r.text != text {
             out.bytes = Some(r.text.into_bytes());
         }
@@ -346,7 +382,9 @@ fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
 }
 
 /// Rewrites the references of JS or CSS that is not minified, in place.
-fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+/// `failed`: minifying it failed already, with an error that says why; a
+/// second complaint about the same text is not added.
+fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed: bool) {
     let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
@@ -354,7 +392,8 @@ fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         return;
     };
     let text = text.to_string();
-    let rewrite = rewrite_from(ctx, &file.rel);
+    out.style = Style::for_text(text.as_bytes());
+    let rewrite = rewrite_from(ctx, &file.rel, out.style);
     let max = ctx.config.limits.max_nesting_depth;
     let result = match file.kind {
         AssetKind::Js => js::rewrite_source(
@@ -385,6 +424,7 @@ fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 out.bytes = Some(code.into_bytes());
             }
         }
+        Err(_) if failed => {}
         Err(mut d) => {
             d.message = format!("{}; references left as written", d.message);
             d.severity = crate::error::Severity::Warning;
@@ -431,6 +471,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             return;
         }
     };
+    let style = Style::for_text(src.as_bytes());
     let source_maps = ctx.config.source_maps;
     let new_map_rel = format!("{}.map", file.rel);
     let mut warnings = Vec::new();
@@ -491,7 +532,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            let rewrite = rewrite_from(ctx, &file.rel);
+            let rewrite = rewrite_from(ctx, &file.rel, style);
             let r = js::minify(
                 &file.rel,
                 src.to_string(),
@@ -531,7 +572,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     })
                     .ok()
             };
-            let rewrite = rewrite_from(ctx, &file.rel);
+            let rewrite = rewrite_from(ctx, &file.rel, style);
             let r = css::minify(
                 &file.rel,
                 src,
@@ -557,6 +598,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     out.diagnostics.append(&mut map_warnings);
     match result {
         Ok((code, map)) => {
+            out.style = style;
             out.map_comment = map.as_ref().map(|_| match file.kind {
                 AssetKind::Css => MapComment::Css,
                 _ => MapComment::Js,

@@ -39,6 +39,21 @@ fn bad_site() -> TestDir {
         "in/deep-blocks.js",
         format!("{}{}\n", "{".repeat(100_000), "}".repeat(100_000)),
     );
+    // Regression: the nesting pre-scans took `/` after `}` for a regular
+    // expression and a quote in an unquoted url( for a string, and skipped
+    // what followed on the line, which the parsers then nested into.
+    t.write(
+        "in/deep-division.js",
+        format!(
+            "x = {{}}/1+{}1{};\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    t.write(
+        "in/deep-url.css",
+        format!("a {{ b: url(x\"y) {}\n", "(".repeat(100_000)),
+    );
     t
 }
 
@@ -57,8 +72,10 @@ fn bad_files_are_errors_copied_unchanged_and_the_run_finishes() {
     let bad = [
         "deep-blocks.js",
         "deep-chain.js",
+        "deep-division.js",
         "deep-else.js",
         "deep-parens.js",
+        "deep-url.css",
         "deep.css",
         "deep.js",
         "latin1.css",
@@ -118,7 +135,7 @@ fn table_shows_errors_with_locations() {
     let t = bad_site();
     let run = t.run(&["build", "in", "--out", "out"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("10 errors:"), "{}", run.stdout);
+    assert!(run.stdout.contains("12 errors:"), "{}", run.stdout);
     assert!(run.stdout.contains("  syntax.js:2:10: "), "{}", run.stdout);
 }
 

@@ -658,3 +658,138 @@ fn reference_kinds_are_listed_per_file_in_the_manifest() {
     );
     assert_eq!(by_file["js/classic-worker.js"], ["js/imported.js"]);
 }
+
+#[test]
+fn text_that_looks_like_a_placeholder_is_left_alone() {
+    let t = TestDir::new();
+    t.write("in/a.css", ".a{background:url(b.png)}");
+    t.write("in/b.png", "png");
+    // Regression: such text was taken for a placeholder: an index past the
+    // file list crashed the hash stage, a small one was replaced by a hash.
+    t.write(
+        "in/index.html",
+        "<link rel=stylesheet href=\"a.css\"><p>!~{zzz}~ !~{001}~ !~{000}~</p>",
+    );
+    t.run(&["build", "in", "--out", "out", "--quiet"])
+        .expect_code(0);
+    let page = t.read_out_string("out", "index.html");
+    assert!(
+        page.ends_with("<p>!~{zzz}~ !~{001}~ !~{000}~</p>"),
+        "{page}"
+    );
+    t.run(&["verify", "out"]).expect_code(0);
+}
+
+#[test]
+fn files_that_are_not_minified_still_follow_renames() {
+    let t = TestDir::new();
+    t.write("in/bg.png", "png");
+    t.write("in/app.css", ".a { background: url(bg.png) }\n");
+    // Over --max-text-size: copied unminified, references rewritten.
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--max-text-size",
+        "10",
+        "--quiet",
+    ])
+    .expect_code(0);
+    let h = hash_of(&t, "out", "bg.png");
+    assert_eq!(
+        t.read_out_string("out", "app.css"),
+        format!(".a {{ background: url(bg.{h}.png) }}\n")
+    );
+    // A script that does not parse is copied as it is, errors and all.
+    t.write("in/syntax.js", "import \"./lib.js\";\nlet = ;\n");
+    t.write("in/lib.js", "export const lib = 1;\n");
+    t.run(&["build", "in", "--out", "out2", "--quiet"])
+        .expect_code(1);
+    assert_eq!(
+        t.read_out_string("out2", "syntax.js"),
+        t.read_string("in/syntax.js")
+    );
+}
+
+#[test]
+fn a_map_beside_its_file_follows_the_files_name() {
+    let t = TestDir::new();
+    t.write(
+        "in/app.js",
+        "window.a = 1;\n//# sourceMappingURL=app.js.map\n",
+    );
+    t.write(
+        "in/app.js.map",
+        "{\"version\":3,\"file\":\"app.js\",\"sources\":[\"app.ts\"],\"names\":[],\"mappings\":\"AAAA\"}",
+    );
+    t.write(
+        "in/index.html",
+        "<script src=\"app.js\"></script><a href=\"app.js.map\">map</a>",
+    );
+    for (out, flag) in [("copied", "--no-minify-js"), ("minified", "--jobs=2")] {
+        t.run(&["build", "in", "--out", out, flag, "--quiet"])
+            .expect_code(0);
+        let js = t.out_path(out, "app.js");
+        let name = js.rsplit('/').next().unwrap();
+        assert!(t.path(&format!("{js}.map")).is_file(), "{out}: {js}.map");
+        assert!(
+            t.read_string(&js)
+                .ends_with(&format!("//# sourceMappingURL={name}.map\n")),
+            "{out}: {}",
+            t.read_string(&js)
+        );
+        let map: serde_json::Value = serde_json::from_slice(&t.read(&format!("{js}.map"))).unwrap();
+        assert_eq!(map["file"], name, "{out}");
+        assert!(
+            t.read_out_string(out, "index.html")
+                .contains(&format!("<a href=\"{name}.map\">")),
+            "{out}"
+        );
+        t.run(&["verify", out]).expect_code(0);
+    }
+}
+
+#[test]
+fn manifests_with_a_byte_order_mark_are_read() {
+    let t = TestDir::new();
+    t.write("in/icon.png", "png");
+    t.write(
+        "in/app.webmanifest",
+        "\u{feff}{\"icons\": [{\"src\": \"icon.png\"}]}",
+    );
+    t.run(&["build", "in", "--out", "out", "--quiet"])
+        .expect_code(0);
+    let h = hash_of(&t, "out", "icon.png");
+    assert_eq!(
+        t.read_out_string("out", "app.webmanifest"),
+        format!("\u{feff}{{\"icons\": [{{\"src\": \"icon.{h}.png\"}}]}}")
+    );
+}
+
+#[test]
+fn verify_follows_public_urls() {
+    let t = TestDir::with_fixture("refs");
+    t.run(&[
+        "build",
+        "refs",
+        "--out",
+        "out",
+        "--quiet",
+        "--public-url",
+        "https://cdn.example.test/assets",
+    ])
+    .expect_code(0);
+    t.run(&["verify", "out"]).expect_code(0);
+    std::fs::remove_file(t.path(&t.out_path("out", "img/bg.png"))).unwrap();
+    let run = t.run(&["verify", "out"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("index.html:29:")
+            && run
+                .stderr
+                .contains("https://cdn.example.test/assets/img/bg."),
+        "{}",
+        run.stderr
+    );
+}
