@@ -68,3 +68,30 @@ fn usage_errors_exit_2() {
     t.run(&["build", "site", "--out", "o", "--frobnicate"])
         .expect_code(2);
 }
+
+#[test]
+fn naming_and_manifest_keys() {
+    let t = TestDir::with_fixture("site");
+    t.write(
+        "assetpress.toml",
+        "input = \"site\"\nout = \"out\"\nhash_length = 10\nkeep_names = [\"images/**\"]\npublic_url = \"https://cdn.example.test\"\nmanifest = \"meta/assets.json\"\nmanifest_formats = [\"flat\", \"django\"]\n",
+    );
+    t.run(&["build", "--quiet"]).expect_code(0);
+    assert!(t.path("out/images/badge.png").is_file(), "keep_names");
+    assert!(t.path("out/rev-manifest.json").is_file() && t.path("out/staticfiles.json").is_file());
+    let m: serde_json::Value = serde_json::from_slice(&t.read("out/meta/assets.json")).unwrap();
+    assert_eq!(m["hash_length"], 10);
+    assert_eq!(m["public_url"], "https://cdn.example.test/");
+    let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
+    assert_eq!(css.len(), "css/main..css".len() + 10, "{css}");
+    assert!(t
+        .read_string("out/index.html")
+        .contains(&format!("href=\"https://cdn.example.test/{css}\"")));
+    // A flag wins over the file.
+    t.run(&["build", "--quiet", "--hash-length", "8", "--out", "out8"])
+        .expect_code(0);
+    let t8 = t.read_string("out8/meta/assets.json");
+    assert!(t8.contains("\"hash_length\": 8"), "{t8}");
+    t.run(&["verify", "out", "--manifest", "meta/assets.json"])
+        .expect_code(0);
+}
