@@ -129,6 +129,21 @@ pub struct BuildArgs {
     /// Also write the manifest for another tool (repeatable or comma-separated) [config: manifest_formats]
     #[arg(long = "manifest-format", value_name = "FORMAT", value_delimiter = ',')]
     pub manifest_formats: Vec<ManifestFormat>,
+    /// Copy images as they are: no variants, no optimisation [config: images.enabled = false]
+    #[arg(long)]
+    pub no_images: bool,
+    /// Widths of responsive image variants [default: 480,960,1440,1920] [config: images.widths]
+    #[arg(long, value_name = "W,...", value_delimiter = ',')]
+    pub widths: Vec<u32>,
+    /// Modern formats of image variants, besides the source's own [default: webp] [config: images.formats]
+    #[arg(long, value_name = "FORMAT,...", value_delimiter = ',')]
+    pub formats: Vec<crate::transform::image::Format>,
+    /// Leave <img> tags alone instead of writing <picture> with the variants [config: images.picture = false]
+    #[arg(long)]
+    pub no_picture: bool,
+    /// Largest image decoded, in pixels [default: 100000000] [config: images.max_pixels]
+    #[arg(long, value_name = "PIXELS")]
+    pub max_pixels: Option<u64>,
 }
 
 /// How the report is shown; not the library's business.
@@ -219,7 +234,21 @@ impl BuildArgs {
                 f.dedup();
                 f
             },
+            images: crate::config::Images::default(),
         };
+        let mut images = file.images.clone().unwrap_or_default();
+        images.enabled &= !self.no_images;
+        images.picture &= !self.no_picture;
+        if !self.widths.is_empty() {
+            images.widths = self.widths;
+        }
+        if !self.formats.is_empty() {
+            images.formats = self.formats;
+        }
+        if let Some(p) = self.max_pixels {
+            images.max_pixels = p;
+        }
+        let config = Config { images, ..config };
         config.validate()?;
         let presentation = Presentation {
             json: self.json || file.json.unwrap_or(false),

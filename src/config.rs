@@ -50,6 +50,79 @@ pub struct Config {
     pub manifest: String,
     /// Manifests for other tools' readers, written besides assetpress's own. Default: none.
     pub manifest_formats: Vec<ManifestFormat>,
+    /// Responsive images. Default: see [`Images`].
+    pub images: Images,
+}
+
+/// What is done with raster images (`[images]` in `assetpress.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Images {
+    /// Process images at all (variants, optimisation). Default: true.
+    pub enabled: bool,
+    /// Widths of the responsive variants. Default: 480, 960, 1440, 1920.
+    pub widths: Vec<u32>,
+    /// Modern formats written besides the source's own. Default: webp.
+    pub formats: Vec<crate::transform::image::Format>,
+    /// Lossy quality per format. Default: webp 80, jpeg 80.
+    pub quality: Quality,
+    /// oxipng preset for PNGs, 0–6. Default: 2.
+    pub png_level: u8,
+    /// Largest image decoded, in pixels. Default: 100,000,000.
+    pub max_pixels: u64,
+    /// Rewrite plain `<img>` tags into `<picture>` with the variants. Default: true.
+    pub picture: bool,
+    /// `sizes` of a rewritten `<img>` that has none. Default: `100vw`.
+    pub sizes: String,
+}
+
+/// Lossy encoder quality, 0–100.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quality {
+    /// WebP. Default: 80.
+    pub webp: f32,
+    /// JPEG. Default: 80.
+    pub jpeg: u8,
+}
+
+impl Default for Quality {
+    fn default() -> Self {
+        Quality {
+            webp: 80.0,
+            jpeg: 80,
+        }
+    }
+}
+
+impl Default for Images {
+    fn default() -> Self {
+        let o = crate::transform::image::ImageOptions::default();
+        Images {
+            enabled: true,
+            widths: o.widths,
+            formats: o.formats,
+            quality: Quality::default(),
+            png_level: o.png_level,
+            max_pixels: o.max_pixels,
+            picture: true,
+            sizes: "100vw".into(),
+        }
+    }
+}
+
+impl Images {
+    /// The options of the image transform.
+    pub fn options(&self) -> crate::transform::image::ImageOptions {
+        crate::transform::image::ImageOptions {
+            widths: self.widths.clone(),
+            formats: self.formats.clone(),
+            quality_webp: self.quality.webp,
+            quality_jpeg: self.quality.jpeg,
+            png_level: self.png_level,
+            max_pixels: self.max_pixels,
+        }
+    }
 }
 
 /// A manifest format other tools read.
@@ -111,6 +184,7 @@ impl Config {
             public_url: None,
             manifest: DEFAULT_MANIFEST.into(),
             manifest_formats: Vec::new(),
+            images: Images::default(),
         })
     }
 
@@ -132,6 +206,20 @@ impl Config {
                     "--public-url {url:?}: give an absolute URL such as https://cdn.example.com/assets/"
                 )));
             }
+        }
+        let i = &self.images;
+        if i.widths.is_empty() || i.widths.contains(&0) {
+            return Err(Error::Config(
+                "--widths: give widths in pixels, such as 480,960,1440".into(),
+            ));
+        }
+        if !(0.0..=100.0).contains(&i.quality.webp) || !(1..=100).contains(&i.quality.jpeg) {
+            return Err(Error::Config(
+                "images.quality: 0-100 for webp, 1-100 for jpeg".into(),
+            ));
+        }
+        if i.png_level > 6 {
+            return Err(Error::Config("--png-level: 0 to 6".into()));
         }
         let m = &self.manifest;
         if m.is_empty() || m.starts_with('/') || m.split('/').any(|s| s == ".." || s.is_empty()) {
@@ -204,6 +292,8 @@ pub struct FileConfig {
     pub manifest: Option<String>,
     /// Extra manifest formats.
     pub manifest_formats: Option<Vec<ManifestFormat>>,
+    /// Responsive images.
+    pub images: Option<Images>,
 }
 
 impl FileConfig {

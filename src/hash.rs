@@ -62,26 +62,35 @@ pub struct Plan<'a> {
 }
 
 /// Names every file and produces its final bytes. The transformed bytes and
-/// maps are taken out of `results`.
+/// maps are taken out of `results`. `extra` are generated files (image
+/// variants: path before hashing, bytes), numbered after the input files;
+/// they are returned separately.
 pub fn finalize(
     files: &[SourceFile],
     results: &mut [Transformed],
     plan: &Plan,
-) -> Result<Vec<Option<Output>>> {
+    extra: Vec<(String, Vec<u8>)>,
+) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
     let (written, naming) = (plan.written, plan.naming);
+    let n_files = files.len();
     // What a placeholder of file `i` may stand for: its references, with a
     // map that follows its code file standing for that file.
     let allowed: Vec<Vec<usize>> = plan
         .references
         .iter()
+        .map(Vec::as_slice)
+        .chain(extra.iter().map(|_| &[][..]))
         .map(|r| {
-            let mut a: Vec<usize> = r.iter().map(|&j| plan.follows[j].unwrap_or(j)).collect();
+            let mut a: Vec<usize> = r
+                .iter()
+                .map(|&j| plan.follows.get(j).copied().flatten().unwrap_or(j))
+                .collect();
             a.sort_unstable();
             a.dedup();
             a
         })
         .collect();
-    let n = files.len();
+    let n = files.len() + extra.len();
     let width = naming.hash_length;
     if n > placeholder::capacity(width) {
         return Err(Error::Config(format!(
@@ -94,9 +103,26 @@ pub fn finalize(
         .zip(written)
         .zip(plan.follows)
         .map(|((f, &w), follows)| w && follows.is_none() && !naming.keeps_name(&f.rel))
+        .chain(extra.iter().map(|_| true))
         .collect();
-    let bytes: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.bytes.take()).collect();
-    let styles: Vec<Style> = results.iter().map(|r| r.style).collect();
+    let (extra_names, extra_bytes): (Vec<String>, Vec<Vec<u8>>) = extra.into_iter().unzip();
+    let bytes: Vec<Option<Vec<u8>>> = results
+        .iter_mut()
+        .map(|r| r.bytes.take())
+        .chain(extra_bytes.into_iter().map(Some))
+        .collect();
+    let styles: Vec<Style> = results
+        .iter()
+        .map(|r| r.style)
+        .chain(extra_names.iter().map(|_| Style::default()))
+        .collect();
+    let rel_of = |i: usize| -> &str {
+        if i < n_files {
+            &files[i].rel
+        } else {
+            &extra_names[i - n_files]
+        }
+    };
     let deps: Vec<Vec<usize>> = bytes
         .par_iter()
         .zip(&allowed)
@@ -156,7 +182,7 @@ pub fn finalize(
                     hex(&Sha256::digest(&b))
                 } else {
                     let mut members = component.clone();
-                    members.sort_by(|&a, &b| files[a].rel.cmp(&files[b].rel));
+                    members.sort_by(|&a, &b| rel_of(a).cmp(rel_of(b)));
                     let mut h = Sha256::new();
                     for &i in &members {
                         let b = placeholder::replace(
@@ -173,7 +199,7 @@ pub fn finalize(
                                 }
                             },
                         );
-                        h.update(files[i].rel.as_bytes());
+                        h.update(rel_of(i).as_bytes());
                         h.update([0]);
                         h.update((b.len() as u64).to_le_bytes());
                         h.update(&b);
@@ -186,7 +212,7 @@ pub fn finalize(
         for (component, hash) in done {
             if component.len() > 1 || deps[component[0]].contains(&component[0]) {
                 let mut names: Vec<String> =
-                    component.iter().map(|&i| files[i].rel.clone()).collect();
+                    component.iter().map(|&i| rel_of(i).to_string()).collect();
                 names.sort();
                 for &i in &component {
                     cycles[i] = names.clone();
@@ -200,12 +226,10 @@ pub fn finalize(
         }
     }
 
-    let mut names: Vec<String> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| match &hashes[i] {
-            Some(h) => hashed_name(&f.rel, h),
-            None => f.rel.clone(),
+    let mut names: Vec<String> = (0..n)
+        .map(|i| match &hashes[i] {
+            Some(h) => hashed_name(rel_of(i), h),
+            None => rel_of(i).to_string(),
         })
         .collect();
     for (i, owner) in plan.follows.iter().enumerate() {
@@ -214,7 +238,22 @@ pub fn finalize(
         }
     }
     let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
-    let outputs = (0..n)
+    let extra_outputs: Vec<Output> = (n_files..n)
+        .into_par_iter()
+        .map(|i| {
+            let b = bytes[i].clone().unwrap_or_default();
+            Output {
+                rel: names[i].clone(),
+                size: b.len() as u64,
+                integrity: sri(&b),
+                bytes: Some(b),
+                map: None,
+                hash: hashes[i].clone(),
+                cycle: Vec::new(),
+            }
+        })
+        .collect();
+    let outputs = (0..n_files)
         .into_par_iter()
         .map(|i| {
             if !written[i] {
@@ -264,7 +303,7 @@ pub fn finalize(
             })
         })
         .collect();
-    Ok(outputs)
+    Ok((outputs, extra_outputs))
 }
 
 /// The components of the graph `deps`, grouped in levels: each component's

@@ -13,7 +13,9 @@ use crate::hash;
 use crate::report::Report;
 use crate::rewrite::{Naming, Rewriter};
 use crate::transform::js::Unresolvable;
-use crate::transform::{rewrite_linked_manifest, transform_all, Context};
+use crate::transform::{
+    is_page, rewrite_linked_manifest, transform_all, Context, Transformed, Variants,
+};
 
 /// Receives progress as the run goes; the binary draws a progress bar with it.
 pub trait Progress: Sync {
@@ -73,8 +75,21 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             root: &roots.input,
             files: &names,
             rewriter: &rewriter,
+            variants: None,
         };
-        let mut results = transform_all(&files, &ctx, &|| progress.inc());
+        // Pages last: their <picture> markup names the image variants.
+        let first = transform_all(&files, &ctx, &|f| !is_page(f), &|| progress.inc());
+        let variants = Variants::collect(&files, &first);
+        let ctx = Context {
+            variants: Some(&variants),
+            ..ctx
+        };
+        let pages = transform_all(&files, &ctx, &is_page, &|| progress.inc());
+        let mut results: Vec<Transformed> = first
+            .into_iter()
+            .zip(pages)
+            .map(|(a, b)| a.or(b).unwrap_or_else(Transformed::copied))
+            .collect();
         // Manifests named like any JSON file are known once the pages are read.
         let linked: BTreeSet<String> = results
             .iter()
@@ -98,19 +113,45 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
 
         let keep = written(&results, &files);
         let follows = crate::rewrite::follows(&files);
+        // Placeholders may stand for a file's references and the variants
+        // its <picture> markup names.
+        let mut references = graph.edges.clone();
+        for (r, result) in references.iter_mut().zip(&results) {
+            r.extend(&result.variant_refs);
+        }
+        let extra: Vec<(String, Vec<u8>)> = variants
+            .list
+            .iter()
+            .zip(take_variant_bytes(&mut results))
+            .map(|(v, bytes)| (v.rel.clone(), bytes))
+            .collect();
         let plan = hash::Plan {
             written: &keep,
-            references: &graph.edges,
+            references: &references,
             follows: &follows,
             naming: &naming,
         };
-        let outputs = hash::finalize(&files, &mut results, &plan)?;
+        let (outputs, variant_outputs) = hash::finalize(&files, &mut results, &plan, extra)?;
         laps.done("hash");
 
         progress.stage("write", files.len() as u64);
-        let written = write_outputs(&staging, &files, results, &outputs, &|| progress.inc())?;
+        let written = write_outputs(
+            &staging,
+            &files,
+            results,
+            &outputs,
+            &variant_outputs,
+            &|| progress.inc(),
+        )?;
         diagnostics.extend(written.diagnostics);
-        let manifest = manifest::build(config, &files, &outputs, &graph);
+        let written_variants = written.variants;
+        let manifest = manifest::build(
+            config,
+            &files,
+            &outputs,
+            &graph,
+            (&variants, &variant_outputs),
+        );
         let mut report_outputs = std::collections::BTreeMap::new();
         for (path, bytes) in manifest::render(config, &manifest, &files, &graph) {
             if names.contains(&path) {
@@ -131,12 +172,27 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let mut report = Report::new(written.files, diagnostics, config.strict);
         report.cycles = graph.cycles;
         report.outputs = report_outputs;
+        report.totals.variants = written_variants;
         report.totals.unresolved_imports = unresolved_imports;
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();
         Ok(report)
     })
+}
+
+/// The encoded variants of every image, in the order [`Variants`] numbers
+/// them, moved out of the results.
+fn take_variant_bytes(results: &mut [Transformed]) -> Vec<Vec<u8>> {
+    results
+        .iter_mut()
+        .filter_map(|r| r.image.as_mut())
+        .flat_map(|info| {
+            info.variants
+                .iter_mut()
+                .map(|v| std::mem::take(&mut v.bytes))
+        })
+        .collect()
 }
 
 /// Wall-clock time of each stage.

@@ -81,6 +81,8 @@ pub struct RunTotals {
     pub wall_ms: f64,
     /// Wall-clock time of each stage, in milliseconds, in pipeline order.
     pub stages: Vec<(String, f64)>,
+    /// Responsive image variants written: files and bytes.
+    pub variants: (u64, u64),
     /// JS imports left alone: bare specifiers (`react`) and computed ones (`import(name)`).
     pub unresolved_imports: crate::transform::js::Unresolvable,
 }
@@ -180,6 +182,14 @@ impl Report {
                 "source maps: {} written, {}",
                 self.totals.all.maps,
                 human(self.totals.all.map_bytes)
+            );
+        }
+        if self.totals.variants.0 > 0 {
+            let _ = writeln!(
+                s,
+                "image variants: {} written, {}",
+                self.totals.variants.0,
+                human(self.totals.variants.1)
             );
         }
         let u = self.totals.unresolved_imports;

@@ -204,6 +204,23 @@ impl<'a> Rewriter<'a> {
 }
 
 impl Rewriter<'_> {
+    /// The URL of an image variant (`images/hero-960w.webp`, numbered
+    /// `index`) written the way the page wrote the image's `url`: in the
+    /// same folder, or under `--public-url`.
+    pub fn variant_url(&self, url: &str, variant_rel: &str, index: usize, style: Style) -> String {
+        let ph = placeholder::make(index, self.naming.hash_length, style);
+        match &self.naming.public_url {
+            Some(public) => format!("{public}{}", encode_hashed(variant_rel, &ph)),
+            None => {
+                let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
+                let path = url.split(['?', '#']).next().unwrap_or(url);
+                let dir = path.rfind('/').map_or("", |i| &path[..=i]);
+                let base = variant_rel.rsplit('/').next().unwrap_or(variant_rel);
+                format!("{dir}{}", encode_hashed(base, &ph))
+            }
+        }
+    }
+
     /// A URL of the source map that follows the file `owner`: it becomes
     /// `<owner's hashed name>.map`.
     fn rewrite_map_url(

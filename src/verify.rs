@@ -314,7 +314,7 @@ fn check_references(
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
         AssetKind::Html | AssetKind::Svg => {
-            match html::rewrite(&text, MAX_DEPTH, &|_| None).map(|(_, f)| f) {
+            match html::rewrite(&text, MAX_DEPTH, &|_| None, None).map(|(_, f)| f) {
                 Ok(found) => {
                     if let Some(base) = &found.base {
                         match resolve(rel, base, &m.base, files) {
@@ -447,6 +447,9 @@ mod tests {
             map: map.then(|| format!("{file}.map")),
             references: Vec::new(),
             cycle: Vec::new(),
+            width: None,
+            height: None,
+            variants: Vec::new(),
         };
         let b = b"x=1;\n//# sourceMappingURL=app.3f2a9c1b.js.map\n";
         assert_eq!(

@@ -12,6 +12,8 @@ use crate::asset::{AssetKind, SourceFile};
 use crate::config::{Config, ManifestFormat};
 use crate::graph::Graph;
 use crate::hash::{sha256_hex, Output};
+use crate::transform::image::Format;
+use crate::transform::Variants;
 
 /// `assetpress-manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,6 +54,32 @@ pub struct Entry {
     /// of a reference cycle (itself included).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cycle: Vec<String>,
+    /// For an image: its upright size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// For an image: its upright height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// For an image: its responsive variants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantEntry>,
+}
+
+/// One responsive variant of an image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VariantEntry {
+    /// Output path.
+    pub file: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `webp`, `jpeg` or `png`.
+    pub format: Format,
+    /// Size in bytes.
+    pub size: u64,
+    /// Subresource Integrity of the file.
+    pub integrity: String,
 }
 
 /// Builds the manifest of a run.
@@ -60,10 +88,13 @@ pub fn build(
     files: &[SourceFile],
     outputs: &[Option<Output>],
     graph: &Graph,
+    variants: (&Variants, &[Output]),
 ) -> Manifest {
     let mut assets = BTreeMap::new();
     for (i, (file, output)) in files.iter().zip(outputs).enumerate() {
         let Some(o) = output else { continue };
+        let (table, written) = variants;
+        let size = table.size_of(i);
         assets.insert(
             file.rel.clone(),
             Entry {
@@ -78,6 +109,22 @@ pub fn build(
                     .map(|&j| files[j].rel.clone())
                     .collect(),
                 cycle: o.cycle.clone(),
+                width: size.map(|s| s.0),
+                height: size.map(|s| s.1),
+                variants: table
+                    .of(i)
+                    .filter_map(|(k, v)| {
+                        let w = written.get(k)?;
+                        Some(VariantEntry {
+                            file: w.rel.clone(),
+                            width: v.width,
+                            height: v.height,
+                            format: v.format,
+                            size: w.size,
+                            integrity: w.integrity.clone(),
+                        })
+                    })
+                    .collect(),
             },
         );
     }

@@ -24,6 +24,8 @@ pub struct Written {
     pub files: Vec<FileReport>,
     /// The transforms' diagnostics.
     pub diagnostics: Vec<Diagnostic>,
+    /// Image variants written, and their bytes.
+    pub variants: (u64, u64),
 }
 
 /// Which files are written: all but input source maps that a minified file
@@ -46,8 +48,17 @@ pub fn write_outputs(
     files: &[SourceFile],
     results: Vec<Transformed>,
     outputs: &[Option<Output>],
+    variants: &[Output],
     tick: &(dyn Fn() + Sync),
 ) -> Result<Written> {
+    variants
+        .par_iter()
+        .map(|v| staging.write(&v.rel, v.bytes.as_deref().unwrap_or_default()))
+        .collect::<Result<Vec<()>>>()?;
+    let variant_totals = (
+        variants.len() as u64,
+        variants.iter().map(|v| v.size).sum::<u64>(),
+    );
     let written: Vec<Result<Option<FileReport>>> = files
         .par_iter()
         .zip(&results)
@@ -69,6 +80,7 @@ pub fn write_outputs(
     Ok(Written {
         files: reports,
         diagnostics,
+        variants: variant_totals,
     })
 }
 
@@ -82,7 +94,8 @@ fn write_one(
     let (bytes_out, gzip_out) = match &output.bytes {
         Some(bytes) => {
             staging.write(&output.rel, bytes)?;
-            (bytes.len() as u64, Some(gzip_size(bytes)))
+            let gzip = file.kind.is_text().then(|| gzip_size(bytes));
+            (bytes.len() as u64, gzip)
         }
         None if file.kind.is_text() => {
             let bytes = fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;

@@ -8,7 +8,8 @@
 //! `<script type="importmap">` URLs. `.svg` files go through the same parser.
 //! Only the rewritten URLs change; every other byte of the page stays.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use lol_html::html_content::TextChunk;
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
@@ -41,6 +42,32 @@ pub struct HtmlReferences {
     /// The `href`s of `<link rel="manifest">`: web app manifests, whatever
     /// their file name.
     pub manifests: Vec<String>,
+    /// Image variants the `<picture>` markup written names.
+    pub variant_refs: Vec<usize>,
+}
+
+/// What an `<img>` becomes: the variants of its image, as URL text with
+/// placeholders, from the caller (who knows the images).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// The image's upright size.
+    pub width: u32,
+    /// The image's upright height.
+    pub height: u32,
+    /// `(MIME type, srcset)` of each modern format, best first.
+    pub sources: Vec<(String, String)>,
+    /// `srcset` of the variants in the image's own format, if any.
+    pub img_srcset: Option<String>,
+    /// Indices of the variant files the markup names.
+    pub refs: Vec<usize>,
+}
+
+/// How plain `<img>` tags become `<picture>`.
+pub struct Pictures<'a> {
+    /// `sizes` for an `<img>` that has none.
+    pub sizes: &'a str,
+    /// The variants of the image a URL names, if it has any.
+    pub find: &'a dyn Fn(&str) -> Option<Picture>,
 }
 
 /// `link` relations whose `href` the page fetches as a subresource.
@@ -100,7 +127,9 @@ pub fn rewrite(
     html: &str,
     max_depth: usize,
     rewrite: &dyn Fn(&str) -> Option<String>,
+    pictures: Option<&Pictures>,
 ) -> Result<(Option<String>, HtmlReferences), String> {
+    let in_picture = Rc::new(Cell::new(0usize));
     let found = RefCell::new(HtmlReferences::default());
     // (start, end, replacement) in the page's bytes: lol_html only reads,
     // so every byte that is not a rewritten URL stays exactly as written.
@@ -165,7 +194,21 @@ pub fn rewrite(
             }
         }
     };
+    let picture_depth = in_picture.clone();
     let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("picture", |el| {
+            picture_depth.set(picture_depth.get() + 1);
+            let depth = picture_depth.clone();
+            if let Some(handlers) = el.end_tag_handlers() {
+                let handler: lol_html::EndTagHandler<'static> =
+                    Box::new(move |_: &mut lol_html::html_content::EndTag<'_>| {
+                        depth.set(depth.get().saturating_sub(1));
+                        Ok(())
+                    });
+                handlers.push(handler);
+            }
+            Ok(())
+        }))
         .append_element_content_handler(element!("*", |el| {
             let tag = el.tag_name();
             let tag_loc = at(el.source_location().bytes().start);
@@ -265,6 +308,7 @@ pub fn rewrite(
                     )),
                 }
             }
+            let mut attr_edits = Vec::new();
             for (name, value) in sets {
                 let Some(a) = el.attributes().iter().find(|a| a.name() == name) else {
                     continue;
@@ -279,8 +323,30 @@ pub fn rewrite(
                     .copied()
                     .unwrap_or(b'"');
                 let encoded = encode_attribute(&value, quote, a.value().contains('&'));
-                edits.borrow_mut().push((range.start, range.end, encoded));
+                attr_edits.push((range.start, range.end, encoded));
             }
+            // A plain <img> of an image with variants becomes <picture>.
+            let picture = match (pictures, attr("src")) {
+                (Some(p), Some(src))
+                    if tag == "img" && in_picture.get() == 0 && attr("srcset").is_none() =>
+                {
+                    (p.find)(&decode_entities(&src)).map(|pic| (p, pic))
+                }
+                _ => None,
+            };
+            if let Some((opts, pic)) = picture {
+                let tag_range = el.source_location().bytes();
+                if let Some(markup) =
+                    picture_markup(html, tag_range.clone(), &attr_edits, &attr, opts, &pic)
+                {
+                    found.borrow_mut().variant_refs.extend(pic.refs);
+                    edits
+                        .borrow_mut()
+                        .push((tag_range.start, tag_range.end, markup));
+                    return Ok(());
+                }
+            }
+            edits.borrow_mut().extend(attr_edits);
             Ok(())
         }))
         .append_element_content_handler(text!("style", |t| {
@@ -367,7 +433,83 @@ pub fn rewrite(
 
 /// Finds the URLs `html` loads, without rewriting anything.
 pub fn references(html: &str) -> Result<HtmlReferences, String> {
-    rewrite(html, crate::config::DEFAULT_MAX_NESTING_DEPTH, &|_| None).map(|(_, found)| found)
+    rewrite(
+        html,
+        crate::config::DEFAULT_MAX_NESTING_DEPTH,
+        &|_| None,
+        None,
+    )
+    .map(|(_, found)| found)
+}
+
+/// `<picture>` markup for the `<img>` start tag at `range`: a `<source>` per
+/// modern format, then the tag itself with its attribute edits applied
+/// and `srcset`, `sizes`, `width`/`height`, `decoding` and `loading` added
+/// where it does not say otherwise.
+fn picture_markup(
+    html: &str,
+    range: std::ops::Range<usize>,
+    attr_edits: &[(usize, usize, String)],
+    attr: &dyn Fn(&str) -> Option<String>,
+    opts: &Pictures,
+    pic: &Picture,
+) -> Option<String> {
+    let raw = html.get(range.clone())?;
+    let mut tag = String::with_capacity(raw.len() + 256);
+    let mut last = range.start;
+    for (start, end, new) in attr_edits {
+        if *start < last || *end > range.end {
+            return None;
+        }
+        tag.push_str(&html[last..*start]);
+        tag.push_str(new);
+        last = *end;
+    }
+    tag.push_str(&html[last..range.end]);
+    let close = if tag.ends_with("/>") {
+        tag.len() - 2
+    } else {
+        tag.len().checked_sub(1)?
+    };
+    let (head, tail) = tag.split_at(close);
+    let head = head.trim_end();
+    let sizes = attr("sizes")
+        .map(|s| decode_entities(&s))
+        .unwrap_or_else(|| opts.sizes.to_string());
+    let q = |v: &str| encode_attribute(v, b'"', false);
+    let mut extra = String::new();
+    if let Some(srcset) = &pic.img_srcset {
+        extra.push_str(&format!(" srcset=\"{}\"", q(srcset)));
+    }
+    if attr("sizes").is_none() {
+        extra.push_str(&format!(" sizes=\"{}\"", q(&sizes)));
+    }
+    if attr("width").is_none() && attr("height").is_none() {
+        extra.push_str(&format!(
+            " width=\"{}\" height=\"{}\"",
+            pic.width, pic.height
+        ));
+    }
+    if attr("decoding").is_none() {
+        extra.push_str(" decoding=\"async\"");
+    }
+    let eager = attr("fetchpriority").is_some_and(|p| p.trim().eq_ignore_ascii_case("high"));
+    if attr("loading").is_none() && !eager {
+        extra.push_str(" loading=\"lazy\"");
+    }
+    let mut out = String::from("<picture>");
+    for (mime, srcset) in &pic.sources {
+        out.push_str(&format!(
+            "<source type=\"{mime}\" srcset=\"{}\" sizes=\"{}\">",
+            q(srcset),
+            q(&sizes)
+        ));
+    }
+    out.push_str(head);
+    out.push_str(&extra);
+    out.push_str(if tail.starts_with('/') { " />" } else { ">" });
+    out.push_str("</picture>");
+    Some(out)
 }
 
 /// An attribute value written between `quote`s (`=` when unquoted), with
@@ -560,9 +702,12 @@ mod tests {
     /// Rewrites every local URL of `input` (appending `!`) and compares the
     /// page with `expected`.
     fn rewrite_test(input: &str, expected: &str) {
-        let (out, _) = rewrite(input, 100, &|u| {
-            (!u.starts_with('#') && !u.contains(':')).then(|| format!("{u}!"))
-        })
+        let (out, _) = rewrite(
+            input,
+            100,
+            &|u| (!u.starts_with('#') && !u.contains(':')).then(|| format!("{u}!")),
+            None,
+        )
         .unwrap();
         assert_eq!(out.as_deref().unwrap_or(input), expected);
     }
@@ -607,8 +752,13 @@ mod tests {
 
     #[test]
     fn locations_inside_blocks_are_the_pages() {
-        let (_, found) =
-            rewrite("<p>\n<style>\na { b: url(x.png) }</style>", 100, &|_| None).unwrap();
+        let (_, found) = rewrite(
+            "<p>\n<style>\na { b: url(x.png) }</style>",
+            100,
+            &|_| None,
+            None,
+        )
+        .unwrap();
         assert_eq!(found.references[0].loc, Loc { line: 3, col: 8 });
     }
 }

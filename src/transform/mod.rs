@@ -5,6 +5,7 @@
 
 pub mod css;
 pub mod html;
+pub mod image;
 pub mod js;
 pub mod sourcemap;
 pub mod webmanifest;
@@ -44,6 +45,11 @@ pub struct Transformed {
     pub references: Vec<Reference>,
     /// Imports that are not files of the site (bare or computed specifiers).
     pub unresolvable: js::Unresolvable,
+    /// For a raster image: its upright size and its responsive variants.
+    pub image: Option<ImageInfo>,
+    /// Indices of image variants (numbered after the input files) whose
+    /// placeholders the file's text holds (`<picture>` markup).
+    pub variant_refs: Vec<usize>,
     /// Files a page links as its web app manifest (`<link rel="manifest">`).
     pub linked_manifests: Vec<String>,
     /// The marks of the placeholders in `bytes`.
@@ -53,6 +59,17 @@ pub struct Transformed {
     pub map_comment: Option<MapComment>,
     /// Time spent on this file.
     pub time: Duration,
+}
+
+/// An image's upright size and the variants made of it.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    /// Width in pixels, after EXIF orientation.
+    pub width: u32,
+    /// Height in pixels, after EXIF orientation.
+    pub height: u32,
+    /// Resized copies, by width then format.
+    pub variants: Vec<image::Variant>,
 }
 
 /// How a file names its source map.
@@ -80,6 +97,8 @@ impl MapComment {
 pub enum Status {
     /// Minified.
     Minified,
+    /// Made smaller losslessly, or stripped of private metadata (images).
+    Optimized,
     /// Copied unchanged, as intended.
     Copied,
     /// Could not be processed; copied unchanged.
@@ -96,6 +115,142 @@ pub struct Context<'a> {
     pub files: &'a BTreeSet<String>,
     /// How references are rewritten.
     pub rewriter: &'a Rewriter<'a>,
+    /// The image variants made so far (pages are transformed after images).
+    pub variants: Option<&'a Variants>,
+}
+
+/// Every image variant of the run, numbered after the input files so the
+/// hash stage treats each as one more file.
+#[derive(Debug, Default)]
+pub struct Variants {
+    /// The variants, by image then width then format.
+    pub list: Vec<VariantFile>,
+    /// For each input file, the range of its variants in `list`.
+    by_file: Vec<std::ops::Range<usize>>,
+    /// Upright size of each input image.
+    sizes: Vec<Option<(u32, u32)>>,
+    /// Number of input files.
+    first: usize,
+}
+
+/// One variant file.
+#[derive(Debug, Clone)]
+pub struct VariantFile {
+    /// The image it was made of.
+    pub owner: usize,
+    /// Its path before hashing: `images/hero-960w.webp`.
+    pub rel: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Its format.
+    pub format: image::Format,
+}
+
+impl Variants {
+    /// Numbers the variants the transforms made; `results` are by input file.
+    pub fn collect(files: &[SourceFile], results: &[Option<Transformed>]) -> Variants {
+        let mut v = Variants {
+            first: files.len(),
+            ..Default::default()
+        };
+        for (i, (file, r)) in files.iter().zip(results).enumerate() {
+            let start = v.list.len();
+            let info = r.as_ref().and_then(|r| r.image.as_ref());
+            v.sizes.push(info.map(|i| (i.width, i.height)));
+            for var in info.map(|i| i.variants.as_slice()).unwrap_or_default() {
+                let stem = file
+                    .rel
+                    .rsplit_once('.')
+                    .map_or(file.rel.as_str(), |(s, _)| s);
+                v.list.push(VariantFile {
+                    owner: i,
+                    rel: format!("{stem}-{}w.{}", var.width, var.format.ext()),
+                    width: var.width,
+                    height: var.height,
+                    format: var.format,
+                });
+            }
+            v.by_file.push(start..v.list.len());
+        }
+        v
+    }
+
+    /// The upright size of input image `i`, when it was processed.
+    pub fn size_of(&self, i: usize) -> Option<(u32, u32)> {
+        self.sizes.get(i).copied().flatten()
+    }
+
+    /// The index (after the input files) of variant `k` of the list.
+    pub fn index(&self, k: usize) -> usize {
+        self.first + k
+    }
+
+    /// The variants of input file `i`, with their positions in the list.
+    pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, &VariantFile)> {
+        let range = self.by_file.get(i).cloned().unwrap_or(0..0);
+        range.map(move |k| (k, &self.list[k]))
+    }
+}
+
+/// The `<picture>` of the image `url` (written in a page, resolving from
+/// `from`) names, when it has variants and a hashed name.
+fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<html::Picture> {
+    let variants = ctx.variants?;
+    let Target::Asset { rel, .. } = ctx.rewriter.resolve(from, url) else {
+        return None;
+    };
+    let i = ctx.rewriter.index(&rel)?;
+    let (width, height) = variants.sizes.get(i).copied().flatten()?;
+    if ctx.rewriter.naming().keeps_name(&rel) {
+        return None;
+    }
+    let modern = &ctx.config.images.formats;
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut own: Vec<String> = Vec::new();
+    let mut refs = Vec::new();
+    for (k, v) in variants.of(i) {
+        let index = variants.index(k);
+        let text = format!(
+            "{} {}w",
+            ctx.rewriter.variant_url(url, &v.rel, index, style),
+            v.width
+        );
+        refs.push(index);
+        if modern.contains(&v.format) {
+            let mime = v.format.mime().to_string();
+            match sources.iter_mut().find(|(m, _)| *m == mime) {
+                Some((_, set)) => {
+                    set.push_str(", ");
+                    set.push_str(&text);
+                }
+                None => sources.push((mime, text)),
+            }
+        } else {
+            own.push(text);
+        }
+    }
+    if refs.is_empty() {
+        return None;
+    }
+    // The original stands in for its own format at full width.
+    let own_full = variants
+        .of(i)
+        .any(|(_, v)| v.width == width && !modern.contains(&v.format));
+    if !own_full && !own.is_empty() {
+        let text = ctx.rewriter.rewrite(from, url, style)?.text;
+        own.push(format!("{text} {width}w"));
+    }
+    // Modern formats in the order configured.
+    sources.sort_by_key(|(m, _)| modern.iter().position(|f| f.mime() == m));
+    Some(html::Picture {
+        width,
+        height,
+        sources,
+        img_srcset: (!own.is_empty()).then(|| own.join(", ")),
+        refs,
+    })
 }
 
 /// Transforms every file in parallel on the current rayon pool; results are in
@@ -107,15 +262,15 @@ pub struct Context<'a> {
 pub fn transform_all(
     files: &[SourceFile],
     ctx: &Context,
+    select: &(dyn Fn(&SourceFile) -> bool + Sync),
     tick: &(dyn Fn() + Sync),
-) -> Vec<Transformed> {
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    let cost = |f: &SourceFile| {
-        if matches!(f.kind, AssetKind::Js | AssetKind::Css) {
-            f.size
-        } else {
-            0
-        }
+) -> Vec<Option<Transformed>> {
+    let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
+    let cost = |f: &SourceFile| match f.kind {
+        AssetKind::Js | AssetKind::Css => f.size,
+        // Decoding, resizing and encoding a photo costs more per byte.
+        AssetKind::Image if ctx.config.images.enabled => f.size.saturating_mul(8),
+        _ => 0,
     };
     order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i])));
     let next = AtomicUsize::new(0);
@@ -142,16 +297,25 @@ pub fn transform_all(
         .into_iter()
         .zip(files)
         .map(|(slot, file)| {
-            slot.into_inner().ok().flatten().unwrap_or_else(|| {
+            if !select(file) {
+                return None;
+            }
+            Some(slot.into_inner().ok().flatten().unwrap_or_else(|| {
                 failed(file, "internal error: not transformed; copied unchanged")
-            })
+            }))
         })
         .collect()
 }
 
+/// Whether a file is transformed after the others: pages (and SVG files)
+/// need the image variants for their `<picture>` markup.
+pub fn is_page(file: &SourceFile) -> bool {
+    matches!(file.kind, AssetKind::Html | AssetKind::Svg)
+}
+
 impl Transformed {
     /// A file copied as it is, nothing known about it yet.
-    fn copied() -> Transformed {
+    pub fn copied() -> Transformed {
         Transformed {
             bytes: None,
             map: None,
@@ -161,6 +325,8 @@ impl Transformed {
             references: Vec::new(),
             unresolvable: Default::default(),
             map_comment: None,
+            image: None,
+            variant_refs: Vec::new(),
             style: Style::default(),
             linked_manifests: Vec::new(),
             time: Duration::ZERO,
@@ -194,6 +360,9 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         _ => false,
     };
     let mut out = Transformed::copied();
+    if file.kind == AssetKind::Image && ctx.config.images.enabled {
+        process_image(file, ctx, &mut out);
+    }
     if file.size <= ctx.config.limits.max_text_size {
         match file.kind {
             AssetKind::Html | AssetKind::Svg => rewrite_html(file, ctx, &mut out),
@@ -237,6 +406,42 @@ fn rewrite_from<'a>(
     move |url: &str| ctx.rewriter.rewrite(from, url, style).map(|r| r.text)
 }
 
+/// Decodes, optimises and resizes a raster image. Decoding is bounded by the
+/// shared pixel budget, so peak memory does not grow with `--jobs`.
+fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::error(
+                &file.rel,
+                None,
+                format!("cannot read: {e}"),
+            ));
+            out.status = Status::Failed;
+            return;
+        }
+    };
+    let opts = ctx.config.images.options();
+    let result = image::with_budget(&bytes, &opts, || image::process(&bytes, &opts));
+    match result {
+        Ok(Some(p)) => {
+            if p.original.is_some() {
+                out.status = Status::Optimized;
+            }
+            out.bytes = p.original;
+            out.image = Some(ImageInfo {
+                width: p.width,
+                height: p.height,
+                variants: p.variants,
+            });
+        }
+        Ok(None) => {}
+        Err(message) => out
+            .diagnostics
+            .push(Diagnostic::warning(&file.rel, None, message)),
+    }
+}
+
 /// Rewrites the URLs a page (or an SVG file) loads; nothing else changes.
 fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Some(bytes) = read_for_copy(file, out) else {
@@ -268,7 +473,21 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         let from = from_for(url)?;
         ctx.rewriter.rewrite(&from, url, style).map(|r| r.text)
     };
-    let (new, found) = match html::rewrite(text, ctx.config.limits.max_nesting_depth, &rewrite) {
+    let find = |url: &str| {
+        let from = from_for(url)?;
+        picture_for(ctx, &from, url, style)
+    };
+    let pictures = html::Pictures {
+        sizes: &ctx.config.images.sizes,
+        find: &find,
+    };
+    let pictures = (ctx.config.images.picture && ctx.variants.is_some()).then_some(&pictures);
+    let (new, found) = match html::rewrite(
+        text,
+        ctx.config.limits.max_nesting_depth,
+        &rewrite,
+        pictures,
+    ) {
         Ok(r) => r,
         Err(e) => {
             out.diagnostics.push(Diagnostic::warning(
@@ -280,6 +499,7 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         }
     };
     out.style = style;
+    out.variant_refs = found.variant_refs;
     for (message, loc) in found.problems {
         out.diagnostics
             .push(Diagnostic::warning(&file.rel, Some(loc), message));

@@ -1,11 +1,13 @@
 //! The demo site end to end: what is minified, what is copied, what is reported.
 
-use crate::util::{manifest, tree, unhashed, TestDir};
+use crate::util::{manifest, tiny_png, tree, unhashed, TestDir};
 
 #[test]
 fn demo_site_is_minified_hashed_with_maps_and_everything_else_copied() {
     let t = TestDir::with_fixture("site");
-    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    // Images as they are: what becomes of them is tested in images.rs.
+    t.run(&["build", "site", "--out", "out", "--no-images"])
+        .expect_code(0);
     let input = tree(&t.path("site"));
     let output = unhashed(&t.path("out"));
     let m = manifest(&t.path("out"));
@@ -183,6 +185,7 @@ fn no_minify_flags_copy_files_unchanged() {
         "out",
         "--no-minify-js",
         "--no-minify-css",
+        "--no-images",
     ])
     .expect_code(0);
     assert_eq!(tree(&t.path("site")), unhashed(&t.path("out")));
@@ -309,7 +312,7 @@ fn progress_bar_is_drawn_on_a_terminal_only() {
 #[test]
 fn broken_css_references_are_warnings_with_locations() {
     let t = TestDir::new();
-    t.write("in/img/ok.png", "png");
+    t.write("in/img/ok.png", tiny_png());
     t.write(
         "in/css/a.css",
         "/* url(in-a-comment.png) */\n.a { background: url(../img/ok.png) }\n.b { background: url(../img/gone.png?v=2) }\n.c { background: url(../../outside.png) }\n.d { background: url(https://cdn.test/x.png) }\n",
@@ -363,8 +366,8 @@ fn broken_js_references_are_warnings_with_locations() {
 #[test]
 fn broken_html_references_are_warnings_with_locations() {
     let t = TestDir::new();
-    t.write("in/img/ok.png", "png");
-    t.write("in/static/img/b.png", "png");
+    t.write("in/img/ok.png", tiny_png());
+    t.write("in/static/img/b.png", tiny_png());
     t.write(
         "in/index.html",
         "<!doctype html>\n<link rel=stylesheet href=\"css/gone.css\">\n<link rel=canonical href=\"https://x.test/\">\n<img src=\"img/ok.png\" srcset=\"img/ok.png 1x, img/ok@2x.png 2x\">\n<!-- <img src=\"img/commented.png\"> -->\n<a href=\"nowhere.html\">pages are not checked</a>\n<img src=\"../up.png\">\n",
@@ -398,7 +401,7 @@ fn broken_html_references_are_warnings_with_locations() {
 #[test]
 fn broken_manifest_icons_are_warnings() {
     let t = TestDir::new();
-    t.write("in/icons/192.png", "png");
+    t.write("in/icons/192.png", tiny_png());
     t.write(
         "in/site.webmanifest",
         "{\n  \"name\": \"x\",\n  \"icons\": [\n    {\"src\": \"icons/192.png\"},\n    {\"src\": \"/icons/512.png\"}\n  ]\n}\n",
@@ -482,7 +485,7 @@ fn reference_cycles_are_listed_not_refused() {
 #[test]
 fn root_absolute_urls_resolve_against_the_public_path() {
     let t = TestDir::new();
-    t.write("in/img/a.png", "png");
+    t.write("in/img/a.png", tiny_png());
     t.write("in/index.html", "<img src=\"/static/img/a.png\"><img src=\"/static/img/b.png\"><img src=\"/api/avatar.png\">");
     // Served at the root, all three name files that do not exist.
     let root = t.run(&["build", "in", "--out", "out", "--json"]);

@@ -173,6 +173,15 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// A real 2×2 PNG, for fixtures that need an image but not a particular one.
+pub fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(2, 2, image::Rgb([10, 200, 30]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
 /// The manifest of an output folder.
 pub fn manifest(out: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(out.join("assetpress-manifest.json"))
@@ -190,6 +199,16 @@ pub fn tree_by_original(out: &Path) -> BTreeMap<String, Vec<u8>> {
         names.insert(e["file"].as_str().unwrap().to_string(), orig.clone());
         if let Some(map) = e["map"].as_str() {
             names.insert(map.to_string(), format!("{orig}.map"));
+        }
+        for v in e["variants"].as_array().into_iter().flatten() {
+            let ext = match v["format"].as_str().unwrap() {
+                "jpeg" => "jpg",
+                other => other,
+            };
+            names.insert(
+                v["file"].as_str().unwrap().to_string(),
+                format!("{orig}@{}w.{ext}", v["width"]),
+            );
         }
     }
     tree(out)

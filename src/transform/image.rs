@@ -1,0 +1,622 @@
+//! Raster images: decoded once behind size limits, turned upright (EXIF
+//! orientation), resized with fast_image_resize's Lanczos3 into responsive
+//! variants encoded as WebP (libwebp, lossy) and in the source's own format
+//! (JPEG with jpeg-encoder, PNG squeezed by oxipng), colour profile kept in
+//! every output, other metadata (EXIF, GPS, XMP) left out. The original is
+//! never made worse: a PNG goes through oxipng losslessly, a JPEG keeps its
+//! compressed data and loses only its privacy-bearing metadata. Animated GIF
+//! and WebP pass through unchanged.
+
+use std::io::Cursor;
+
+use fast_image_resize as fr;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+
+/// A format variants can be written in.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Lossy WebP (libwebp).
+    Webp,
+    /// Baseline-compatible progressive JPEG.
+    Jpeg,
+    /// PNG, optimised by oxipng.
+    Png,
+}
+
+impl Format {
+    /// The file extension (and the `image/…` subtype).
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Webp => "webp",
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+        }
+    }
+
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Webp => "image/webp",
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+        }
+    }
+}
+
+/// Settings of the image work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageOptions {
+    /// Widths of the responsive variants (never wider than the source).
+    pub widths: Vec<u32>,
+    /// Modern formats each variant is also written in.
+    pub formats: Vec<Format>,
+    /// Lossy WebP quality, 0–100.
+    pub quality_webp: f32,
+    /// JPEG quality, 1–100.
+    pub quality_jpeg: u8,
+    /// oxipng preset, 0–6.
+    pub png_level: u8,
+    /// Largest image decoded, in pixels; larger ones pass through.
+    pub max_pixels: u64,
+}
+
+impl Default for ImageOptions {
+    fn default() -> Self {
+        ImageOptions {
+            widths: vec![480, 960, 1440, 1920],
+            formats: vec![Format::Webp],
+            quality_webp: 80.0,
+            quality_jpeg: 80,
+            png_level: 2,
+            max_pixels: 100_000_000,
+        }
+    }
+}
+
+/// One resized (or re-encoded) copy of an image.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Its format.
+    pub format: Format,
+    /// The encoded file.
+    pub bytes: Vec<u8>,
+}
+
+/// What became of one image.
+#[derive(Debug, Clone, Default)]
+pub struct Processed {
+    /// Upright width (after EXIF orientation).
+    pub width: u32,
+    /// Upright height.
+    pub height: u32,
+    /// New bytes for the original (smaller, or without private metadata), or
+    /// `None` to keep it as it is.
+    pub original: Option<Vec<u8>>,
+    /// Responsive variants, by width then format. The source's own format
+    /// at its own width is left out when the original is as small.
+    pub variants: Vec<Variant>,
+}
+
+/// Why an image is passed through untouched (a warning), or `Ok(None)` when
+/// that is simply what is done with it (an animation, an icon).
+pub type Outcome = Result<Option<Processed>, String>;
+
+/// Pixels being decoded at once, over all worker threads. Decoding and
+/// encoding hold about 12 bytes a pixel; this keeps peak memory near 600 MB
+/// whatever `--jobs` is (an image larger than the budget runs alone).
+const PIXEL_BUDGET: u64 = 48_000_000;
+
+static IN_FLIGHT: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// Runs `f` (the processing of the image `bytes`) once its pixels fit in
+/// the shared budget.
+pub fn with_budget<T>(bytes: &[u8], opts: &ImageOptions, f: impl FnOnce() -> T) -> T {
+    let pixels = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+        .min(opts.max_pixels);
+    let Ok(mut in_flight) = IN_FLIGHT.lock() else {
+        return f();
+    };
+    while *in_flight > 0 && *in_flight + pixels > PIXEL_BUDGET {
+        in_flight = match RELEASED.wait(in_flight) {
+            Ok(g) => g,
+            Err(_) => return f(),
+        };
+    }
+    *in_flight += pixels;
+    drop(in_flight);
+    struct Release(u64);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            if let Ok(mut n) = IN_FLIGHT.lock() {
+                *n -= self.0;
+            }
+            RELEASED.notify_all();
+        }
+    }
+    let _release = Release(pixels);
+    f()
+}
+
+/// Processes the image `bytes`.
+pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
+    let Ok(format) = image::guess_format(bytes) else {
+        return Err("not an image format assetpress reads; copied unchanged".into());
+    };
+    let source = match format {
+        ImageFormat::Jpeg => Format::Jpeg,
+        ImageFormat::Png => Format::Png,
+        ImageFormat::WebP => Format::Webp,
+        ImageFormat::Gif => Format::Png,
+        // .ico, .avif, …: served as they are.
+        _ => return Ok(None),
+    };
+    let reader = || ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = reader()
+        .into_dimensions()
+        .map_err(|e| format!("cannot read the image header ({e}); copied unchanged"))?;
+    if u64::from(w) * u64::from(h) > opts.max_pixels {
+        return Err(format!(
+            "{w}×{h} is over the limit of {} pixels (images.max_pixels); copied unchanged",
+            opts.max_pixels
+        ));
+    }
+    if animated(bytes, format) {
+        return Ok(None);
+    }
+    let mut reader = reader();
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(opts.max_pixels.saturating_mul(16));
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    img.apply_orientation(orientation);
+    let alpha = img.color().has_alpha() && img.to_rgba8().pixels().any(|p| p.0[3] < 255);
+    let pixels = if alpha {
+        Pixels::Rgba(img.to_rgba8().into_raw())
+    } else {
+        Pixels::Rgb(img.to_rgb8().into_raw())
+    };
+    let (width, height) = (img.width(), img.height());
+    drop(img);
+
+    let original = match format {
+        ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() < bytes.len()),
+        ImageFormat::Jpeg => strip_jpeg_metadata(bytes, orientation_tag(orientation)),
+        _ => None,
+    };
+
+    // Variant widths: every configured width below the source's, and the
+    // source's own when it is below the largest configured one.
+    let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
+    if opts.widths.iter().any(|&x| x > width) || widths.is_empty() {
+        widths.push(width);
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    let mut formats: Vec<Format> = opts.formats.clone();
+    // A JPEG made from a transparent image turns the transparency black.
+    let own = if alpha && source == Format::Jpeg {
+        Format::Png
+    } else {
+        source
+    };
+    formats.push(own);
+    formats.sort_unstable();
+    formats.dedup();
+
+    let mut variants = Vec::new();
+    let mut resizer = fr::Resizer::new();
+    for &vw in &widths {
+        let vh = ((u64::from(height) * u64::from(vw) + u64::from(width) / 2) / u64::from(width))
+            .max(1) as u32;
+        let resized = if vw == width {
+            None
+        } else {
+            Some(pixels.resize(width, height, vw, vh, &mut resizer)?)
+        };
+        let px = resized.as_ref().unwrap_or(&pixels);
+        for &f in &formats {
+            let encoded = encode(px, vw, vh, f, opts, icc.as_deref())?;
+            variants.push(Variant {
+                width: vw,
+                height: vh,
+                format: f,
+                bytes: encoded,
+            });
+        }
+    }
+    // The source's own format at its own width is only worth having when it
+    // is smaller than the (optimised) original; else the original serves.
+    let original_len = original.as_ref().map_or(bytes.len(), Vec::len);
+    variants.retain(|v| !(v.width == width && v.format == own && v.bytes.len() >= original_len));
+    // A variant no smaller than the next wider one of its format is useless.
+    let mut kept: Vec<Variant> = Vec::with_capacity(variants.len());
+    for v in variants.iter().rev() {
+        let wider = kept.iter().rfind(|k| k.format == v.format);
+        if wider.is_none_or(|k| v.bytes.len() < k.bytes.len()) {
+            kept.push(v.clone());
+        }
+    }
+    kept.reverse();
+    Ok(Some(Processed {
+        width,
+        height,
+        original,
+        variants: kept,
+    }))
+}
+
+/// Decoded pixels, 8 bits per channel.
+enum Pixels {
+    Rgb(Vec<u8>),
+    Rgba(Vec<u8>),
+}
+
+impl Pixels {
+    fn resize(
+        &self,
+        w: u32,
+        h: u32,
+        to_w: u32,
+        to_h: u32,
+        resizer: &mut fr::Resizer,
+    ) -> Result<Pixels, String> {
+        let (buf, pt) = match self {
+            Pixels::Rgb(b) => (b, fr::PixelType::U8x3),
+            Pixels::Rgba(b) => (b, fr::PixelType::U8x4),
+        };
+        let src = fr::images::ImageRef::new(w, h, buf, pt).map_err(|e| e.to_string())?;
+        let mut dst = fr::images::Image::new(to_w, to_h, pt);
+        let options = fr::ResizeOptions::new()
+            .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(|e| format!("cannot resize: {e}"))?;
+        let out = dst.into_vec();
+        Ok(match self {
+            Pixels::Rgb(_) => Pixels::Rgb(out),
+            Pixels::Rgba(_) => Pixels::Rgba(out),
+        })
+    }
+}
+
+fn encode(
+    px: &Pixels,
+    w: u32,
+    h: u32,
+    format: Format,
+    opts: &ImageOptions,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Webp => {
+            let encoder = match px {
+                Pixels::Rgb(b) => webp::Encoder::from_rgb(b, w, h),
+                Pixels::Rgba(b) => webp::Encoder::from_rgba(b, w, h),
+            };
+            let data = encoder.encode(opts.quality_webp).to_vec();
+            Ok(match icc {
+                Some(icc) => {
+                    webp_with_icc(&data, icc, w, h, matches!(px, Pixels::Rgba(_))).unwrap_or(data)
+                }
+                None => data,
+            })
+        }
+        Format::Jpeg => {
+            let mut out = Vec::new();
+            let mut enc = jpeg_encoder::Encoder::new(&mut out, opts.quality_jpeg);
+            enc.set_progressive(true);
+            enc.set_optimized_huffman_tables(true);
+            if let Some(icc) = icc {
+                enc.add_icc_profile(icc)
+                    .map_err(|e| format!("cannot embed the colour profile: {e}"))?;
+            }
+            let (buf, ct) = match px {
+                Pixels::Rgb(b) => (b, jpeg_encoder::ColorType::Rgb),
+                Pixels::Rgba(b) => (b, jpeg_encoder::ColorType::Rgba),
+            };
+            let (w16, h16) = (u16::try_from(w), u16::try_from(h));
+            let (Ok(w16), Ok(h16)) = (w16, h16) else {
+                return Err(format!("{w}×{h} is too large for JPEG"));
+            };
+            enc.encode(buf, w16, h16, ct)
+                .map_err(|e| format!("cannot encode JPEG: {e}"))?;
+            Ok(out)
+        }
+        Format::Png => {
+            use image::ImageEncoder;
+            let mut out = Vec::new();
+            let mut enc = image::codecs::png::PngEncoder::new(&mut out);
+            if let Some(icc) = icc {
+                let _ = enc.set_icc_profile(icc.to_vec());
+            }
+            let (buf, ct) = match px {
+                Pixels::Rgb(b) => (b, image::ExtendedColorType::Rgb8),
+                Pixels::Rgba(b) => (b, image::ExtendedColorType::Rgba8),
+            };
+            enc.write_image(buf, w, h, ct)
+                .map_err(|e| format!("cannot encode PNG: {e}"))?;
+            Ok(optimize_png(&out, opts.png_level)
+                .filter(|b| b.len() < out.len())
+                .unwrap_or(out))
+        }
+    }
+}
+
+/// Whether a GIF or WebP has more than one frame.
+fn animated(bytes: &[u8], format: ImageFormat) -> bool {
+    match format {
+        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+            .map(|d| {
+                use image::AnimationDecoder;
+                d.into_frames().take(2).count() > 1
+            })
+            .unwrap_or(false),
+        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .map(|d| d.has_animation())
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// The PNG optimised losslessly by oxipng (colour profile kept), if it can be.
+fn optimize_png(bytes: &[u8], level: u8) -> Option<Vec<u8>> {
+    let mut opts = oxipng::Options::from_preset(level);
+    opts.strip = oxipng::StripChunks::Safe;
+    opts.timeout = Some(std::time::Duration::from_secs(30));
+    oxipng::optimize_from_memory(bytes, &opts).ok()
+}
+
+/// The EXIF orientation value (1–8).
+fn orientation_tag(o: Orientation) -> u16 {
+    match o {
+        Orientation::NoTransforms => 1,
+        Orientation::FlipHorizontal => 2,
+        Orientation::Rotate180 => 3,
+        Orientation::FlipVertical => 4,
+        Orientation::Rotate90FlipH => 5,
+        Orientation::Rotate90 => 6,
+        Orientation::Rotate270FlipH => 7,
+        Orientation::Rotate270 => 8,
+    }
+}
+
+/// The JPEG without its EXIF (GPS, camera, dates), XMP, IPTC and comment
+/// segments — the compressed image data untouched — or `None` when it has
+/// none. An orientation other than 1 is kept in a minimal EXIF segment, so the
+/// photo still shows upright.
+pub fn strip_jpeg_metadata(bytes: &[u8], orientation: u16) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut i = 2;
+    let mut stripped = false;
+    let mut wrote_orientation = false;
+    while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+        let marker = bytes[i + 1];
+        // Start of scan: the rest is image data, copied as it is.
+        if marker == 0xDA {
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let end = i + 2 + len;
+        if len < 2 || end > bytes.len() {
+            return None;
+        }
+        let segment = &bytes[i..end];
+        let payload = &segment[4..];
+        let private = match marker {
+            0xE1 => payload.starts_with(b"Exif\0") || payload.starts_with(b"http://ns.adobe.com/"),
+            0xED | 0xFE => true,
+            _ => false,
+        };
+        if private {
+            stripped = true;
+            if orientation != 1 && !wrote_orientation {
+                out.extend_from_slice(&exif_orientation_segment(orientation));
+                wrote_orientation = true;
+            }
+        } else {
+            out.extend_from_slice(segment);
+        }
+        i = end;
+    }
+    if !stripped {
+        return None;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    Some(out)
+}
+
+/// An APP1 EXIF segment holding only the orientation tag.
+fn exif_orientation_segment(orientation: u16) -> Vec<u8> {
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\0\x2A\0\0\0\x08"); // big endian, IFD at 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut seg = vec![0xFF, 0xE1];
+    let len = (2 + 6 + tiff.len()) as u16;
+    seg.extend_from_slice(&len.to_be_bytes());
+    seg.extend_from_slice(b"Exif\0\0");
+    seg.extend_from_slice(&tiff);
+    seg
+}
+
+/// A lossy WebP (`RIFF…WEBPVP8 `) rewrapped in the extended container with
+/// an `ICCP` chunk, which libwebp's simple encoder cannot write.
+fn webp_with_icc(data: &[u8], icc: &[u8], w: u32, h: u32, alpha: bool) -> Option<Vec<u8>> {
+    if data.len() < 12 || &data[0..4] != b"RIFF" || &data[8..12] != b"WEBP" {
+        return None;
+    }
+    let body = &data[12..];
+    // The simple encoder writes VP8 (or VP8X+ALPH+VP8 for alpha).
+    let chunks: Vec<u8> = if body.starts_with(b"VP8X") {
+        // Skip its VP8X chunk (18 bytes); ours replaces it.
+        body.get(18..)?.to_vec()
+    } else {
+        body.to_vec()
+    };
+    let mut vp8x = Vec::with_capacity(18);
+    vp8x.extend_from_slice(b"VP8X");
+    vp8x.extend_from_slice(&10u32.to_le_bytes());
+    let mut flags = 0x20u8; // ICC
+    if alpha {
+        flags |= 0x10;
+    }
+    vp8x.push(flags);
+    vp8x.extend_from_slice(&[0, 0, 0]);
+    vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+    let mut iccp = Vec::with_capacity(8 + icc.len() + 1);
+    iccp.extend_from_slice(b"ICCP");
+    iccp.extend_from_slice(&(icc.len() as u32).to_le_bytes());
+    iccp.extend_from_slice(icc);
+    if icc.len() % 2 == 1 {
+        iccp.push(0);
+    }
+    let size = 4 + vp8x.len() + iccp.len() + chunks.len();
+    let mut out = Vec::with_capacity(8 + size);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(size as u32).to_le_bytes());
+    out.extend_from_slice(b"WEBP");
+    out.extend_from_slice(&vp8x);
+    out.extend_from_slice(&iccp);
+    out.extend_from_slice(&chunks);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        // Smooth, photo-like: a resized copy compresses better than the source.
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+            Rgb([
+                (255.0 * fx) as u8,
+                (255.0 * fy) as u8,
+                (128.0 + 100.0 * (fx * 6.0).sin()) as u8,
+            ])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn variants_never_upscale_and_include_the_source_width() {
+        let p = process(&jpeg(1000, 500), &ImageOptions::default())
+            .unwrap()
+            .unwrap();
+        let sizes: Vec<(u32, u32, Format)> = p
+            .variants
+            .iter()
+            .map(|v| (v.width, v.height, v.format))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                (480, 240, Format::Webp),
+                (480, 240, Format::Jpeg),
+                (960, 480, Format::Webp),
+                (960, 480, Format::Jpeg),
+                (1000, 500, Format::Webp),
+                (1000, 500, Format::Jpeg),
+            ]
+        );
+        assert_eq!((p.width, p.height), (1000, 500));
+        let small = process(&jpeg(100, 50), &ImageOptions::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            small.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
+            [100, 100]
+        );
+    }
+
+    #[test]
+    fn alpha_never_becomes_jpeg() {
+        let img = RgbaImage::from_fn(600, 300, |x, _| Rgba([255, 0, 0, (x % 256) as u8]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != Format::Jpeg));
+        let webp = p
+            .variants
+            .iter()
+            .find(|v| v.format == Format::Webp)
+            .unwrap();
+        let decoded = image::load_from_memory(&webp.bytes).unwrap();
+        assert!(decoded.color().has_alpha());
+    }
+
+    #[test]
+    fn jpeg_metadata_is_stripped_but_orientation_kept() {
+        let plain = jpeg(8, 8);
+        let mut with_exif = plain[..2].to_vec();
+        let payload = b"Exif\0\0GPS secret";
+        with_exif.extend_from_slice(&[0xFF, 0xE1]);
+        with_exif.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        with_exif.extend_from_slice(payload);
+        with_exif.extend_from_slice(&plain[2..]);
+        let stripped = strip_jpeg_metadata(&with_exif, 1).unwrap();
+        assert_eq!(stripped, plain);
+        let rotated = strip_jpeg_metadata(&with_exif, 6).unwrap();
+        let mut d = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&rotated)).unwrap();
+        assert_eq!(d.orientation().unwrap(), Orientation::Rotate90);
+        assert!(!rotated.windows(6).any(|w| w == b"secret"));
+        assert_eq!(strip_jpeg_metadata(&plain, 1), None);
+    }
+
+    #[test]
+    fn icc_profiles_survive_in_webp() {
+        let data = webp::Encoder::from_rgb(&[200u8; 8 * 8 * 3], 8, 8)
+            .encode(80.0)
+            .to_vec();
+        let icc = vec![7u8; 101];
+        let wrapped = webp_with_icc(&data, &icc, 8, 8, false).unwrap();
+        let mut d = image::codecs::webp::WebPDecoder::new(Cursor::new(&wrapped)).unwrap();
+        assert_eq!(d.icc_profile().unwrap(), Some(icc));
+        assert_eq!(d.dimensions(), (8, 8));
+    }
+}
