@@ -74,6 +74,9 @@ pub struct Images {
     pub picture: bool,
     /// `sizes` of a rewritten `<img>` that has none. Default: `100vw`.
     pub sizes: String,
+    /// Colour (`#rrggbb`) a transparent image is flattened onto when
+    /// `formats` asks for JPEG. Default: `#ffffff`.
+    pub background: String,
 }
 
 /// Lossy encoder quality, 0–100.
@@ -107,6 +110,7 @@ impl Default for Images {
             max_pixels: o.max_pixels,
             picture: true,
             sizes: "100vw".into(),
+            background: "#ffffff".into(),
         }
     }
 }
@@ -121,6 +125,7 @@ impl Images {
             quality_jpeg: self.quality.jpeg,
             png_level: self.png_level,
             max_pixels: self.max_pixels,
+            background: parse_color(&self.background).unwrap_or([255, 255, 255]),
         }
     }
 }
@@ -218,6 +223,12 @@ impl Config {
                 "images.quality: 0-100 for webp, 1-100 for jpeg".into(),
             ));
         }
+        if parse_color(&i.background).is_none() {
+            return Err(Error::Config(format!(
+                "images.background {:?}: give a colour such as \"#ffffff\"",
+                i.background
+            )));
+        }
         if i.png_level > 6 {
             return Err(Error::Config("--png-level: 0 to 6".into()));
         }
@@ -229,6 +240,16 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `#rrggbb` as bytes.
+fn parse_color(s: &str) -> Option<[u8; 3]> {
+    let hex = s.trim().strip_prefix('#')?;
+    if hex.len() != 6 {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 /// The default path of the manifest inside the output.

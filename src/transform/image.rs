@@ -72,6 +72,9 @@ pub struct ImageOptions {
     pub png_level: u8,
     /// Largest image decoded, in pixels; larger ones pass through.
     pub max_pixels: u64,
+    /// The colour a transparent image is flattened onto when a JPEG is
+    /// asked of it (`formats` includes `jpeg`).
+    pub background: [u8; 3],
 }
 
 impl Default for ImageOptions {
@@ -83,6 +86,7 @@ impl Default for ImageOptions {
             quality_jpeg: 80,
             png_level: 2,
             max_pixels: 100_000_000,
+            background: [255, 255, 255],
         }
     }
 }
@@ -244,6 +248,15 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
+            // A JPEG asked of a transparent image: flattened, never black.
+            let flat;
+            let px = match px {
+                Pixels::Rgba(b) if f == Format::Jpeg => {
+                    flat = Pixels::Rgb(flatten(b, opts.background));
+                    &flat
+                }
+                _ => px,
+            };
             let encoded = encode(px, vw, vh, f, opts, icc.as_deref())?;
             variants.push(Variant {
                 width: vw,
@@ -272,6 +285,19 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         original,
         variants: kept,
     }))
+}
+
+/// RGBA pixels composited over an opaque `background`.
+fn flatten(rgba: &[u8], background: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
+    for p in rgba.chunks_exact(4) {
+        let a = u16::from(p[3]);
+        for c in 0..3 {
+            let v = (u16::from(p[c]) * a + u16::from(background[c]) * (255 - a) + 127) / 255;
+            out.push(v as u8);
+        }
+    }
+    out
 }
 
 /// Decoded pixels, 8 bits per channel.

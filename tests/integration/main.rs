@@ -7,6 +7,7 @@ mod build;
 mod config;
 mod corpus;
 mod hashing;
+mod images;
 mod safety;
 mod sourcemaps;
 mod util;
