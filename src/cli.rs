@@ -132,6 +132,9 @@ pub struct BuildArgs {
     /// Copy images as they are: no variants, no optimisation [config: images.enabled = false]
     #[arg(long)]
     pub no_images: bool,
+    /// Optimise images but make no variants [config: images.variants = false]
+    #[arg(long)]
+    pub no_variants: bool,
     /// Widths of responsive image variants [default: 480,960,1440,1920] [config: images.widths]
     #[arg(long, value_name = "W,...", value_delimiter = ',')]
     pub widths: Vec<u32>,
@@ -239,6 +242,7 @@ impl BuildArgs {
         let mut images = file.images.clone().unwrap_or_default();
         images.enabled &= !self.no_images;
         images.picture &= !self.no_picture;
+        images.variants &= !self.no_variants;
         if !self.widths.is_empty() {
             images.widths = self.widths;
         }

@@ -60,6 +60,8 @@ pub struct Config {
 pub struct Images {
     /// Process images at all (variants, optimisation). Default: true.
     pub enabled: bool,
+    /// Make responsive variants; `false` only optimises the originals. Default: true.
+    pub variants: bool,
     /// Widths of the responsive variants. Default: 480, 960, 1440, 1920.
     pub widths: Vec<u32>,
     /// Modern formats written besides the source's own. Default: webp.
@@ -103,6 +105,7 @@ impl Default for Images {
         let o = crate::transform::image::ImageOptions::default();
         Images {
             enabled: true,
+            variants: true,
             widths: o.widths,
             formats: o.formats,
             quality: Quality::default(),
@@ -126,6 +129,7 @@ impl Images {
             png_level: self.png_level,
             max_pixels: self.max_pixels,
             background: parse_color(&self.background).unwrap_or([255, 255, 255]),
+            variants: self.variants,
         }
     }
 }

@@ -213,6 +213,30 @@ fn check_entry(
             ));
         }
     }
+    // Image variants: there, whole, named after their content.
+    let stem = key.rsplit_once('.').map_or(key, |(s, _)| s);
+    for v in &entry.variants {
+        let Ok(bytes) = fs::read(out.join(&v.file)) else {
+            problems.push(Diagnostic::error(
+                &v.file,
+                None,
+                format!("a variant of {key} listed in the manifest is missing"),
+            ));
+            continue;
+        };
+        if sri(&bytes) != v.integrity {
+            problems.push(Diagnostic::error(&v.file, None, "integrity mismatch"));
+        }
+        let name = format!("{stem}-{}w.{}", v.width, v.format.ext());
+        let actual = hex(&Sha256::digest(&bytes));
+        if hash_in_name(&name, &v.file, m.hash_length).as_deref() != actual.get(..m.hash_length) {
+            problems.push(Diagnostic::error(
+                &v.file,
+                None,
+                "content does not match the hash in its name",
+            ));
+        }
+    }
     let Some(hash) = hash_in_name(key, &entry.file, m.hash_length) else {
         return (problems, false);
     };

@@ -75,6 +75,8 @@ pub struct ImageOptions {
     /// The colour a transparent image is flattened onto when a JPEG is
     /// asked of it (`formats` includes `jpeg`).
     pub background: [u8; 3],
+    /// Make responsive variants (else only the original is optimised).
+    pub variants: bool,
 }
 
 impl Default for ImageOptions {
@@ -87,6 +89,7 @@ impl Default for ImageOptions {
             png_level: 2,
             max_pixels: 100_000_000,
             background: [255, 255, 255],
+            variants: true,
         }
     }
 }
@@ -199,29 +202,52 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let icc = decoder.icc_profile().ok().flatten();
-    let mut img = DynamicImage::from_decoder(decoder)
-        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
-    img.apply_orientation(orientation);
-    let alpha = img.color().has_alpha() && img.to_rgba8().pixels().any(|p| p.0[3] < 255);
-    let pixels = if alpha {
-        Pixels::Rgba(img.to_rgba8().into_raw())
-    } else {
-        Pixels::Rgb(img.to_rgb8().into_raw())
-    };
-    let (width, height) = (img.width(), img.height());
-    drop(img);
-
+    let (w0, h0) = decoder.dimensions();
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let (width, height) = if turned { (h0, w0) } else { (w0, h0) };
     let original = match format {
         ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() < bytes.len()),
         ImageFormat::Jpeg => strip_jpeg_metadata(bytes, orientation_tag(orientation)),
         _ => None,
     };
+    if !opts.variants {
+        return Ok(Some(Processed {
+            width,
+            height,
+            original,
+            variants: Vec::new(),
+        }));
+    }
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    img.apply_orientation(orientation);
+    // Converted in place where the decoder already gave 8-bit RGB(A).
+    let pixels = if img.color().has_alpha() {
+        let rgba = img.into_rgba8();
+        if rgba.pixels().any(|p| p.0[3] < 255) {
+            Pixels::Rgba(rgba.into_raw())
+        } else {
+            Pixels::Rgb(DynamicImage::ImageRgba8(rgba).into_rgb8().into_raw())
+        }
+    } else {
+        Pixels::Rgb(img.into_rgb8().into_raw())
+    };
+    let alpha = matches!(pixels, Pixels::Rgba(_));
 
     // Variant widths: every configured width below the source's, and the
     // source's own when it is below the largest configured one.
     let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
     if opts.widths.iter().any(|&x| x > width) || widths.is_empty() {
         widths.push(width);
+    }
+    if !opts.variants {
+        widths.clear();
     }
     widths.sort_unstable();
     widths.dedup();
