@@ -213,7 +213,15 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     let (width, height) = if turned { (h0, w0) } else { (w0, h0) };
     let original = match format {
         ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() < bytes.len()),
-        ImageFormat::Jpeg => strip_jpeg_metadata(bytes, orientation_tag(orientation)),
+        ImageFormat::Jpeg => {
+            let stripped = strip_jpeg_metadata(bytes, orientation_tag(orientation));
+            let base = stripped.as_deref().unwrap_or(bytes);
+            // Same coefficients, better entropy coding: kept when smaller.
+            match optimize_jpeg(base) {
+                Some(better) if better.len() < base.len() => Some(better),
+                _ => stripped,
+            }
+        }
         _ => None,
     };
     if !opts.variants {
@@ -383,6 +391,12 @@ fn encode(
             })
         }
         Format::Jpeg => {
+            // mozjpeg (trellis quantisation, optimised progressive scans):
+            // about a quarter smaller than a plain encoder at the same quality.
+            let moz = std::panic::catch_unwind(|| mozjpeg_encode(px, w, h, opts.quality_jpeg, icc));
+            if let Ok(Ok(bytes)) = moz {
+                return Ok(bytes);
+            }
             let mut out = Vec::new();
             let mut enc = jpeg_encoder::Encoder::new(&mut out, opts.quality_jpeg);
             enc.set_progressive(true);
@@ -421,6 +435,138 @@ fn encode(
                 .unwrap_or(out))
         }
     }
+}
+
+/// A progressive JPEG by mozjpeg. libjpeg reports errors by unwinding,
+/// which the caller catches.
+fn mozjpeg_encode(
+    px: &Pixels,
+    w: u32,
+    h: u32,
+    quality: u8,
+    icc: Option<&[u8]>,
+) -> std::io::Result<Vec<u8>> {
+    let (buf, space) = match px {
+        Pixels::Rgb(b) => (b, mozjpeg::ColorSpace::JCS_RGB),
+        Pixels::Rgba(b) => (b, mozjpeg::ColorSpace::JCS_EXT_RGBA),
+    };
+    let mut c = mozjpeg::Compress::new(space);
+    c.set_size(w as usize, h as usize);
+    c.set_quality(f32::from(quality));
+    c.set_progressive_mode();
+    let mut started = c.start_compress(Vec::new())?;
+    // APP2 ICC_PROFILE chunks, numbered from 1 as the ICC spec says (the
+    // crate's own writer numbers them from 0, which readers reject).
+    if let Some(icc) = icc {
+        let chunks: Vec<&[u8]> = icc.chunks(65_519).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let mut data = Vec::with_capacity(chunk.len() + 14);
+            data.extend_from_slice(b"ICC_PROFILE\0");
+            data.push((k + 1) as u8);
+            data.push(chunks.len() as u8);
+            data.extend_from_slice(chunk);
+            started.write_marker(mozjpeg::Marker::APP(2), &data);
+        }
+    }
+    started.write_scanlines(buf)?;
+    started.finish()
+}
+
+/// The JPEG losslessly re-encoded by mozjpeg (its DCT coefficients copied,
+/// Huffman tables optimised, progressive scans), with the original's
+/// marker segments (colour profile, orientation) in place of the encoder's;
+/// `None` when libjpeg cannot read it.
+pub fn optimize_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    let coded = std::panic::catch_unwind(|| {
+        // SAFETY: the structs are created, used and destroyed in order by
+        // libjpeg's documented transcoding sequence; errors unwind out of
+        // libjpeg through the C-unwind error handler and are caught above.
+        unsafe { transcode(bytes) }
+    })
+    .ok()?;
+    splice_markers(bytes, &coded)
+}
+
+unsafe extern "C-unwind" fn jpeg_error_exit(cinfo: &mut mozjpeg_sys::jpeg_common_struct) {
+    let _ = cinfo;
+    std::panic::resume_unwind(Box::new("libjpeg error"));
+}
+
+unsafe extern "C-unwind" fn jpeg_silence(
+    _: &mut mozjpeg_sys::jpeg_common_struct,
+    _: std::os::raw::c_int,
+) {
+}
+
+unsafe fn transcode(input: &[u8]) -> Vec<u8> {
+    use mozjpeg_sys::*;
+    let mut err: jpeg_error_mgr = std::mem::zeroed();
+    jpeg_std_error(&mut err);
+    err.error_exit = Some(jpeg_error_exit);
+    err.emit_message = Some(jpeg_silence);
+    let mut src: jpeg_decompress_struct = std::mem::zeroed();
+    src.common.err = &mut err;
+    jpeg_create_decompress(&mut src);
+    jpeg_mem_src(&mut src, input.as_ptr(), input.len() as _);
+    jpeg_read_header(&mut src, 1);
+    let coefficients = jpeg_read_coefficients(&mut src);
+    let mut dst: jpeg_compress_struct = std::mem::zeroed();
+    dst.common.err = &mut err;
+    jpeg_create_compress(&mut dst);
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let mut out_len: std::os::raw::c_ulong = 0;
+    jpeg_mem_dest(&mut dst, &mut out, &mut out_len);
+    jpeg_c_set_int_param(
+        &mut dst,
+        J_INT_PARAM::JINT_COMPRESS_PROFILE,
+        JINT_COMPRESS_PROFILE_VALUE::JCP_MAX_COMPRESSION as _,
+    );
+    jpeg_copy_critical_parameters(&src, &mut dst);
+    dst.optimize_coding = 1;
+    jpeg_simple_progression(&mut dst);
+    jpeg_write_coefficients(&mut dst, coefficients);
+    jpeg_finish_compress(&mut dst);
+    jpeg_finish_decompress(&mut src);
+    let result = std::slice::from_raw_parts(out, out_len as usize).to_vec();
+    jpeg_destroy_compress(&mut dst);
+    jpeg_destroy_decompress(&mut src);
+    libc::free(out.cast());
+    result
+}
+
+/// `coded` with its own application segments (JFIF) replaced by those of
+/// `original` (colour profile, orientation, Adobe), so nothing but the
+/// entropy coding changes.
+fn splice_markers(original: &[u8], coded: &[u8]) -> Option<Vec<u8>> {
+    let app_segments = |b: &[u8]| -> Option<(Vec<std::ops::Range<usize>>, usize)> {
+        let mut i = 2;
+        let mut apps = Vec::new();
+        while i + 4 <= b.len() && b[i] == 0xFF {
+            let marker = b[i + 1];
+            if !(0xE0..=0xEF).contains(&marker) && marker != 0xFE {
+                return Some((apps, i));
+            }
+            let end = i + 2 + usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+            if end > b.len() {
+                return None;
+            }
+            apps.push(i..end);
+            i = end;
+        }
+        Some((apps, i))
+    };
+    if !original.starts_with(&[0xFF, 0xD8]) || !coded.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let (apps, _) = app_segments(original)?;
+    let (_, coded_body) = app_segments(coded)?;
+    let mut out = Vec::with_capacity(coded.len() + 1024);
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    for r in apps {
+        out.extend_from_slice(&original[r]);
+    }
+    out.extend_from_slice(&coded[coded_body..]);
+    Some(out)
 }
 
 /// Whether a GIF or WebP has more than one frame.
@@ -658,6 +804,23 @@ mod tests {
         assert_eq!(d.orientation().unwrap(), Orientation::Rotate90);
         assert!(!rotated.windows(6).any(|w| w == b"secret"));
         assert_eq!(strip_jpeg_metadata(&plain, 1), None);
+    }
+
+    #[test]
+    fn jpeg_optimisation_is_lossless_and_keeps_the_profile() {
+        let img = RgbImage::from_fn(64, 48, |x, y| Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
+        let mut plain = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut plain, 85);
+        enc.add_icc_profile(&[3u8; 300]).unwrap();
+        enc.encode(img.as_raw(), 64, 48, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let better = optimize_jpeg(&plain).unwrap();
+        let a = image::load_from_memory(&plain).unwrap().to_rgb8();
+        let b = image::load_from_memory(&better).unwrap().to_rgb8();
+        assert_eq!(a.as_raw(), b.as_raw(), "same pixels");
+        let mut d = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&better)).unwrap();
+        assert_eq!(d.icc_profile().unwrap(), Some(vec![3u8; 300]));
+        assert_eq!(optimize_jpeg(b"not a jpeg"), None);
     }
 
     #[test]

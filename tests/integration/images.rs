@@ -180,10 +180,12 @@ fn gps_and_other_exif_are_absent_from_every_output() {
             "{name} carries EXIF"
         );
     }
-    // Stripping is lossless: the compressed image data is the same.
+    // The original is only made smaller losslessly: the same pixels.
     let out = t.read_out("out", "gps.jpg");
-    assert_eq!(out.len(), with_gps.len() - exif(1, true).len() - 4);
-    assert!(with_gps.ends_with(&out[out.len() - 1000..]));
+    assert!(out.len() < with_gps.len());
+    let a = image::load_from_memory(&with_gps).unwrap().to_rgb8();
+    let b = image::load_from_memory(&out).unwrap().to_rgb8();
+    assert_eq!(a.as_raw(), b.as_raw());
 }
 
 #[test]
