@@ -132,6 +132,9 @@ pub struct BuildArgs {
     /// Copy images as they are: no variants, no optimisation [config: images.enabled = false]
     #[arg(long)]
     pub no_images: bool,
+    /// Convert image variants to sRGB instead of keeping their colour profile [config: images.srgb]
+    #[arg(long)]
+    pub srgb: bool,
     /// Optimise images but make no variants [config: images.variants = false]
     #[arg(long)]
     pub no_variants: bool,
@@ -243,6 +246,7 @@ impl BuildArgs {
         images.enabled &= !self.no_images;
         images.picture &= !self.no_picture;
         images.variants &= !self.no_variants;
+        images.srgb |= self.srgb;
         if !self.widths.is_empty() {
             images.widths = self.widths;
         }

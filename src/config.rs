@@ -62,6 +62,8 @@ pub struct Images {
     pub enabled: bool,
     /// Make responsive variants; `false` only optimises the originals. Default: true.
     pub variants: bool,
+    /// Convert variants to sRGB instead of embedding the source's colour profile. Default: false.
+    pub srgb: bool,
     /// Widths of the responsive variants. Default: 480, 960, 1440, 1920.
     pub widths: Vec<u32>,
     /// Modern formats written besides the source's own. Default: webp.
@@ -106,6 +108,7 @@ impl Default for Images {
         Images {
             enabled: true,
             variants: true,
+            srgb: false,
             widths: o.widths,
             formats: o.formats,
             quality: Quality::default(),
@@ -130,6 +133,7 @@ impl Images {
             max_pixels: self.max_pixels,
             background: parse_color(&self.background).unwrap_or([255, 255, 255]),
             variants: self.variants,
+            srgb: self.srgb,
         }
     }
 }

@@ -77,6 +77,8 @@ pub struct ImageOptions {
     pub background: [u8; 3],
     /// Make responsive variants (else only the original is optimised).
     pub variants: bool,
+    /// Convert variants to sRGB instead of embedding the source's profile.
+    pub srgb: bool,
 }
 
 impl Default for ImageOptions {
@@ -90,6 +92,7 @@ impl Default for ImageOptions {
             max_pixels: 100_000_000,
             background: [255, 255, 255],
             variants: true,
+            srgb: false,
         }
     }
 }
@@ -247,6 +250,14 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         Pixels::Rgb(img.into_rgb8().into_raw())
     };
     let alpha = matches!(pixels, Pixels::Rgba(_));
+    // --srgb: variants in sRGB, untagged (what browsers assume), smaller.
+    let (pixels, icc) = match (&icc, opts.srgb) {
+        (Some(profile), true) => match to_srgb(&pixels, profile) {
+            Some(converted) => (converted, None),
+            None => (pixels, icc),
+        },
+        _ => (pixels, icc),
+    };
 
     // Variant widths: every configured width below the source's, and the
     // source's own when it is below the largest configured one.
@@ -332,6 +343,27 @@ fn flatten(rgba: &[u8], background: [u8; 3]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The pixels converted from the colour space of `icc` to sRGB, or `None`
+/// when the profile cannot be read (the pixels then keep their profile).
+fn to_srgb(px: &Pixels, icc: &[u8]) -> Option<Pixels> {
+    use moxcms::{ColorProfile, Layout, TransformOptions};
+    let source = ColorProfile::new_from_slice(icc).ok()?;
+    let srgb = ColorProfile::new_srgb();
+    let (buf, layout) = match px {
+        Pixels::Rgb(b) => (b, Layout::Rgb),
+        Pixels::Rgba(b) => (b, Layout::Rgba),
+    };
+    let transform = source
+        .create_transform_8bit(layout, &srgb, layout, TransformOptions::default())
+        .ok()?;
+    let mut out = vec![0u8; buf.len()];
+    transform.transform(buf, &mut out).ok()?;
+    Some(match px {
+        Pixels::Rgb(_) => Pixels::Rgb(out),
+        Pixels::Rgba(_) => Pixels::Rgba(out),
+    })
 }
 
 /// Decoded pixels, 8 bits per channel.

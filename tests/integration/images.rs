@@ -164,6 +164,29 @@ fn display_p3_profile_is_in_every_output() {
     for (name, bytes) in outputs {
         assert_eq!(icc_of(&bytes).as_deref(), Some(p3.as_slice()), "{name}");
     }
+    // --srgb: variants converted (untagged sRGB, colours moved), the
+    // original keeps its profile (it is never re-encoded lossily).
+    t.run(&["build", "in", "--out", "srgb", "--quiet", "--srgb"])
+        .expect_code(0);
+    let outputs = outputs_of(&t, "srgb", "p3.jpg");
+    assert_eq!(icc_of(&outputs[0].1).as_deref(), Some(p3.as_slice()));
+    for (name, bytes) in &outputs[1..] {
+        assert_eq!(icc_of(bytes), None, "{name}");
+    }
+    let tagged = image::load_from_memory(&outputs_of(&t, "out", "p3.jpg")[1].1)
+        .unwrap()
+        .to_rgb8();
+    let converted = image::load_from_memory(&outputs[1].1).unwrap().to_rgb8();
+    let diff: u64 = tagged
+        .as_raw()
+        .iter()
+        .zip(converted.as_raw())
+        .map(|(&a, &b)| u64::from(a.abs_diff(b)))
+        .sum();
+    assert!(
+        diff > tagged.as_raw().len() as u64,
+        "P3 → sRGB changes the numbers"
+    );
 }
 
 #[test]
