@@ -216,7 +216,8 @@ impl Rewriter<'_> {
                 let path = url.split(['?', '#']).next().unwrap_or(url);
                 let dir = path.rfind('/').map_or("", |i| &path[..=i]);
                 let base = variant_rel.rsplit('/').next().unwrap_or(variant_rel);
-                format!("{dir}{}", encode_hashed(base, &ph))
+                // A srcset candidate ends at a space.
+                format!("{}{}", dir.replace(' ', "%20"), encode_hashed(base, &ph))
             }
         }
     }

@@ -130,8 +130,9 @@ pub struct Processed {
 pub type Outcome = Result<Option<Processed>, String>;
 
 /// Pixels being decoded at once, over all worker threads. Decoding and
-/// encoding hold about 12 bytes a pixel; this keeps peak memory near 600 MB
-/// whatever `--jobs` is (an image larger than the budget runs alone).
+/// encoding 8-bit images hold about 12 bytes a pixel, so on photos peak
+/// memory stays near 600 MB whatever `--jobs` is (an image larger than the
+/// budget runs alone; a 16-bit PNG near `max_pixels` can still take a few GB).
 const PIXEL_BUDGET: u64 = 48_000_000;
 
 static IN_FLIGHT: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
@@ -204,7 +205,13 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         .into_decoder()
         .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let icc = decoder.icc_profile().ok().flatten();
+    // Only an RGB profile describes RGB output (a CMYK or grey one would be
+    // rejected by readers), and one that fits 255 JPEG chunks.
+    let icc = decoder
+        .icc_profile()
+        .ok()
+        .flatten()
+        .filter(|p| p.len() <= 255 * 65_519 && is_rgb_profile(p));
     let (w0, h0) = decoder.dimensions();
     let turned = matches!(
         orientation,
@@ -262,7 +269,7 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     // Variant widths: every configured width below the source's, and the
     // source's own when it is below the largest configured one.
     let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
-    if opts.widths.iter().any(|&x| x > width) || widths.is_empty() {
+    if opts.widths.iter().any(|&x| x >= width) || widths.is_empty() {
         widths.push(width);
     }
     if !opts.variants {
@@ -293,6 +300,11 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
+            // WebP holds at most 16383 pixels a side, JPEG 65535.
+            let max_side = if f == Format::Webp { 16_383 } else { 65_535 };
+            if vw > max_side || vh > max_side {
+                continue;
+            }
             // A JPEG asked of a transparent image: flattened, never black.
             let flat;
             let px = match px {
@@ -314,7 +326,7 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     // The source's own format at its own width is only worth having when it
     // is smaller than the (optimised) original; else the original serves.
     let original_len = original.as_ref().map_or(bytes.len(), Vec::len);
-    variants.retain(|v| !(v.width == width && v.format == own && v.bytes.len() >= original_len));
+    variants.retain(|v| !(v.format == own && v.bytes.len() >= original_len));
     // A variant no smaller than the next wider one of its format is useless.
     let mut kept: Vec<Variant> = Vec::with_capacity(variants.len());
     for v in variants.iter().rev() {
@@ -343,6 +355,12 @@ fn flatten(rgba: &[u8], background: [u8; 3]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether an ICC profile describes RGB data.
+fn is_rgb_profile(icc: &[u8]) -> bool {
+    moxcms::ColorProfile::new_from_slice(icc)
+        .is_ok_and(|p| p.color_space == moxcms::DataColorSpace::Rgb)
 }
 
 /// The pixels converted from the colour space of `icc` to sRGB, or `None`
@@ -516,7 +534,7 @@ pub fn optimize_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         // libjpeg through the C-unwind error handler and are caught above.
         unsafe { transcode(bytes) }
     })
-    .ok()?;
+    .ok()??;
     splice_markers(bytes, &coded)
 }
 
@@ -531,77 +549,111 @@ unsafe extern "C-unwind" fn jpeg_silence(
 ) {
 }
 
-unsafe fn transcode(input: &[u8]) -> Vec<u8> {
+unsafe fn transcode(input: &[u8]) -> Option<Vec<u8>> {
     use mozjpeg_sys::*;
-    let mut err: jpeg_error_mgr = std::mem::zeroed();
-    jpeg_std_error(&mut err);
-    err.error_exit = Some(jpeg_error_exit);
-    err.emit_message = Some(jpeg_silence);
-    let mut src: jpeg_decompress_struct = std::mem::zeroed();
-    src.common.err = &mut err;
-    jpeg_create_decompress(&mut src);
-    jpeg_mem_src(&mut src, input.as_ptr(), input.len() as _);
-    jpeg_read_header(&mut src, 1);
-    let coefficients = jpeg_read_coefficients(&mut src);
-    let mut dst: jpeg_compress_struct = std::mem::zeroed();
-    dst.common.err = &mut err;
-    jpeg_create_compress(&mut dst);
-    let mut out: *mut u8 = std::ptr::null_mut();
+    /// Destroys what libjpeg allocated, also when an error unwinds.
+    struct Guard {
+        src: jpeg_decompress_struct,
+        dst: jpeg_compress_struct,
+        out: *mut u8,
+        err: jpeg_error_mgr,
+    }
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            // SAFETY: both structs were created before the guard was armed,
+            // and destroying them twice or after an error is what libjpeg's
+            // error recovery does too; `out` is malloc'ed by jpeg_mem_dest.
+            unsafe {
+                jpeg_destroy_compress(&mut self.dst);
+                jpeg_destroy_decompress(&mut self.src);
+                if !self.out.is_null() {
+                    libc::free(self.out.cast());
+                }
+            }
+        }
+    }
+    let mut g: Box<Guard> = Box::new(std::mem::zeroed());
+    let err: *mut jpeg_error_mgr = std::ptr::addr_of_mut!(g.err);
+    jpeg_std_error(&mut *err);
+    (*err).error_exit = Some(jpeg_error_exit);
+    (*err).emit_message = Some(jpeg_silence);
+    g.src.common.err = err;
+    g.dst.common.err = err;
+    jpeg_create_decompress(&mut g.src);
+    jpeg_create_compress(&mut g.dst);
+    jpeg_mem_src(&mut g.src, input.as_ptr(), input.len() as _);
+    jpeg_read_header(&mut g.src, 1);
+    let coefficients = jpeg_read_coefficients(&mut g.src);
     let mut out_len: std::os::raw::c_ulong = 0;
-    jpeg_mem_dest(&mut dst, &mut out, &mut out_len);
+    let out_ptr: *mut *mut u8 = std::ptr::addr_of_mut!(g.out);
+    jpeg_mem_dest(&mut g.dst, out_ptr, &mut out_len);
     jpeg_c_set_int_param(
-        &mut dst,
+        &mut g.dst,
         J_INT_PARAM::JINT_COMPRESS_PROFILE,
         JINT_COMPRESS_PROFILE_VALUE::JCP_FASTEST as _,
     );
-    jpeg_copy_critical_parameters(&src, &mut dst);
-    dst.optimize_coding = 1;
-    jpeg_write_coefficients(&mut dst, coefficients);
-    jpeg_finish_compress(&mut dst);
-    jpeg_finish_decompress(&mut src);
-    let result = std::slice::from_raw_parts(out, out_len as usize).to_vec();
-    jpeg_destroy_compress(&mut dst);
-    jpeg_destroy_decompress(&mut src);
-    libc::free(out.cast());
-    result
+    jpeg_copy_critical_parameters(&g.src, &mut g.dst);
+    g.dst.optimize_coding = 1;
+    jpeg_write_coefficients(&mut g.dst, coefficients);
+    jpeg_finish_compress(&mut g.dst);
+    jpeg_finish_decompress(&mut g.src);
+    // A file libjpeg had to repair (missing data) is not a lossless copy.
+    if (*err).num_warnings > 0 || g.out.is_null() {
+        return None;
+    }
+    Some(std::slice::from_raw_parts(g.out, out_len as usize).to_vec())
 }
 
 /// `coded` with its own application segments (JFIF) replaced by those of
 /// `original` (colour profile, orientation, Adobe), so nothing but the
 /// entropy coding changes.
 fn splice_markers(original: &[u8], coded: &[u8]) -> Option<Vec<u8>> {
-    let app_segments = |b: &[u8]| -> Option<(Vec<std::ops::Range<usize>>, usize)> {
+    // (application/comment segments, the other segments) before the scan,
+    // and where the scan starts.
+    type Split = (
+        Vec<std::ops::Range<usize>>,
+        Vec<std::ops::Range<usize>>,
+        usize,
+    );
+    let split = |b: &[u8]| -> Option<Split> {
+        if !b.starts_with(&[0xFF, 0xD8]) {
+            return None;
+        }
+        let (mut apps, mut others) = (Vec::new(), Vec::new());
         let mut i = 2;
-        let mut apps = Vec::new();
         while i + 4 <= b.len() && b[i] == 0xFF {
             let marker = b[i + 1];
-            if !(0xE0..=0xEF).contains(&marker) && marker != 0xFE {
-                return Some((apps, i));
+            if marker == 0xDA {
+                return Some((apps, others, i));
             }
             let end = i + 2 + usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
             if end > b.len() {
                 return None;
             }
-            apps.push(i..end);
+            if (0xE0..=0xEF).contains(&marker) || marker == 0xFE {
+                apps.push(i..end);
+            } else {
+                others.push(i..end);
+            }
             i = end;
         }
-        Some((apps, i))
+        None
     };
-    if !original.starts_with(&[0xFF, 0xD8]) || !coded.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let (apps, _) = app_segments(original)?;
-    let (_, coded_body) = app_segments(coded)?;
+    let (apps, _, _) = split(original)?;
+    let (_, tables, scan) = split(coded)?;
     let mut out = Vec::with_capacity(coded.len() + 1024);
     out.extend_from_slice(&[0xFF, 0xD8]);
     for r in apps {
         out.extend_from_slice(&original[r]);
     }
-    out.extend_from_slice(&coded[coded_body..]);
+    for r in tables {
+        out.extend_from_slice(&coded[r]);
+    }
+    out.extend_from_slice(&coded[scan..]);
     Some(out)
 }
 
-/// Whether a GIF or WebP has more than one frame.
+/// Whether a GIF, WebP or PNG (APNG) is animated.
 fn animated(bytes: &[u8], format: ImageFormat) -> bool {
     match format {
         ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
@@ -613,6 +665,10 @@ fn animated(bytes: &[u8], format: ImageFormat) -> bool {
         ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
             .map(|d| d.has_animation())
             .unwrap_or(false),
+        ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
+            .ok()
+            .and_then(|d| d.is_apng().ok())
+            .unwrap_or(false),
         _ => false,
     }
 }
@@ -621,7 +677,8 @@ fn animated(bytes: &[u8], format: ImageFormat) -> bool {
 fn optimize_png(bytes: &[u8], level: u8) -> Option<Vec<u8>> {
     let mut opts = oxipng::Options::from_preset(level);
     opts.strip = oxipng::StripChunks::Safe;
-    opts.timeout = Some(std::time::Duration::from_secs(30));
+    // No timeout: a time limit would make the bytes depend on the machine's
+    // load. The preset and the pixel limit bound the work instead.
     oxipng::optimize_from_memory(bytes, &opts).ok()
 }
 
@@ -794,6 +851,17 @@ mod tests {
             ]
         );
         assert_eq!((p.width, p.height), (1000, 500));
+        // A source exactly as wide as the largest width gets a variant at
+        // it: the modern format must reach full resolution.
+        let opts = ImageOptions {
+            widths: vec![480, 1000],
+            ..ImageOptions::default()
+        };
+        let exact = process(&jpeg(1000, 500), &opts).unwrap().unwrap();
+        assert!(exact
+            .variants
+            .iter()
+            .any(|v| v.width == 1000 && v.format == Format::Webp));
         let small = process(&jpeg(100, 50), &ImageOptions::default())
             .unwrap()
             .unwrap();
@@ -853,6 +921,37 @@ mod tests {
         let mut d = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&better)).unwrap();
         assert_eq!(d.icc_profile().unwrap(), Some(vec![3u8; 300]));
         assert_eq!(optimize_jpeg(b"not a jpeg"), None);
+    }
+
+    #[test]
+    fn sides_over_what_webp_holds_get_no_webp() {
+        let img = RgbImage::from_pixel(20, 17_000, Rgb([9, 9, 9]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != Format::Webp));
+    }
+
+    #[test]
+    fn markers_after_the_tables_are_kept_when_optimising() {
+        // An APP2 profile placed after DQT still reaches the output.
+        let img = RgbImage::from_fn(32, 32, |x, y| Rgb([(x * 8) as u8, (y * 8) as u8, 7]));
+        let mut plain = Vec::new();
+        jpeg_encoder::Encoder::new(&mut plain, 80)
+            .encode(img.as_raw(), 32, 32, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let dqt = plain.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+        let dqt_end = dqt + 2 + usize::from(u16::from_be_bytes([plain[dqt + 2], plain[dqt + 3]]));
+        let mut app2 = vec![0xFF, 0xE2, 0, 0];
+        app2.extend_from_slice(b"ICC_PROFILE\0\x01\x01");
+        app2.extend_from_slice(&[5u8; 40]);
+        let len = (app2.len() - 2) as u16;
+        app2[2..4].copy_from_slice(&len.to_be_bytes());
+        let mut late = plain.clone();
+        late.splice(dqt_end..dqt_end, app2.clone());
+        let better = optimize_jpeg(&late).unwrap();
+        assert!(better.windows(app2.len()).any(|w| w == app2.as_slice()));
     }
 
     #[test]

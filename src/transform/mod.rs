@@ -234,13 +234,46 @@ fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<htm
     if refs.is_empty() {
         return None;
     }
-    // The original stands in for its own format at full width.
-    let own_full = variants
-        .of(i)
-        .any(|(_, v)| v.width == width && !modern.contains(&v.format));
-    if !own_full && !own.is_empty() {
+    // The original stands in for its own format at full width: in that
+    // format's <source> when it is a modern one (a WebP original), else in
+    // the <img>'s srcset. A srcset candidate cannot hold a space.
+    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let original_format = match ext.as_deref() {
+        Some("jpg" | "jpeg") => Some(image::Format::Jpeg),
+        Some("png") => Some(image::Format::Png),
+        Some("webp") => Some(image::Format::Webp),
+        _ => None,
+    };
+    let full = |f: image::Format| {
+        variants
+            .of(i)
+            .any(|(_, v)| v.width == width && v.format == f)
+    };
+    let original = || -> Option<String> {
         let text = ctx.rewriter.rewrite(from, url, style)?.text;
-        own.push(format!("{text} {width}w"));
+        Some(format!("{} {width}w", text.replace(' ', "%20")))
+    };
+    match original_format {
+        Some(f) if modern.contains(&f) => {
+            if !full(f) {
+                let candidate = original()?;
+                match sources.iter_mut().find(|(m, _)| *m == f.mime()) {
+                    Some((_, set)) => {
+                        set.push_str(", ");
+                        set.push_str(&candidate);
+                    }
+                    None => sources.push((f.mime().to_string(), candidate)),
+                }
+            }
+        }
+        _ => {
+            let own_full = variants
+                .of(i)
+                .any(|(_, v)| v.width == width && !modern.contains(&v.format));
+            if !own_full && !own.is_empty() {
+                own.push(original()?);
+            }
+        }
     }
     // Modern formats in the order configured.
     sources.sort_by_key(|(m, _)| modern.iter().position(|f| f.mime() == m));

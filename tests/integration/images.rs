@@ -232,10 +232,8 @@ fn transparent_png_keeps_alpha_and_becomes_jpeg_only_when_asked() {
         .iter()
         .map(|v| v["format"].as_str().unwrap())
         .collect();
-    assert!(
-        formats.contains(&"webp") && formats.contains(&"png"),
-        "{formats:?}"
-    );
+    // PNG variants appear only where they are smaller than the original.
+    assert!(formats.contains(&"webp"), "{formats:?}");
     assert!(!formats.contains(&"jpeg"), "{formats:?}");
     for v in &variants {
         let bytes = t.read(&format!("out/{}", v["file"].as_str().unwrap()));
