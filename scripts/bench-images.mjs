@@ -4,7 +4,7 @@
 // usage: node bench-images.mjs TOOLS_DIR IN_DIR OUT_DIR WIDTHS QUALITY
 //
 // For every JPEG in IN_DIR: turned upright (EXIF), resized to each width
-// below its own (and to its own width when a width is above it: never
+// below its own (and to its own width when it is not wider than the largest: never
 // upscaled), as assetpress does, written as WebP and as JPEG (mozjpeg) at QUALITY. sharp runs
 // with libvips on one thread per image and two images at a time
 // (UV_THREADPOOL_SIZE=2), which keeps both cores busy.
@@ -31,7 +31,7 @@ for (const name of readdirSync(inDir).sort()) {
         const rotated = (meta.orientation || 1) >= 5;
         const own = rotated ? meta.height : meta.width;
         const list = widths.filter((w) => w < own);
-        if (widths.some((w) => w > own)) list.push(own);
+        if (widths.some((w) => w >= own)) list.push(own);
         const stem = parse(name).name;
         const jobs = [];
         for (const w of list) {
