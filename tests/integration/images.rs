@@ -494,3 +494,36 @@ fn lossy_variants_of_the_corpus_photos_keep_their_quality() {
     }
     assert!(checked >= 26, "{checked} variants checked");
 }
+
+#[test]
+fn avif_is_available_and_comes_first_when_listed_first() {
+    let t = TestDir::new();
+    t.write("in/a.jpg", jpeg(&photo(240, 160), 1, false, None));
+    t.write("in/index.html", "<img src=\"a.jpg\" alt=\"\">");
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--quiet",
+        "--formats",
+        "avif,webp",
+        "--widths",
+        "120,480",
+    ])
+    .expect_code(0);
+    let m = manifest(&t.path("out"));
+    let variants = m["assets"]["a.jpg"]["variants"].as_array().unwrap();
+    let avif: Vec<&serde_json::Value> = variants.iter().filter(|v| v["format"] == "avif").collect();
+    assert_eq!(avif.len(), 2, "{variants:?}");
+    for v in avif {
+        let bytes = t.read(&format!("out/{}", v["file"].as_str().unwrap()));
+        assert_eq!(&bytes[4..12], b"ftypavif", "{v}");
+        assert!(v["file"].as_str().unwrap().ends_with(".avif"));
+    }
+    let page = t.read_out_string("out", "index.html");
+    let avif_at = page.find("type=\"image/avif\"").expect("an AVIF source");
+    let webp_at = page.find("type=\"image/webp\"").expect("a WebP source");
+    assert!(avif_at < webp_at, "{page}");
+    t.run(&["verify", "out"]).expect_code(0);
+}
