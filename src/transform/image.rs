@@ -229,7 +229,10 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     );
     let (width, height) = if turned { (h0, w0) } else { (w0, h0) };
     let original = match format {
-        ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() < bytes.len()),
+        // oxipng also drops the text and EXIF chunks (privacy): its result
+        // is kept unless it is larger.
+        ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() <= bytes.len()),
+        ImageFormat::WebP => strip_webp_metadata(bytes),
         ImageFormat::Jpeg => {
             let stripped = strip_jpeg_metadata(bytes, orientation_tag(orientation));
             let base = stripped.as_deref().unwrap_or(bytes);
@@ -787,6 +790,40 @@ pub fn strip_jpeg_metadata(bytes: &[u8], orientation: u16) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The WebP without its `EXIF` and `XMP ` chunks (the extended header's
+/// flags cleared to match), or `None` when it has none. Image data and the
+/// colour profile are untouched.
+pub fn strip_webp_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WEBP" {
+        return None;
+    }
+    let mut out = bytes[..12].to_vec();
+    let mut i = 12;
+    let mut stripped = false;
+    while i + 8 <= bytes.len() {
+        let id = &bytes[i..i + 4];
+        let len =
+            u32::from_le_bytes([bytes[i + 4], bytes[i + 5], bytes[i + 6], bytes[i + 7]]) as usize;
+        let end = (i + 8).checked_add(len + (len & 1))?.min(bytes.len());
+        if id == b"EXIF" || id == b"XMP " {
+            stripped = true;
+        } else {
+            out.extend_from_slice(&bytes[i..end]);
+        }
+        i = end;
+    }
+    if !stripped {
+        return None;
+    }
+    // VP8X flags: bit 3 EXIF, bit 2 XMP.
+    if out.len() >= 21 && &out[12..16] == b"VP8X" {
+        out[20] &= !0x0C;
+    }
+    let size = (out.len() - 8) as u32;
+    out[4..8].copy_from_slice(&size.to_le_bytes());
+    Some(out)
+}
+
 /// An APP1 EXIF segment holding only the orientation tag.
 fn exif_orientation_segment(orientation: u16) -> Vec<u8> {
     let mut tiff = Vec::new();
@@ -994,6 +1031,34 @@ mod tests {
         late.splice(dqt_end..dqt_end, app2.clone());
         let better = optimize_jpeg(&late).unwrap();
         assert!(better.windows(app2.len()).any(|w| w == app2.as_slice()));
+    }
+
+    #[test]
+    fn webp_metadata_chunks_are_dropped() {
+        let data = webp::Encoder::from_rgb(&[200u8; 8 * 8 * 3], 8, 8)
+            .encode(80.0)
+            .to_vec();
+        let mut with_meta = webp_with_icc(&data, &[1u8; 20], 8, 8, false).unwrap();
+        for (id, body) in [
+            (b"EXIF", &b"GPS secret"[..]),
+            (b"XMP ", &b"<x:xmpmeta/>"[..]),
+        ] {
+            with_meta.extend_from_slice(id);
+            with_meta.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            with_meta.extend_from_slice(body);
+            if body.len() % 2 == 1 {
+                with_meta.push(0);
+            }
+        }
+        with_meta[20] |= 0x0C;
+        let size = (with_meta.len() - 8) as u32;
+        with_meta[4..8].copy_from_slice(&size.to_le_bytes());
+        let clean = strip_webp_metadata(&with_meta).unwrap();
+        assert!(!clean.windows(6).any(|w| w == b"secret"));
+        assert_eq!(clean[20] & 0x0C, 0);
+        let mut d = image::codecs::webp::WebPDecoder::new(Cursor::new(&clean)).unwrap();
+        assert_eq!(d.icc_profile().unwrap(), Some(vec![1u8; 20]));
+        assert_eq!(strip_webp_metadata(&data), None);
     }
 
     #[test]
