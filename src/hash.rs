@@ -23,8 +23,9 @@ use sha2::{Digest, Sha256, Sha384};
 use crate::asset::SourceFile;
 use crate::error::{Error, Result};
 use crate::placeholder::{self, Style};
+use crate::rewrite::encode_path;
 use crate::rewrite::{hashed_name, Naming};
-use crate::transform::js::{base_name, url_escape};
+use crate::transform::js::base_name;
 use crate::transform::{webmanifest, Transformed};
 
 /// One file as it will be written.
@@ -164,41 +165,18 @@ pub fn finalize(
             .par_iter()
             .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
             .map(|component| {
-                let in_component = |j: usize| component.contains(&j);
-                let zeros = "0".repeat(width);
+                let final_bytes = |i: usize, zeroed: &[usize]| {
+                    let b = bytes[i].as_deref().unwrap_or_default();
+                    substitute(b, styles[i], width, &deps[i], &hashes, zeroed)
+                };
                 let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
-                    let i = component[0];
-                    let b = placeholder::replace(
-                        bytes[i].as_deref().unwrap_or_default(),
-                        width,
-                        styles[i],
-                        |j| {
-                            deps[i]
-                                .binary_search(&j)
-                                .ok()
-                                .and_then(|_| hashes[j].as_deref())
-                        },
-                    );
-                    hex(&Sha256::digest(&b))
+                    hex(&Sha256::digest(final_bytes(component[0], &[])))
                 } else {
                     let mut members = component.clone();
                     members.sort_by(|&a, &b| rel_of(a).cmp(rel_of(b)));
                     let mut h = Sha256::new();
                     for &i in &members {
-                        let b = placeholder::replace(
-                            bytes[i].as_deref().unwrap_or_default(),
-                            width,
-                            styles[i],
-                            |j| {
-                                if deps[i].binary_search(&j).is_err() {
-                                    None
-                                } else if in_component(j) {
-                                    Some(zeros.as_str())
-                                } else {
-                                    hashes[j].as_deref()
-                                }
-                            },
-                        );
+                        let b = final_bytes(i, component);
                         h.update(rel_of(i).as_bytes());
                         h.update([0]);
                         h.update((b.len() as u64).to_le_bytes());
@@ -273,12 +251,7 @@ pub fn finalize(
                     cycle: Vec::new(),
                 });
             };
-            let mut b = placeholder::replace(b, width, styles[i], |j| {
-                deps[i]
-                    .binary_search(&j)
-                    .ok()
-                    .and_then(|_| hashes[j].as_deref())
-            });
+            let mut b = substitute(b, styles[i], width, &deps[i], &hashes, &[]);
             let map = maps[i].as_ref().map(|m| {
                 let own = base_name(&rel).to_string();
                 let old = base_name(&files[i].rel).to_string();
@@ -288,7 +261,7 @@ pub fn finalize(
                         .map(|r| r.text.into_bytes())
                         .unwrap_or_else(|_| m.clone());
                 if let Some(style) = results[i].map_comment {
-                    b.extend_from_slice(style.line(&url_escape(&format!("{own}.map"))).as_bytes());
+                    b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
                 }
                 fixed
             });
@@ -304,6 +277,28 @@ pub fn finalize(
         })
         .collect();
     Ok((outputs, extra_outputs))
+}
+
+/// `bytes` with each placeholder of a file it references (`deps`, sorted)
+/// replaced by that file's hash, or by zeros for the files in `zeroed` (the
+/// members of its own cycle); other placeholder-shaped text stays.
+fn substitute(
+    bytes: &[u8],
+    style: Style,
+    width: usize,
+    deps: &[usize],
+    hashes: &[Option<String>],
+    zeroed: &[usize],
+) -> Vec<u8> {
+    let zeros = "0".repeat(width);
+    placeholder::replace(bytes, width, style, |j| {
+        deps.binary_search(&j).ok()?;
+        if zeroed.contains(&j) {
+            Some(zeros.as_str())
+        } else {
+            hashes[j].as_deref()
+        }
+    })
 }
 
 /// The components of the graph `deps`, grouped in levels: each component's

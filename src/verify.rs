@@ -159,7 +159,7 @@ fn hashed_bytes<'a>(bytes: &'a [u8], entry: &crate::emit::manifest::Entry) -> &'
         return bytes;
     }
     let file = entry.file.as_str();
-    let own = js::url_escape(&format!("{}.map", js::base_name(file)));
+    let own = crate::rewrite::encode_path(&format!("{}.map", js::base_name(file)));
     for line in [
         format!("//# sourceMappingURL={own}\n"),
         format!("/*# sourceMappingURL={own} */\n"),
@@ -337,34 +337,32 @@ fn check_references(
     let mut manifests = Vec::new();
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
-        AssetKind::Html | AssetKind::Svg => {
-            match html::rewrite(&text, MAX_DEPTH, &|_| None, None).map(|(_, f)| f) {
-                Ok(found) => {
-                    if let Some(base) = &found.base {
-                        match resolve(rel, base, &m.base, files) {
-                            Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
-                            Target::Folder(dir) => from = format!("{dir}/index.html"),
-                            Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
-                            Target::External | Target::OutsideRoot => {
-                                return (0, Vec::new(), Vec::new())
-                            }
-                            Target::SameDocument => {}
+        AssetKind::Html | AssetKind::Svg => match html::references(&text) {
+            Ok(found) => {
+                if let Some(base) = &found.base {
+                    match resolve(rel, base, &m.base, files) {
+                        Target::Folder(dir) if dir.is_empty() => from = "index.html".into(),
+                        Target::Folder(dir) => from = format!("{dir}/index.html"),
+                        Target::Asset { rel, .. } | Target::Missing(rel) => from = rel,
+                        Target::External | Target::OutsideRoot => {
+                            return (0, Vec::new(), Vec::new())
                         }
+                        Target::SameDocument => {}
                     }
-                    for href in &found.manifests {
-                        if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
-                            manifests.push(rel);
-                        }
-                    }
-                    found
-                        .references
-                        .into_iter()
-                        .map(|r| (r.url, r.loc))
-                        .collect()
                 }
-                Err(_) => Vec::new(),
+                for href in &found.manifests {
+                    if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
+                        manifests.push(rel);
+                    }
+                }
+                found
+                    .references
+                    .into_iter()
+                    .map(|r| (r.url, r.loc))
+                    .collect()
             }
-        }
+            Err(_) => Vec::new(),
+        },
         AssetKind::Css => css::rewrite_in_place(&text, MAX_DEPTH, &|_| None)
             .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
             .unwrap_or_default(),

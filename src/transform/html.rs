@@ -212,6 +212,12 @@ pub fn rewrite(
         .append_element_content_handler(element!("*", |el| {
             let tag = el.tag_name();
             let tag_loc = at(el.source_location().bytes().start);
+            if tag == "base" {
+                let mut f = found.borrow_mut();
+                if f.base.is_none() {
+                    f.base = el.get_attribute("href").map(|h| decode_entities(&h));
+                }
+            }
             let attr = |name: &str| el.get_attribute(name);
             if tag == "script" {
                 let ty = attr("type").unwrap_or_default().trim().to_ascii_lowercase();
@@ -410,8 +416,7 @@ pub fn rewrite(
             Ok(())
         }));
     rewrite_str(html, settings).map_err(|e| e.to_string())?;
-    let mut found = found.into_inner();
-    found.base = base_href(html);
+    let found = found.into_inner();
     let mut edits = edits.into_inner();
     if edits.is_empty() {
         return Ok((None, found));
@@ -569,14 +574,6 @@ pub fn srcset_candidates(set: &str) -> Vec<(usize, usize)> {
     urls
 }
 
-/// The URLs of a `srcset`.
-pub fn srcset_urls(set: &str) -> Vec<String> {
-    srcset_candidates(set)
-        .into_iter()
-        .map(|(s, e)| set[s..e].to_string())
-        .collect()
-}
-
 /// Decodes the character references that appear in URLs (`&amp;`, `&quot;`,
 /// numeric ones); others are kept as written.
 pub fn decode_entities(s: &str) -> String {
@@ -679,10 +676,17 @@ mod tests {
         assert_eq!(r.references[0].loc, Loc { line: 3, col: 3 });
     }
 
+    fn srcset_urls(set: &str) -> Vec<&str> {
+        srcset_candidates(set)
+            .into_iter()
+            .map(|(s, e)| &set[s..e])
+            .collect()
+    }
+
     #[test]
     fn srcset_splits_like_browsers() {
         assert_eq!(srcset_urls("a.jpg 1x,b.jpg 2x"), ["a.jpg", "b.jpg"]);
-        assert_eq!(srcset_urls(""), Vec::<String>::new());
+        assert!(srcset_urls("").is_empty());
         assert_eq!(srcset_urls(" a.jpg, b.jpg 640w "), ["a.jpg", "b.jpg"]);
         assert_eq!(
             srcset_urls("data:image/png;base64,AAA= 1x, c.png 2x"),

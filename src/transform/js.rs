@@ -425,19 +425,6 @@ pub fn base_name(rel: &str) -> &str {
     rel.rsplit('/').next().unwrap_or(rel)
 }
 
-/// Escapes characters that cannot stand in a `sourceMappingURL` comment.
-pub fn url_escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Splits the comments into the legal ones to keep (`/*!`, `@license`,
 /// `@preserve`, `@cc_on`) and the file's own `sourceMappingURL`, if any.
 fn scan_comments(comments: &SingleThreadedComments) -> (Vec<Comment>, Option<String>) {

@@ -573,30 +573,24 @@ pub fn rewrite_linked_manifest(file: &SourceFile, ctx: &Context, out: &mut Trans
 
 /// Rewrites the icon URLs of a web app manifest.
 fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Some(bytes) = read_for_copy(file, out) else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        out.diagnostics.push(Diagnostic::warning(
-            &file.rel,
-            None,
-            "not UTF-8; icons not checked",
-        ));
+    let Some(text) = read_text(file, out) else {
+        if out.bytes.is_some() {
+            out.diagnostics.push(Diagnostic::warning(
+                &file.rel,
+                None,
+                "not UTF-8; icons not checked",
+            ));
+        }
         return;
     };
     // A byte order mark is no JSON, but browsers accept it.
     let (bom, text) = match text.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest.to_string()),
-        None => ("", text.to_string()),
+        None => ("", text),
     };
-    out.style = Style::for_text(text.as_bytes());
     match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel, out.style)) {
         Ok(r) => {
-            out.references.extend(
-                r.references
-                    .into_iter()
-                    .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 }))),
-            );
+            out.references.extend(json_references(file, r.references));
             if r.text != text {
                 out.bytes = Some(format!("{bom}{}", r.text).into_bytes());
             }
@@ -611,23 +605,35 @@ fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     }
 }
 
+/// Reads a UTF-8 file that is rewritten in place (its bytes kept in `out`
+/// for the write stage), and picks the placeholder style its text allows.
+fn read_text(file: &SourceFile, out: &mut Transformed) -> Option<String> {
+    let text = std::str::from_utf8(read_for_copy(file, out)?)
+        .ok()?
+        .to_string();
+    out.style = Style::for_text(text.as_bytes());
+    Some(text)
+}
+
+/// The references a JSON rewrite found, as the graph wants them.
+fn json_references(
+    file: &SourceFile,
+    found: Vec<webmanifest::ManifestReference>,
+) -> Vec<Reference> {
+    found
+        .into_iter()
+        .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 })))
+        .collect()
+}
+
 /// Rewrites the `file` of a source map that is copied as it is.
 fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Some(bytes) = read_for_copy(file, out) else {
+    let Some(text) = read_text(file, out) else {
         return;
     };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return;
-    };
-    let text = text.to_string();
     // A broken map is the business of the file that names it.
-    out.style = Style::for_text(text.as_bytes());
     if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
-        out.references.extend(
-            r.references
-                .into_iter()
-                .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 }))),
-        );
+        out.references.extend(json_references(file, r.references));
         if r.text != text {
             out.bytes = Some(r.text.into_bytes());
         }
@@ -638,14 +644,9 @@ fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
 /// `failed`: minifying it failed already, with an error that says why; a
 /// second complaint about the same text is not added.
 fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed: bool) {
-    let Some(bytes) = read_for_copy(file, out) else {
+    let Some(text) = read_text(file, out) else {
         return;
     };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return;
-    };
-    let text = text.to_string();
-    out.style = Style::for_text(text.as_bytes());
     let rewrite = rewrite_from(ctx, &file.rel, out.style);
     let max = ctx.config.limits.max_nesting_depth;
     let result = match file.kind {

@@ -362,31 +362,20 @@ fn cycles_share_one_hash_and_change_together() {
     );
     t.run(&["build", "refs", "--out", "two", "--quiet"])
         .expect_code(0);
-    let changed = renamed(&t, "one", "two");
+    let changed = differing(&t, "one", "two", "file");
     assert_eq!(changed, ["js/a.js", "js/b.js", "js/main.js"]);
     t.run(&["verify", "two"]).expect_code(0);
 }
 
-/// The inputs whose output names differ between two builds.
-fn renamed(t: &TestDir, a: &str, b: &str) -> Vec<String> {
+/// The inputs whose manifest `field` (`file`: the name, `integrity`: the
+/// bytes) differs between two builds.
+fn differing(t: &TestDir, a: &str, b: &str, field: &str) -> Vec<String> {
     let (ma, mb) = (manifest(&t.path(a)), manifest(&t.path(b)));
     ma["assets"]
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(k, e)| mb["assets"][k.as_str()]["file"] != e["file"])
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
-/// The inputs whose output bytes differ between two builds.
-fn changed_bytes(t: &TestDir, a: &str, b: &str) -> Vec<String> {
-    let (ma, mb) = (manifest(&t.path(a)), manifest(&t.path(b)));
-    ma["assets"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, e)| mb["assets"][k.as_str()]["integrity"] != e["integrity"])
+        .filter(|(k, e)| mb["assets"][k.as_str()][field] != e[field])
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -402,11 +391,11 @@ fn changing_a_font_renames_exactly_the_stylesheets_that_use_it() {
     // b.woff2 is used by css/app.css only; the pages keep their names but
     // their references to the stylesheet change.
     assert_eq!(
-        renamed(&t, "before", "after"),
+        differing(&t, "before", "after", "file"),
         ["css/app.css", "fonts/b.woff2"]
     );
     assert_eq!(
-        changed_bytes(&t, "before", "after"),
+        differing(&t, "before", "after", "integrity"),
         ["about.html", "css/app.css", "fonts/b.woff2", "index.html"]
     );
     t.run(&["verify", "after"]).expect_code(0);

@@ -527,3 +527,42 @@ fn avif_is_available_and_comes_first_when_listed_first() {
     assert!(avif_at < webp_at, "{page}");
     t.run(&["verify", "out"]).expect_code(0);
 }
+
+#[test]
+fn picture_markup_follows_public_url_and_configured_sizes() {
+    let t = TestDir::new();
+    t.write("in/img/a b.jpg", jpeg(&photo(300, 200), 1, false, None));
+    t.write("in/index.html", "<img src=\"img/a%20b.jpg\" alt=\"\">");
+    t.write(
+        "assetpress.toml",
+        "[images]\nsizes = \"(min-width: 40rem) 50vw, 100vw\"\n",
+    );
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--quiet",
+        "--public-url",
+        "https://cdn.example.test",
+    ])
+    .expect_code(0);
+    let page = t.read_out_string("out", "index.html");
+    let m = manifest(&t.path("out"));
+    let webp = m["assets"]["img/a b.jpg"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["format"] == "webp")
+        .unwrap()["file"]
+        .as_str()
+        .unwrap()
+        .replace(' ', "%20");
+    assert!(
+        page.contains(&format!(
+            "<source type=\"image/webp\" srcset=\"https://cdn.example.test/{webp} 300w\" sizes=\"(min-width: 40rem) 50vw, 100vw\">"
+        )),
+        "{page}"
+    );
+    t.run(&["verify", "out"]).expect_code(0);
+}
