@@ -150,6 +150,49 @@ pub struct BuildArgs {
     /// Largest image decoded, in pixels [default: 100000000] [config: images.max_pixels]
     #[arg(long, value_name = "PIXELS")]
     pub max_pixels: Option<u64>,
+    /// Compressed copies beside text files over 1 KiB: gzip, br, or none [default: gzip,br] [config: precompress]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub precompress: Vec<String>,
+    /// Add integrity="sha384-..." and crossorigin="anonymous" to scripts, stylesheets and preloads of local files [config: sri]
+    #[arg(long)]
+    pub sri: bool,
+    /// Write the nginx snippet to FILE [default: beside the output, <out>.nginx.conf] [config: nginx.path]
+    #[arg(long, value_name = "FILE")]
+    pub nginx: Option<PathBuf>,
+    /// Write no nginx snippet [config: nginx.enabled = false]
+    #[arg(long, conflicts_with = "nginx")]
+    pub no_nginx: bool,
+    /// Have nginx serve the .br files too: brotli_static on (needs the ngx_brotli module) [config: nginx.brotli]
+    #[arg(long)]
+    pub nginx_brotli: bool,
+    /// Write a _headers file (Netlify, Cloudflare Pages) into the output [config: headers_file]
+    #[arg(long)]
+    pub headers_file: bool,
+    /// Write headers.json, each output path's response headers, for upload scripts [default FILE: beside the output, <out>.headers.json] [config: headers_json]
+    #[arg(long, value_name = "FILE")]
+    #[allow(clippy::option_option)]
+    pub headers_json: Option<Option<PathBuf>>,
+}
+
+/// `--precompress gzip,br` / `none`.
+fn encodings(list: &[String]) -> Result<Vec<crate::emit::compress::Encoding>> {
+    use crate::emit::compress::Encoding;
+    let mut out = Vec::new();
+    for item in list {
+        match item.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => {}
+            "gzip" | "gz" => out.push(Encoding::Gzip),
+            "br" | "brotli" => out.push(Encoding::Br),
+            other => {
+                return Err(Error::Config(format!(
+                    "--precompress {other:?}: give gzip, br, both (gzip,br) or none"
+                )))
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// How the report is shown; not the library's business.
@@ -241,6 +284,15 @@ impl BuildArgs {
                 f
             },
             images: crate::config::Images::default(),
+            precompress: vec![
+                crate::emit::compress::Encoding::Gzip,
+                crate::emit::compress::Encoding::Br,
+            ],
+            sri: false,
+            cache: crate::config::Cache::default(),
+            nginx: crate::config::Nginx::default(),
+            headers_file: false,
+            headers_json: None,
         };
         let mut images = file.images.clone().unwrap_or_default();
         images.enabled &= !self.no_images;
@@ -256,7 +308,38 @@ impl BuildArgs {
         if let Some(p) = self.max_pixels {
             images.max_pixels = p;
         }
-        let config = Config { images, ..config };
+        let precompress = if self.precompress.is_empty() {
+            let mut p = file
+                .precompress
+                .unwrap_or_else(|| config.precompress.clone());
+            p.sort();
+            p.dedup();
+            p
+        } else {
+            encodings(&self.precompress)?
+        };
+        let mut nginx = file.nginx.unwrap_or_default();
+        nginx.enabled &= !self.no_nginx;
+        if let Some(path) = self.nginx {
+            nginx.enabled = true;
+            nginx.path = Some(path);
+        }
+        nginx.brotli |= self.nginx_brotli;
+        let headers_json = match self.headers_json {
+            Some(None) => Some(crate::config::beside(&config.out, "headers.json")),
+            Some(Some(p)) => Some(p),
+            None => file.headers_json,
+        };
+        let config = Config {
+            images,
+            precompress,
+            sri: self.sri || file.sri.unwrap_or(false),
+            cache: file.cache.unwrap_or_default(),
+            nginx,
+            headers_file: self.headers_file || file.headers_file.unwrap_or(false),
+            headers_json,
+            ..config
+        };
         config.validate()?;
         let presentation = Presentation {
             json: self.json || file.json.unwrap_or(false),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::emit::compress::Encoding;
 use crate::error::{Error, Result};
 use crate::targets::Targets;
 
@@ -52,6 +53,76 @@ pub struct Config {
     pub manifest_formats: Vec<ManifestFormat>,
     /// Responsive images. Default: see [`Images`].
     pub images: Images,
+    /// Compressed copies written beside text files. Default: gzip and br.
+    pub precompress: Vec<Encoding>,
+    /// Add `integrity` and `crossorigin` to scripts, stylesheets and
+    /// preloads of local files. Default: false.
+    pub sri: bool,
+    /// `Cache-Control` values per class of file. Default: see [`Cache`].
+    pub cache: Cache,
+    /// The nginx snippet. Default: see [`Nginx`].
+    pub nginx: Nginx,
+    /// Write `_headers` (Netlify, Cloudflare Pages) into the output. Default: false.
+    pub headers_file: bool,
+    /// Where to write `headers.json` (path → response headers, for upload
+    /// scripts), if at all. Default: not written.
+    pub headers_json: Option<PathBuf>,
+}
+
+/// `Cache-Control` per class of output file (`[cache]` in `assetpress.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cache {
+    /// Files with a content hash in their name: they never change.
+    /// Default: `public, max-age=31536000, immutable`.
+    pub hashed: String,
+    /// Images that keep their names (favicons, social images).
+    /// Default: `public, max-age=2592000, stale-while-revalidate=86400`.
+    pub images: String,
+    /// Pages. Default: `public, max-age=3600, stale-while-revalidate=86400`.
+    pub html: String,
+    /// Every other file that keeps its name (service workers, web app
+    /// manifests, robots.txt), in `headers.json` and `_headers`; the nginx
+    /// snippet leaves them to the server. Default: `no-cache`.
+    pub other: String,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            hashed: "public, max-age=31536000, immutable".into(),
+            images: "public, max-age=2592000, stale-while-revalidate=86400".into(),
+            html: "public, max-age=3600, stale-while-revalidate=86400".into(),
+            other: "no-cache".into(),
+        }
+    }
+}
+
+/// The nginx snippet (`[nginx]` in `assetpress.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Nginx {
+    /// Write it at all. Default: true.
+    pub enabled: bool,
+    /// Where. Default: beside the output folder, `<out>.nginx.conf`.
+    pub path: Option<PathBuf>,
+    /// Add `brotli_static on;` (needs the ngx_brotli module). Default: false.
+    pub brotli: bool,
+    /// A file of your own `add_header` lines, included in every location
+    /// of the snippet (nginx drops server-level `add_header`s in a location
+    /// that sets its own). Default: none.
+    pub include: Option<String>,
+}
+
+impl Default for Nginx {
+    fn default() -> Self {
+        Nginx {
+            enabled: true,
+            path: None,
+            brotli: false,
+            include: None,
+        }
+    }
 }
 
 /// What is done with raster images (`[images]` in `assetpress.toml`).
@@ -78,6 +149,11 @@ pub struct Images {
     pub picture: bool,
     /// `sizes` of a rewritten `<img>` that has none. Default: `100vw`.
     pub sizes: String,
+    /// `style` of the `<picture>` written around an `<img>`. Default:
+    /// `display:contents`, so the `<img>` stays the grid or flex item it was
+    /// (set `""` under a Content-Security-Policy without `'unsafe-inline'`
+    /// styles, and style `picture` in your CSS instead).
+    pub picture_style: String,
     /// Colour (`#rrggbb`) a transparent image is flattened onto when
     /// `formats` asks for JPEG. Default: `#ffffff`.
     pub background: String,
@@ -119,6 +195,7 @@ impl Default for Images {
             max_pixels: o.max_pixels,
             picture: true,
             sizes: "100vw".into(),
+            picture_style: "display:contents".into(),
             background: "#ffffff".into(),
         }
     }
@@ -202,6 +279,23 @@ impl Config {
             manifest: DEFAULT_MANIFEST.into(),
             manifest_formats: Vec::new(),
             images: Images::default(),
+            precompress: vec![Encoding::Gzip, Encoding::Br],
+            sri: false,
+            cache: Cache::default(),
+            nginx: Nginx::default(),
+            headers_file: false,
+            headers_json: None,
+        })
+    }
+
+    /// Where the nginx snippet goes, if it is written: `nginx.path`, or
+    /// beside the output folder as `<out>.nginx.conf`.
+    pub fn nginx_path(&self) -> Option<PathBuf> {
+        self.nginx.enabled.then(|| {
+            self.nginx
+                .path
+                .clone()
+                .unwrap_or_else(|| beside(&self.out, "nginx.conf"))
         })
     }
 
@@ -247,6 +341,18 @@ impl Config {
         if i.png_level > 6 {
             return Err(Error::Config("--png-level: 0 to 6".into()));
         }
+        for (key, value) in [
+            ("hashed", &self.cache.hashed),
+            ("images", &self.cache.images),
+            ("html", &self.cache.html),
+            ("other", &self.cache.other),
+        ] {
+            if value.trim().is_empty() || value.contains(['"', '\n', '\r', ';', '{', '}']) {
+                return Err(Error::Config(format!(
+                    "cache.{key} {value:?}: give a Cache-Control value such as \"public, max-age=3600\""
+                )));
+            }
+        }
         let m = &self.manifest;
         if m.is_empty() || m.starts_with('/') || m.split('/').any(|s| s == ".." || s.is_empty()) {
             return Err(Error::Config(format!(
@@ -255,6 +361,15 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `<out>.<suffix>` in the folder that holds `out`.
+pub fn beside(out: &Path, suffix: &str) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    out.with_file_name(format!("{name}.{suffix}"))
 }
 
 /// `#rrggbb` as bytes.
@@ -330,6 +445,18 @@ pub struct FileConfig {
     pub manifest_formats: Option<Vec<ManifestFormat>>,
     /// Responsive images.
     pub images: Option<Images>,
+    /// Precompressed copies: `["gzip", "br"]`, or `[]` for none.
+    pub precompress: Option<Vec<Encoding>>,
+    /// Subresource Integrity on scripts and stylesheets.
+    pub sri: Option<bool>,
+    /// Cache-Control values.
+    pub cache: Option<Cache>,
+    /// The nginx snippet.
+    pub nginx: Option<Nginx>,
+    /// Write `_headers` into the output.
+    pub headers_file: Option<bool>,
+    /// Where to write `headers.json`, relative to the config file.
+    pub headers_json: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -339,7 +466,12 @@ impl FileConfig {
         let mut cfg: FileConfig = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim())))?;
         let base = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut cfg.input, &mut cfg.out].into_iter().flatten() {
+        let nginx_path = cfg.nginx.as_mut().and_then(|n| n.path.as_mut());
+        for p in [&mut cfg.input, &mut cfg.out, &mut cfg.headers_json]
+            .into_iter()
+            .flatten()
+            .chain(nginx_path)
+        {
             if p.is_relative() {
                 *p = base.join(&*p);
             }

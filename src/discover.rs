@@ -66,7 +66,7 @@ pub fn roots(config: &Config) -> Result<Roots> {
 
 /// The output path made absolute, with `.`/`..` removed and its existing
 /// ancestors canonicalized (so a symlinked parent compares equal to its target).
-fn absolute_out(out: &Path) -> Result<PathBuf> {
+pub fn absolute_out(out: &Path) -> Result<PathBuf> {
     let abs = std::path::absolute(out).map_err(|e| Error::io(out, e))?;
     let mut clean = PathBuf::new();
     for c in abs.components() {

@@ -26,7 +26,7 @@ use crate::placeholder::{self, Style};
 use crate::rewrite::encode_path;
 use crate::rewrite::{hashed_name, Naming};
 use crate::transform::js::base_name;
-use crate::transform::{webmanifest, Transformed};
+use crate::transform::{webmanifest, MapComment, Transformed};
 
 /// One file as it will be written.
 #[derive(Debug)]
@@ -142,6 +142,44 @@ pub fn finalize(
             d
         })
         .collect();
+    // Integrity placeholders (in pages): of written files they reference.
+    let sri_deps: Vec<Vec<usize>> = bytes
+        .par_iter()
+        .zip(&allowed)
+        .zip(&styles)
+        .map(|((b, allowed), &style)| {
+            let mut d: Vec<usize> = b
+                .as_deref()
+                .map(|b| placeholder::find_sri(b, style))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, i)| i)
+                .filter(|&i| i < n_files && written[i] && allowed.binary_search(&i).is_ok())
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        })
+        .collect();
+    let sri_needed: Vec<bool> = {
+        let mut needed = vec![false; n];
+        for &j in sri_deps.iter().flatten() {
+            needed[j] = true;
+        }
+        needed
+    };
+    // Files are finished after everything their names or integrity values
+    // depend on.
+    let order: Vec<Vec<usize>> = deps
+        .iter()
+        .zip(&sri_deps)
+        .map(|(d, s)| {
+            let mut all: Vec<usize> = d.iter().chain(s).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        })
+        .collect();
     // Files copied as they are: hashed straight from the input.
     let copied: Vec<Option<(String, String, u64)>> = files
         .par_iter()
@@ -154,20 +192,48 @@ pub fn finalize(
         .collect::<Result<_>>()?;
 
     let mut hashes: Vec<Option<String>> = vec![None; n];
+    let mut sris: Vec<Option<String>> = vec![None; n];
     let mut cycles: Vec<Vec<String>> = vec![Vec::new(); n];
     for (i, c) in copied.iter().enumerate() {
-        if let (Some((sha, _, _)), true) = (c, hashed[i]) {
-            hashes[i] = Some(sha[..width].to_string());
+        if let Some((sha, integrity, _)) = c {
+            if hashed[i] {
+                hashes[i] = Some(sha[..width].to_string());
+            }
+            sris[i] = Some(integrity.clone());
         }
     }
-    for level in levels(&deps) {
+    let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
+    // The comment naming a file's new map, appended once its name is known.
+    let map_comments: Vec<Option<MapComment>> = results
+        .iter()
+        .zip(&maps)
+        .map(|(r, m)| m.as_ref().and(r.map_comment))
+        .collect();
+    let name_of = |i: usize, hashes: &[Option<String>]| match &hashes[i] {
+        Some(h) => hashed_name(rel_of(i), h),
+        None => rel_of(i).to_string(),
+    };
+    // A file's bytes as written: placeholders replaced, then the
+    // `sourceMappingURL` comment naming its map after its own final name.
+    let finish = |i: usize, hashes: &[Option<String>], sris: &[Option<String>]| {
+        let b = bytes[i].as_deref().unwrap_or_default();
+        let b = substitute(b, styles[i], width, &deps[i], hashes, &[]);
+        let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &[]);
+        if let Some(Some(style)) = map_comments.get(i) {
+            let own = base_name(&name_of(i, hashes)).to_string();
+            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+        }
+        b
+    };
+    for level in levels(&order) {
         let done: Vec<(Vec<usize>, String)> = level
             .par_iter()
             .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
             .map(|component| {
                 let final_bytes = |i: usize, zeroed: &[usize]| {
                     let b = bytes[i].as_deref().unwrap_or_default();
-                    substitute(b, styles[i], width, &deps[i], &hashes, zeroed)
+                    let b = substitute(b, styles[i], width, &deps[i], &hashes, zeroed);
+                    substitute_sri(&b, styles[i], &sri_deps[i], &sris, zeroed)
                 };
                 let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
                     hex(&Sha256::digest(final_bytes(component[0], &[])))
@@ -202,20 +268,24 @@ pub fn finalize(
                 }
             }
         }
+        // Integrity values of this level's files that pages name.
+        let values: Vec<(usize, String)> = level
+            .par_iter()
+            .flatten()
+            .filter(|&&i| sri_needed[i] && bytes[i].is_some())
+            .map(|&i| (i, sri(&finish(i, &hashes, &sris))))
+            .collect();
+        for (i, value) in values {
+            sris[i] = Some(value);
+        }
     }
 
-    let mut names: Vec<String> = (0..n)
-        .map(|i| match &hashes[i] {
-            Some(h) => hashed_name(rel_of(i), h),
-            None => rel_of(i).to_string(),
-        })
-        .collect();
+    let mut names: Vec<String> = (0..n).map(|i| name_of(i, &hashes)).collect();
     for (i, owner) in plan.follows.iter().enumerate() {
         if let Some(owner) = owner {
             names[i] = format!("{}.map", names[*owner]);
         }
     }
-    let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
     let extra_outputs: Vec<Output> = (n_files..n)
         .into_par_iter()
         .map(|i| {
@@ -239,7 +309,7 @@ pub fn finalize(
             }
             let rel = names[i].clone();
             let hash = hashes[i].clone();
-            let Some(b) = &bytes[i] else {
+            if bytes[i].is_none() {
                 let (_, integrity, size) = copied[i].clone().unwrap_or_default();
                 return Some(Output {
                     rel,
@@ -251,19 +321,14 @@ pub fn finalize(
                     cycle: Vec::new(),
                 });
             };
-            let mut b = substitute(b, styles[i], width, &deps[i], &hashes, &[]);
+            let b = finish(i, &hashes, &sris);
             let map = maps[i].as_ref().map(|m| {
                 let own = base_name(&rel).to_string();
                 let old = base_name(&files[i].rel).to_string();
                 let m_text = String::from_utf8_lossy(m);
-                let fixed =
-                    webmanifest::rewrite_map_file(&m_text, &|f| (f == old).then(|| own.clone()))
-                        .map(|r| r.text.into_bytes())
-                        .unwrap_or_else(|_| m.clone());
-                if let Some(style) = results[i].map_comment {
-                    b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
-                }
-                fixed
+                webmanifest::rewrite_map_file(&m_text, &|f| (f == old).then(|| own.clone()))
+                    .map(|r| r.text.into_bytes())
+                    .unwrap_or_else(|_| m.clone())
             });
             Some(Output {
                 rel,
@@ -297,6 +362,30 @@ fn substitute(
             Some(zeros.as_str())
         } else {
             hashes[j].as_deref()
+        }
+    })
+}
+
+/// `bytes` with each integrity placeholder of a file it names (`deps`,
+/// sorted) replaced by that file's integrity value — empty for the members
+/// of its own cycle (`zeroed`), whose values cannot be known first, and an
+/// empty `integrity` checks nothing.
+fn substitute_sri(
+    bytes: &[u8],
+    style: Style,
+    deps: &[usize],
+    sris: &[Option<String>],
+    zeroed: &[usize],
+) -> Vec<u8> {
+    if deps.is_empty() {
+        return bytes.to_vec();
+    }
+    placeholder::replace_sri(bytes, style, |j| {
+        deps.binary_search(&j).ok()?;
+        if zeroed.contains(&j) {
+            Some("")
+        } else {
+            Some(sris[j].as_deref().unwrap_or(""))
         }
     })
 }

@@ -2,11 +2,13 @@
 //! discover → transform → graph → hash & name → emit → report.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::config::Config;
 use crate::discover::{discover, roots};
-use crate::emit::{manifest, write_outputs, written, Staging};
+use crate::emit::headers::{self, OutFile};
+use crate::emit::{manifest, nginx, write_outputs, written, Pending, Place, Staging};
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::hash;
@@ -53,8 +55,28 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         .map_err(|e| Error::Config(format!("cannot start {} worker threads: {e}", config.jobs)))?;
 
     pool.install(|| {
+        // Server files beside the output: refused early when misplaced.
+        let place = |path: Option<PathBuf>, flag: &str| {
+            path.map(|p| Place::of(&p, &roots.input, &roots.out, flag))
+                .transpose()
+        };
+        let mut early = Vec::new();
+        let nginx_place = match place(config.nginx_path(), "--nginx") {
+            // The default place beside an output inside the input: skipped.
+            Err(Error::Config(_)) if config.nginx.path.is_none() => {
+                early.push(crate::error::Diagnostic::warning(
+                    &config.out.display().to_string(),
+                    None,
+                    "no nginx snippet written: beside this output is inside the input; give --nginx FILE",
+                ));
+                None
+            }
+            other => other?,
+        };
+        let headers_place = place(config.headers_json.clone(), "--headers-json")?;
         let found = discover(config, &roots)?;
         let mut diagnostics = found.diagnostics;
+        diagnostics.extend(early);
         let files = found.files;
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
@@ -141,10 +163,12 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             results,
             &outputs,
             &variant_outputs,
+            &config.precompress,
             &|| progress.inc(),
         )?;
         diagnostics.extend(written.diagnostics);
         let written_variants = written.variants;
+        let mut out_files = written.out_files;
         let manifest = manifest::build(
             config,
             &files,
@@ -162,10 +186,61 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 ));
             }
             staging.write(&path, &bytes)?;
-            let key = if path == config.manifest { "manifest".to_string() } else { format!("manifest_{path}") };
+            let key = if path == config.manifest {
+                "manifest".to_string()
+            } else {
+                format!("manifest_{path}")
+            };
             report_outputs.insert(key, roots.out.join(&path).display().to_string());
+            out_files.push(OutFile {
+                rel: path,
+                hashed: false,
+                encodings: Vec::new(),
+            });
+        }
+        out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        if config.headers_file {
+            // After the input's own `_headers`, if it has one.
+            let mut text = staging.read("_headers").unwrap_or_default();
+            if !text.is_empty() && !text.ends_with(b"\n") {
+                text.push(b'\n');
+            }
+            text.extend_from_slice(headers::headers_file(&out_files, config).as_bytes());
+            staging.write("_headers", &text)?;
+            report_outputs.insert(
+                "headers_file".into(),
+                roots.out.join("_headers").display().to_string(),
+            );
+        }
+        let out_name = roots
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut pending = Vec::new();
+        for (key, place, bytes) in [
+            (
+                "nginx",
+                nginx_place,
+                nginx::snippet(&out_files, config, &out_name).into_bytes(),
+            ),
+            (
+                "headers_json",
+                headers_place,
+                headers::headers_json(&out_files, config),
+            ),
+        ] {
+            let Some(place) = place else { continue };
+            report_outputs.insert(key.into(), place.display(&roots.out));
+            match place {
+                Place::Inside(rel) => staging.write(&rel, &bytes)?,
+                Place::Outside(path) => pending.push(Pending::write(&path, &bytes)?),
+            }
         }
         staging.commit()?;
+        for p in pending {
+            p.finish()?;
+        }
         laps.done("write");
         progress.finish();
 

@@ -115,6 +115,69 @@ pub fn replace<'a>(
     out
 }
 
+/// Digits of an integrity placeholder: up to 64⁵ files.
+const SRI_DIGITS: usize = 5;
+/// Width of an integrity placeholder.
+const SRI_WIDTH: usize = OPEN_LEN + 1 + SRI_DIGITS + CLOSE_LEN;
+
+/// The placeholder for the Subresource Integrity value of the file `index`
+/// (`!~{#0000A}~`), written where a page's `integrity` attribute goes. It is
+/// replaced by a value of its own length, so it only stands in files
+/// without source maps (pages). Hash placeholders never match it.
+pub fn make_sri(index: usize, style: Style) -> String {
+    let (open, close) = style.marks();
+    let mut out = Vec::with_capacity(SRI_WIDTH);
+    out.extend_from_slice(open);
+    out.push(b'#');
+    let mut digits = [b'0'; SRI_DIGITS];
+    let mut n = index;
+    for d in digits.iter_mut().rev() {
+        *d = DIGITS[n % 64];
+        n /= 64;
+    }
+    out.extend_from_slice(&digits);
+    out.extend_from_slice(close);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Every integrity placeholder of `style` in `bytes`: its offset and the file index.
+pub fn find_sri(bytes: &[u8], style: Style) -> Vec<(usize, usize)> {
+    let (open, close) = style.marks();
+    memmem::find_iter(bytes, open)
+        .filter_map(|at| {
+            let p = bytes.get(at..at + SRI_WIDTH)?;
+            if p[OPEN_LEN] != b'#' || !p.ends_with(close) {
+                return None;
+            }
+            let mut n = 0usize;
+            for &c in &p[OPEN_LEN + 1..SRI_WIDTH - CLOSE_LEN] {
+                n = n * 64 + DIGITS.iter().position(|&x| x == c)?;
+            }
+            Some((at, n))
+        })
+        .collect()
+}
+
+/// Replaces every integrity placeholder of `style` whose index `with`
+/// knows by the text it gives (of any length); others stay.
+pub fn replace_sri<'a>(
+    bytes: &[u8],
+    style: Style,
+    with: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 128);
+    let mut last = 0;
+    for (at, index) in find_sri(bytes, style) {
+        if let (true, Some(text)) = (at >= last, with(index)) {
+            out.extend_from_slice(&bytes[last..at]);
+            out.extend_from_slice(text.as_bytes());
+            last = at + SRI_WIDTH;
+        }
+    }
+    out.extend_from_slice(&bytes[last..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +207,22 @@ mod tests {
             format!("import'./a.3f2a9c1b.js';x='{}'", make(6, 8, s))
         );
         assert_eq!(out.len(), text.len());
+    }
+
+    #[test]
+    fn integrity_placeholders_round_trip_and_are_not_hash_placeholders() {
+        let s = Style(1);
+        for index in [0, 1, 4095, 64usize.pow(5) - 1] {
+            let p = make_sri(index, s);
+            assert_eq!(find_sri(p.as_bytes(), s), [(0, index)]);
+            for width in [8, 11, 12] {
+                assert!(find(p.as_bytes(), width, s).is_empty());
+            }
+        }
+        let text = format!("<script integrity=\"{}\">", make_sri(7, s));
+        let out = replace_sri(text.as_bytes(), s, |i| (i == 7).then_some("sha384-abc"));
+        assert_eq!(out, b"<script integrity=\"sha384-abc\">");
+        assert!(find_sri(make(7, 11, s).as_bytes(), s).is_empty());
     }
 
     #[test]

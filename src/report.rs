@@ -29,6 +29,12 @@ pub struct FileReport {
     /// Output size after gzip -9, for text files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gzip_out: Option<u64>,
+    /// Size of the `.br` copy written beside the output, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub br_out: Option<u64>,
+    /// Compressed copies written beside the output (`gzip` → `.gz`, `br` → `.br`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub precompressed: Vec<crate::emit::compress::Encoding>,
     /// Size of the source map written beside the output, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub map_bytes: Option<u64>,
@@ -47,6 +53,10 @@ pub struct Totals {
     pub bytes_out: u64,
     /// Gzip -9 bytes of the text outputs.
     pub gzip_out: u64,
+    /// Bytes of the `.br` copies written.
+    pub br_out: u64,
+    /// Compressed copies (`.gz`, `.br`) written beside outputs (not counting maps').
+    pub precompressed: u64,
     /// Source maps written.
     pub maps: u64,
     /// Bytes of the source maps written.
@@ -61,6 +71,8 @@ impl Totals {
         self.bytes_in += f.bytes_in;
         self.bytes_out += f.bytes_out;
         self.gzip_out += f.gzip_out.unwrap_or(0);
+        self.br_out += f.br_out.unwrap_or(0);
+        self.precompressed += f.precompressed.len() as u64;
         if let Some(m) = f.map_bytes {
             self.maps += 1;
             self.map_bytes += m;
@@ -155,8 +167,8 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<12} {:>6} {:>10} {:>10} {:>10} {:>7} {:>8}",
-            "kind", "files", "in", "out", "gzip", "saved", "time"
+            "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8}",
+            "kind", "files", "in", "out", "gzip", "br", "saved", "time"
         );
         let order = [
             AssetKind::Html,
@@ -174,7 +186,7 @@ impl Report {
                 row(&mut s, kind.label(), t);
             }
         }
-        let _ = writeln!(s, "{}", "-".repeat(69));
+        let _ = writeln!(s, "{}", "-".repeat(80));
         row(&mut s, "total", &self.totals.all);
         if self.totals.all.maps > 0 {
             let _ = writeln!(
@@ -191,6 +203,22 @@ impl Report {
                 self.totals.variants.0,
                 human(self.totals.variants.1)
             );
+        }
+        if self.totals.all.precompressed > 0 {
+            let _ = writeln!(
+                s,
+                "precompressed: {} .gz/.br copies written",
+                self.totals.all.precompressed
+            );
+        }
+        for (key, label) in [
+            ("nginx", "nginx snippet"),
+            ("headers_json", "headers.json"),
+            ("headers_file", "_headers"),
+        ] {
+            if let Some(path) = self.outputs.get(key) {
+                let _ = writeln!(s, "{label}: {path}");
+            }
         }
         let u = self.totals.unresolved_imports;
         if u.bare + u.computed > 0 {
@@ -263,19 +291,16 @@ fn row(s: &mut String, label: &str, t: &Totals) {
     } else {
         "-".into()
     };
-    let gzip = if t.gzip_out > 0 {
-        human(t.gzip_out)
-    } else {
-        "-".into()
-    };
+    let size = |n: u64| if n > 0 { human(n) } else { "-".into() };
     let _ = writeln!(
         s,
-        "{:<12} {:>6} {:>10} {:>10} {:>10} {:>7} {:>8}",
+        "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8}",
         label,
         t.files,
         human(t.bytes_in),
         human(t.bytes_out),
-        gzip,
+        size(t.gzip_out),
+        size(t.br_out),
         saved,
         secs(t.time_ms)
     );
@@ -314,6 +339,8 @@ mod tests {
             bytes_in: inb,
             bytes_out: outb,
             gzip_out: Some(outb / 2),
+            br_out: None,
+            precompressed: Vec::new(),
             map_bytes: None,
             time_ms: 1.0,
         }

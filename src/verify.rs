@@ -13,6 +13,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::emit::compress::{decompress, Encoding};
+
 use crate::asset::{AssetKind, JsFlavor};
 use crate::emit::manifest::Manifest;
 use crate::error::{Diagnostic, Error, Loc, Result};
@@ -33,6 +35,8 @@ pub struct Verified {
     pub hashed: usize,
     /// Local references checked.
     pub references: usize,
+    /// Precompressed copies (`.gz`, `.br`) checked against their files.
+    pub precompressed: usize,
     /// Everything wrong, with output paths and locations.
     pub problems: Vec<Diagnostic>,
 }
@@ -113,6 +117,38 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         v.problems.extend(problems);
         linked.extend(manifests);
     }
+    // Precompressed copies hold exactly their file's bytes.
+    let copies: Vec<Diagnostic> = files
+        .par_iter()
+        .filter_map(|rel| {
+            let (original, encoding) = if let Some(o) = rel.strip_suffix(".gz") {
+                (o, Encoding::Gzip)
+            } else {
+                (rel.strip_suffix(".br")?, Encoding::Br)
+            };
+            if !files.contains(original) {
+                return None;
+            }
+            let want = fs::read(out.join(original)).ok()?;
+            let got = fs::read(out.join(rel))
+                .ok()
+                .and_then(|c| decompress(encoding, &c).ok());
+            (got.as_deref() != Some(&want[..])).then(|| {
+                Diagnostic::error(
+                    rel,
+                    None,
+                    format!(
+                        "does not decompress to {original}: a stale or broken precompressed copy"
+                    ),
+                )
+            })
+        })
+        .collect();
+    v.precompressed = files
+        .iter()
+        .filter(|f| f.ends_with(".gz") || f.ends_with(".br"))
+        .count();
+    v.problems.extend(copies);
     // JSON files that pages link as their web app manifest.
     for rel in linked {
         if AssetKind::of(&rel).0 == AssetKind::Other {
@@ -335,6 +371,7 @@ fn check_references(
         return (0, Vec::new(), Vec::new());
     };
     let mut manifests = Vec::new();
+    let mut integrity = Vec::new();
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
         AssetKind::Html | AssetKind::Svg => match html::references(&text) {
@@ -350,6 +387,7 @@ fn check_references(
                         Target::SameDocument => {}
                     }
                 }
+                integrity = found.integrity;
                 for href in &found.manifests {
                     if let Target::Asset { rel, .. } = resolve(&from, href, &m.base, files) {
                         manifests.push(rel);
@@ -385,16 +423,32 @@ fn check_references(
     };
     let mut problems = Vec::new();
     let mut checked = 0;
-    for (url, loc) in refs {
-        let local = match m
-            .public_url
-            .as_deref()
-            .map(|p| format!("{}/", p.trim_end_matches('/')))
-        {
-            Some(p) if url.starts_with(&p) => format!("{}{}", m.base, &url[p.len()..]),
-            _ => url.clone(),
+    let local = |url: &str| match m
+        .public_url
+        .as_deref()
+        .map(|p| format!("{}/", p.trim_end_matches('/')))
+    {
+        Some(p) if url.starts_with(&p) => format!("{}{}", m.base, &url[p.len()..]),
+        _ => url.to_string(),
+    };
+    // Integrity values hold for the bytes they cover.
+    for (url, value, loc) in integrity {
+        let Target::Asset { rel: target, .. } = resolve(&from, &local(&url), &m.base, files) else {
+            continue;
         };
-        let problem = match resolve(&from, &local, &m.base, files) {
+        let actual = fs::read(out.join(&target))
+            .map(|b| crate::hash::sri(&b))
+            .unwrap_or_default();
+        if !value.split_ascii_whitespace().any(|v| v == actual) {
+            problems.push(Diagnostic::error(
+                rel,
+                Some(loc),
+                format!("integrity of {url} does not match {target}: it has {actual}"),
+            ));
+        }
+    }
+    for (url, loc) in refs {
+        let problem = match resolve(&from, &local(&url), &m.base, files) {
             Target::Asset { .. } => {
                 checked += 1;
                 continue;
@@ -419,8 +473,8 @@ pub fn summary(v: &Verified) -> String {
     }
     if v.problems.is_empty() {
         format!(
-            "ok: {} files, {} hashed names recomputed, {} local references resolve\n",
-            v.files, v.hashed, v.references
+            "ok: {} files, {} hashed names recomputed, {} local references resolve, {} precompressed copies match\n",
+            v.files, v.hashed, v.references, v.precompressed
         )
     } else {
         format!(

@@ -3,6 +3,7 @@
 //! killed leaves the previous output exactly as it was. The input is never
 //! written.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
@@ -10,13 +11,18 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub mod compress;
+pub mod headers;
 pub mod manifest;
+pub mod nginx;
 
 use crate::asset::SourceFile;
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
 use crate::report::FileReport;
 use crate::transform::Transformed;
+use compress::Encoding;
+use headers::OutFile;
 
 /// What writing the outputs produced.
 pub struct Written {
@@ -26,6 +32,8 @@ pub struct Written {
     pub diagnostics: Vec<Diagnostic>,
     /// Image variants written, and their bytes.
     pub variants: (u64, u64),
+    /// Every file written (maps and variants too), sorted by path.
+    pub out_files: Vec<OutFile>,
 }
 
 /// Which files are written: all but input source maps that a minified file
@@ -49,6 +57,7 @@ pub fn write_outputs(
     results: Vec<Transformed>,
     outputs: &[Option<Output>],
     variants: &[Output],
+    encodings: &[Encoding],
     tick: &(dyn Fn() + Sync),
 ) -> Result<Written> {
     variants
@@ -59,13 +68,21 @@ pub fn write_outputs(
         variants.len() as u64,
         variants.iter().map(|v| v.size).sum::<u64>(),
     );
-    let written: Vec<Result<Option<FileReport>>> = files
+    let mut out_files: Vec<OutFile> = variants
+        .iter()
+        .map(|v| OutFile {
+            rel: v.rel.clone(),
+            hashed: true,
+            encodings: Vec::new(),
+        })
+        .collect();
+    let written: Vec<Result<Option<Report>>> = files
         .par_iter()
         .zip(&results)
         .zip(outputs)
         .map(|((file, result), output)| {
             let r = match output {
-                Some(o) => write_one(staging, file, result, o).map(Some),
+                Some(o) => write_one(staging, file, result, o, encodings).map(Some),
                 None => Ok(None),
             };
             tick();
@@ -74,54 +91,199 @@ pub fn write_outputs(
         .collect();
     let mut reports = Vec::with_capacity(files.len());
     for w in written {
-        reports.extend(w?);
+        if let Some((report, outs)) = w? {
+            reports.push(report);
+            out_files.extend(outs);
+        }
     }
+    out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let diagnostics = results.into_iter().flat_map(|r| r.diagnostics).collect();
     Ok(Written {
         files: reports,
         diagnostics,
         variants: variant_totals,
+        out_files,
     })
 }
 
-/// Writes one file (and its map) into the staging folder and reports its sizes.
+/// What writing one file produced: its report and the files written.
+type Report = (FileReport, Vec<OutFile>);
+
+/// Writes one file (and its map) into the staging folder, with their
+/// compressed copies, and reports its sizes.
 fn write_one(
     staging: &Staging,
     file: &SourceFile,
     result: &Transformed,
     output: &Output,
-) -> Result<FileReport> {
-    let (bytes_out, gzip_out) = match &output.bytes {
+    encodings: &[Encoding],
+) -> Result<Report> {
+    let compress = !encodings.is_empty() && compress::compressible(&output.rel);
+    let data: Option<Cow<[u8]>> = match &output.bytes {
+        Some(bytes) => Some(Cow::Borrowed(bytes)),
+        None if file.kind.is_text() || compress => Some(Cow::Owned(
+            fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?,
+        )),
+        None => None,
+    };
+    let mut sizes = Compressed::default();
+    let bytes_out = match &data {
         Some(bytes) => {
             staging.write(&output.rel, bytes)?;
-            let gzip = file.kind.is_text().then(|| gzip_size(bytes));
-            (bytes.len() as u64, gzip)
+            if compress {
+                sizes = staging.write_compressed(&output.rel, bytes, encodings)?;
+            }
+            if sizes.gzip.is_none() && file.kind.is_text() {
+                sizes.gzip_report = Some(gzip_size(bytes));
+            }
+            bytes.len() as u64
         }
-        None if file.kind.is_text() => {
-            let bytes = fs::read(&file.abs).map_err(|e| Error::io(&file.abs, e))?;
-            staging.write(&output.rel, &bytes)?;
-            (bytes.len() as u64, Some(gzip_size(&bytes)))
-        }
-        None => (staging.copy(&output.rel, &file.abs)?, None),
+        None => staging.copy(&output.rel, &file.abs)?,
     };
+    // Renamed files carry a hash, or follow a file that does.
+    let hashed = output.rel != file.rel;
+    let mut outs = vec![OutFile {
+        rel: output.rel.clone(),
+        hashed,
+        encodings: sizes.written.clone(),
+    }];
     let map_bytes = match &output.map {
         Some(map) => {
-            staging.write(&format!("{}.map", output.rel), map)?;
+            let rel = format!("{}.map", output.rel);
+            staging.write(&rel, map)?;
+            let encodings = if compress::compressible(&rel) {
+                staging.write_compressed(&rel, map, encodings)?.written
+            } else {
+                Vec::new()
+            };
+            outs.push(OutFile {
+                rel,
+                hashed,
+                encodings,
+            });
             Some(map.len() as u64)
         }
         None => None,
     };
-    Ok(FileReport {
+    let report = FileReport {
         path: file.rel.clone(),
         output: output.rel.clone(),
         kind: file.kind.label(),
         status: result.status,
         bytes_in: file.size,
         bytes_out,
-        gzip_out,
+        gzip_out: sizes.gzip.or(sizes.gzip_report),
+        br_out: sizes.br,
+        precompressed: sizes.written,
         map_bytes,
         time_ms: result.time.as_secs_f64() * 1000.0,
-    })
+    };
+    Ok((report, outs))
+}
+
+/// The compressed copies written beside one file.
+#[derive(Debug, Default)]
+struct Compressed {
+    /// Size of the `.gz` written.
+    gzip: Option<u64>,
+    /// Size of the `.br` written.
+    br: Option<u64>,
+    /// The gzip size when no `.gz` was written, for the report.
+    gzip_report: Option<u64>,
+    /// The encodings written.
+    written: Vec<Encoding>,
+}
+
+/// Where a generated server file (nginx snippet, `headers.json`) goes: in
+/// the output, or beside it.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// Inside the output, at this relative path.
+    Inside(String),
+    /// Outside the output, at this absolute path.
+    Outside(PathBuf),
+}
+
+impl Place {
+    /// Decides where `path` is, refusing places inside the input (never written).
+    pub fn of(path: &Path, input: &Path, out: &Path, flag: &str) -> Result<Place> {
+        let abs = crate::discover::absolute_out(path)?;
+        if abs.starts_with(input) {
+            return Err(Error::Config(format!(
+                "{flag} {}: inside the input folder, which is never written",
+                path.display()
+            )));
+        }
+        match abs.strip_prefix(out) {
+            Ok(rel) => {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if rel.is_empty() {
+                    return Err(Error::Config(format!(
+                        "{flag} {}: that is the output folder",
+                        path.display()
+                    )));
+                }
+                Ok(Place::Inside(rel))
+            }
+            Err(_) => Ok(Place::Outside(abs)),
+        }
+    }
+
+    /// The absolute path, for the report.
+    pub fn display(&self, out: &Path) -> String {
+        match self {
+            Place::Inside(rel) => out.join(rel).display().to_string(),
+            Place::Outside(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// A file written beside the output under a temporary name, renamed into
+/// place by [`Pending::finish`] once the output is, and removed if dropped.
+#[derive(Debug)]
+pub struct Pending {
+    tmp: PathBuf,
+    path: PathBuf,
+    done: bool,
+}
+
+impl Pending {
+    /// Writes `bytes` beside `path`.
+    pub fn write(path: &Path, bytes: &[u8]) -> Result<Pending> {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Temporary files of runs that were killed.
+        if let Some(parent) = path.parent() {
+            remove_stale(parent, &format!("{name}.tmp-"), true);
+        }
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+        Ok(Pending {
+            tmp,
+            path: path.to_path_buf(),
+            done: false,
+        })
+    }
+
+    /// Puts the file in place.
+    pub fn finish(mut self) -> Result<()> {
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// A staging folder that becomes `--out` on [`Staging::commit`]; dropped
@@ -155,7 +317,7 @@ impl Staging {
             )));
         }
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        remove_stale(parent, &name);
+        remove_stale(parent, &name, false);
         let dir = parent.join(format!(".{name}{STAGING_TAG}{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -179,6 +341,32 @@ impl Staging {
         fs::File::create(&path)
             .and_then(|mut f| f.write_all(bytes))
             .map_err(|e| Error::io(&path, e))
+    }
+
+    /// Writes the compressed copies of `bytes` worth keeping beside `rel`
+    /// (`rel.gz`, `rel.br`).
+    fn write_compressed(
+        &self,
+        rel: &str,
+        bytes: &[u8],
+        encodings: &[Encoding],
+    ) -> Result<Compressed> {
+        let mut c = Compressed::default();
+        for (encoding, data) in compress::precompress(bytes, encodings) {
+            self.write(&format!("{rel}.{}", encoding.extension()), &data)?;
+            let size = Some(data.len() as u64);
+            match encoding {
+                Encoding::Gzip => c.gzip = size,
+                Encoding::Br => c.br = size,
+            }
+            c.written.push(encoding);
+        }
+        Ok(c)
+    }
+
+    /// Reads back a file written at `rel`, if there is one.
+    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        fs::read(self.dir.join(rel)).ok()
     }
 
     /// Copies the file `from` to the relative path `rel`.
@@ -267,8 +455,10 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     ))
 }
 
-/// Removes staging and old folders of `name` left behind by runs that died.
-fn remove_stale(parent: &Path, name: &str) {
+/// Removes what runs that died left in `parent`: staging and old folders of
+/// the output `name` (`.<name>.assetpress-staging-<pid>`), or with `files`,
+/// temporary files `.<name><pid>`.
+fn remove_stale(parent: &Path, name: &str, files: bool) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -277,12 +467,19 @@ fn remove_stale(parent: &Path, name: &str) {
         let Some(rest) = file_name.strip_prefix(&format!(".{name}")) else {
             continue;
         };
-        let pid = rest
-            .strip_prefix(STAGING_TAG)
-            .or_else(|| rest.strip_prefix(OLD_TAG));
+        let pid = if files {
+            Some(rest)
+        } else {
+            rest.strip_prefix(STAGING_TAG)
+                .or_else(|| rest.strip_prefix(OLD_TAG))
+        };
         if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
             if !process_alive(pid) {
-                let _ = fs::remove_dir_all(entry.path());
+                let _ = if files {
+                    fs::remove_file(entry.path())
+                } else {
+                    fs::remove_dir_all(entry.path())
+                };
             }
         }
     }

@@ -44,6 +44,8 @@ pub struct HtmlReferences {
     pub manifests: Vec<String>,
     /// Image variants the `<picture>` markup written names.
     pub variant_refs: Vec<usize>,
+    /// `integrity` values as written, with the URL they cover and the tag's location.
+    pub integrity: Vec<(String, String, Loc)>,
 }
 
 /// What an `<img>` becomes: the variants of its image, as URL text with
@@ -66,8 +68,42 @@ pub struct Picture {
 pub struct Pictures<'a> {
     /// `sizes` for an `<img>` that has none.
     pub sizes: &'a str,
+    /// `style` of the `<picture>` written (`display:contents`, so the
+    /// `<img>` keeps its place in a grid or flex layout), or empty.
+    pub style: &'a str,
     /// The variants of the image a URL names, if it has any.
     pub find: &'a dyn Fn(&str) -> Option<Picture>,
+}
+
+/// Subresource Integrity for a page's scripts, stylesheets and preloads.
+pub struct Integrity<'a> {
+    /// Add `integrity` (and `crossorigin="anonymous"`) to the elements of
+    /// hashed files that have none; an `integrity` already written for a
+    /// local file is always replaced, since the file may have changed.
+    pub add: bool,
+    /// For a URL as written (entities decoded): the placeholder of its
+    /// file's integrity value, and whether the file's name is hashed.
+    pub find: &'a dyn Fn(&str) -> Option<(String, bool)>,
+}
+
+/// The attribute of an element that loads what an `integrity` attribute
+/// covers: `script[src]`, `link[href]` for stylesheets and module preloads,
+/// and preloads of scripts and styles (their consumers carry integrity too;
+/// a font or image preload would not be matched by its consumer).
+fn integrity_target(tag: &str, attr: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
+    match tag {
+        "script" => Some("src"),
+        "link" => {
+            let rel = attr("rel").unwrap_or_default().to_ascii_lowercase();
+            let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
+            let as_ = attr("as").unwrap_or_default().trim().to_ascii_lowercase();
+            let ok = rels.contains(&"stylesheet")
+                || rels.contains(&"modulepreload")
+                || (rels.contains(&"preload") && (as_ == "script" || as_ == "style"));
+            ok.then_some("href")
+        }
+        _ => None,
+    }
 }
 
 /// `link` relations whose `href` the page fetches as a subresource.
@@ -128,6 +164,7 @@ pub fn rewrite(
     max_depth: usize,
     rewrite: &dyn Fn(&str) -> Option<String>,
     pictures: Option<&Pictures>,
+    integrity: Option<&Integrity>,
 ) -> Result<(Option<String>, HtmlReferences), String> {
     let in_picture = Rc::new(Cell::new(0usize));
     let found = RefCell::new(HtmlReferences::default());
@@ -331,6 +368,47 @@ pub fn rewrite(
                 let encoded = encode_attribute(&value, quote, a.value().contains('&'));
                 attr_edits.push((range.start, range.end, encoded));
             }
+            let url = integrity_target(&tag, &attr)
+                .and_then(&attr)
+                .map(|raw| decode_entities(&raw));
+            if let (Some(url), Some(value)) = (&url, attr("integrity")) {
+                found
+                    .borrow_mut()
+                    .integrity
+                    .push((url.clone(), decode_entities(&value), tag_loc));
+            }
+            if let Some(sri) = integrity {
+                if let Some((placeholder, hashed)) = url.and_then(|u| (sri.find)(&u)) {
+                    let existing = el.attributes().iter().find(|a| a.name() == "integrity");
+                    match existing.and_then(|a| a.value_source_location()) {
+                        Some(range) => {
+                            let range = range.bytes();
+                            attr_edits.push((range.start, range.end, placeholder));
+                        }
+                        // `integrity` without a value, or none at all.
+                        None if existing.is_none() && sri.add && hashed => {
+                            let tag_range = el.source_location().bytes();
+                            let raw = &html.as_bytes()[tag_range.clone()];
+                            let self_closing = raw.ends_with(b"/>")
+                                && raw.len() > 2
+                                && matches!(
+                                    raw[raw.len() - 3],
+                                    b' ' | b'\t' | b'\n' | b'"' | b'\''
+                                );
+                            let at = tag_range.end - if self_closing { 2 } else { 1 };
+                            let mut add = format!(" integrity=\"{placeholder}\"");
+                            if attr("crossorigin").is_none() {
+                                add.push_str(" crossorigin=\"anonymous\"");
+                            }
+                            if self_closing {
+                                add.push(' ');
+                            }
+                            attr_edits.push((at, at, add));
+                        }
+                        None => {}
+                    }
+                }
+            }
             // A plain <img> of an image with variants becomes <picture>.
             let picture = match (pictures, attr("src")) {
                 (Some(p), Some(src))
@@ -443,6 +521,7 @@ pub fn references(html: &str) -> Result<HtmlReferences, String> {
         crate::config::DEFAULT_MAX_NESTING_DEPTH,
         &|_| None,
         None,
+        None,
     )
     .map(|(_, found)| found)
 }
@@ -502,7 +581,11 @@ fn picture_markup(
     if attr("loading").is_none() && !eager {
         extra.push_str(" loading=\"lazy\"");
     }
-    let mut out = String::from("<picture>");
+    let mut out = if opts.style.is_empty() {
+        String::from("<picture>")
+    } else {
+        format!("<picture style=\"{}\">", q(opts.style))
+    };
     for (mime, srcset) in &pic.sources {
         out.push_str(&format!(
             "<source type=\"{mime}\" srcset=\"{}\" sizes=\"{}\">",
@@ -711,9 +794,54 @@ mod tests {
             100,
             &|u| (!u.starts_with('#') && !u.contains(':')).then(|| format!("{u}!")),
             None,
+            None,
         )
         .unwrap();
         assert_eq!(out.as_deref().unwrap_or(input), expected);
+    }
+
+    /// Adds integrity placeholders (`SRI(url)`) for every local URL, `x*`
+    /// standing for files that keep their names.
+    fn integrity_test(input: &str, expected: &str) {
+        let find = |u: &str| (!u.contains(':')).then(|| (format!("SRI({u})"), !u.starts_with('x')));
+        let sri = Integrity {
+            add: true,
+            find: &find,
+        };
+        let (out, _) = rewrite(input, 100, &|_| None, None, Some(&sri)).unwrap();
+        assert_eq!(out.as_deref().unwrap_or(input), expected);
+    }
+
+    #[test]
+    fn integrity_is_added_to_scripts_stylesheets_and_their_preloads() {
+        integrity_test(
+            "<script src=a.js></script>",
+            "<script src=a.js integrity=\"SRI(a.js)\" crossorigin=\"anonymous\"></script>",
+        );
+        integrity_test(
+            "<link rel=stylesheet href='s.css' crossorigin=use-credentials />",
+            "<link rel=stylesheet href='s.css' crossorigin=use-credentials  integrity=\"SRI(s.css)\" />",
+        );
+        integrity_test(
+            "<link rel=modulepreload href=m.js><link rel=preload as=style href=p.css>",
+            "<link rel=modulepreload href=m.js integrity=\"SRI(m.js)\" crossorigin=\"anonymous\"><link rel=preload as=style href=p.css integrity=\"SRI(p.css)\" crossorigin=\"anonymous\">",
+        );
+        // Fonts, images and icons are not covered; files on other sites neither.
+        for same in [
+            "<link rel=preload as=font href=f.woff2>",
+            "<link rel=icon href=i.png>",
+            "<img src=a.png>",
+            "<script src=https://cdn.test/x.js></script>",
+            "<script>inline()</script>",
+        ] {
+            integrity_test(same, same);
+        }
+        // A file that keeps its name gets none added, but a stale value is replaced.
+        integrity_test("<script src=x.js></script>", "<script src=x.js></script>");
+        integrity_test(
+            "<script src=x.js integrity=\"sha384-old\"></script>",
+            "<script src=x.js integrity=\"SRI(x.js)\"></script>",
+        );
     }
 
     #[test]
@@ -760,6 +888,7 @@ mod tests {
             "<p>\n<style>\na { b: url(x.png) }</style>",
             100,
             &|_| None,
+            None,
             None,
         )
         .unwrap();

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
-use crate::placeholder::Style;
+use crate::placeholder::{self, Style};
 use crate::resolve::{resolve, Target};
 use crate::rewrite::Rewriter;
 use sourcemap::MapRef;
@@ -512,14 +512,29 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     };
     let pictures = html::Pictures {
         sizes: &ctx.config.images.sizes,
+        style: &ctx.config.images.picture_style,
         find: &find,
     };
     let pictures = (ctx.config.images.picture && ctx.variants.is_some()).then_some(&pictures);
+    let integrity = |url: &str| {
+        let from = from_for(url)?;
+        let Target::Asset { rel, .. } = ctx.rewriter.resolve(&from, url) else {
+            return None;
+        };
+        let index = ctx.rewriter.index(&rel)?;
+        let hashed = !ctx.rewriter.naming().keeps_name(&rel);
+        Some((placeholder::make_sri(index, style), hashed))
+    };
+    let integrity = html::Integrity {
+        add: ctx.config.sri,
+        find: &integrity,
+    };
     let (new, found) = match html::rewrite(
         text,
         ctx.config.limits.max_nesting_depth,
         &rewrite,
         pictures,
+        Some(&integrity),
     ) {
         Ok(r) => r,
         Err(e) => {

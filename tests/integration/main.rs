@@ -3,11 +3,14 @@
 //! printed reports and exit statuses.
 
 mod bad_input;
+mod browser;
 mod build;
 mod config;
 mod corpus;
+mod delivery;
 mod hashing;
 mod images;
 mod safety;
+mod serve;
 mod sourcemaps;
 mod util;

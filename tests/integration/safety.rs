@@ -92,7 +92,11 @@ fn killed_run_leaves_previous_output_intact() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 2, "only in/ and out/ remain: {names:?}");
+    assert_eq!(
+        names.len(),
+        3,
+        "only in/, out/ and out.nginx.conf remain: {names:?}"
+    );
 }
 
 #[test]
@@ -128,6 +132,15 @@ fn output_inside_the_input_is_skipped_by_the_walk() {
     let second = tree(&t.path("site/dist"));
     assert_eq!(first, second, "the previous output is not read as input");
     assert!(!second.keys().any(|k| k.starts_with("dist/")));
+    // The snippet's default place, beside the output, is inside the input.
+    assert!(!t.path("site/dist.nginx.conf").exists());
+    let r = t.run(&["build", "site", "--out", "site/dist", "--json"]);
+    r.expect_code(0);
+    assert!(
+        r.warnings().iter().any(|w| w.contains("no nginx snippet")),
+        "{:?}",
+        r.warnings()
+    );
 }
 
 #[test]

@@ -211,9 +211,10 @@ pub fn tree_by_original(out: &Path) -> BTreeMap<String, Vec<u8>> {
             );
         }
     }
-    tree(out)
-        .into_iter()
-        .filter(|(rel, _)| rel != "assetpress-manifest.json")
+    let all = tree(out);
+    all.iter()
+        .filter(|(rel, _)| *rel != "assetpress-manifest.json" && !is_precompressed_copy(rel, &all))
+        .map(|(rel, bytes)| (rel.clone(), bytes.clone()))
         .map(|(rel, bytes)| {
             let name = names
                 .get(&rel)
@@ -250,6 +251,33 @@ pub fn unhashed(out: &Path) -> BTreeMap<String, Vec<u8>> {
             Err(e) => (rel, e.into_bytes()),
         })
         .collect()
+}
+
+/// Whether `rel` is the `.gz` or `.br` copy of another file of `tree`;
+/// asserts that it decompresses to exactly that file.
+pub fn is_precompressed_copy(rel: &str, tree: &BTreeMap<String, Vec<u8>>) -> bool {
+    use std::io::Read;
+    let (original, gzip) = match (rel.strip_suffix(".gz"), rel.strip_suffix(".br")) {
+        (Some(o), _) => (o, true),
+        (_, Some(o)) => (o, false),
+        _ => return false,
+    };
+    let Some(want) = tree.get(original) else {
+        return false;
+    };
+    let data = &tree[rel];
+    let mut got = Vec::new();
+    if gzip {
+        flate2::read::GzDecoder::new(&data[..])
+            .read_to_end(&mut got)
+            .unwrap();
+    } else {
+        brotli::Decompressor::new(&data[..], 4096)
+            .read_to_end(&mut got)
+            .unwrap();
+    }
+    assert!(&got == want, "{rel} does not decompress to {original}");
+    true
 }
 
 fn base(path: &str) -> String {

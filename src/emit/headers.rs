@@ -1,0 +1,306 @@
+//! Response headers for every output file, for the servers and CDNs the
+//! output is uploaded to: the class of each file (hashed, image, page, other)
+//! and its `Cache-Control`, `Content-Type` and `Content-Encoding`, written as
+//! `headers.json` (for upload scripts: S3, GCS) and as a `_headers` file
+//! (Netlify, Cloudflare Pages). The nginx snippet is in [`super::nginx`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::compress::Encoding;
+use crate::config::{Cache, Config};
+use crate::rewrite::encode_path;
+
+/// One file of the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// Path inside the output.
+    pub rel: String,
+    /// Whether its name carries a content hash (or follows a file that does,
+    /// as a source map does).
+    pub hashed: bool,
+    /// The compressed copies written beside it.
+    pub encodings: Vec<Encoding>,
+}
+
+/// How long a file may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// A content hash in the name: it never changes.
+    Hashed,
+    /// An image that keeps its name.
+    Image,
+    /// A page.
+    Html,
+    /// Anything else that keeps its name.
+    Other,
+}
+
+/// Extensions of images that keep their names (favicons, social images).
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico"];
+
+fn extension(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+impl Class {
+    /// The class of an output file.
+    pub fn of(file: &OutFile) -> Class {
+        let ext = extension(&file.rel);
+        if file.hashed {
+            Class::Hashed
+        } else if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+            Class::Image
+        } else if ext == "html" || ext == "htm" {
+            Class::Html
+        } else {
+            Class::Other
+        }
+    }
+
+    /// Its `Cache-Control` value.
+    pub fn cache_control(self, cache: &Cache) -> &str {
+        match self {
+            Class::Hashed => &cache.hashed,
+            Class::Image => &cache.images,
+            Class::Html => &cache.html,
+            Class::Other => &cache.other,
+        }
+    }
+}
+
+/// The `Content-Type` of a file, by extension: what browsers expect for the
+/// web's formats (`text/javascript`, `application/manifest+json`), UTF-8 for text.
+pub fn content_type(rel: &str) -> String {
+    let ext = extension(rel);
+    let mime = match ext.as_str() {
+        "js" | "mjs" | "cjs" => "text/javascript".to_string(),
+        "map" | "json" => "application/json".to_string(),
+        "webmanifest" => "application/manifest+json".to_string(),
+        "wasm" => "application/wasm".to_string(),
+        "woff2" => "font/woff2".to_string(),
+        "avif" => "image/avif".to_string(),
+        "ico" => "image/x-icon".to_string(),
+        _ => mime_guess::from_ext(&ext)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_string(),
+    };
+    let text = mime.starts_with("text/")
+        || mime.ends_with("+json")
+        || mime.ends_with("+xml")
+        || mime == "application/json"
+        || mime == "application/xml";
+    if text {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime
+    }
+}
+
+/// Headers of one object, as upload tools name them.
+#[derive(Debug, Serialize)]
+struct Headers<'a> {
+    #[serde(rename = "Cache-Control")]
+    cache_control: &'a str,
+    #[serde(rename = "Content-Type")]
+    content_type: String,
+    #[serde(rename = "Content-Encoding", skip_serializing_if = "Option::is_none")]
+    content_encoding: Option<&'static str>,
+}
+
+/// `headers.json`: every file of the output, compressed copies included,
+/// with the headers to store it with.
+pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
+    let mut map: BTreeMap<String, Headers> = BTreeMap::new();
+    for f in files {
+        let class = Class::of(f);
+        let headers = |encoding: Option<Encoding>| Headers {
+            cache_control: class.cache_control(&config.cache),
+            content_type: content_type(&f.rel),
+            content_encoding: encoding.map(Encoding::name),
+        };
+        map.insert(f.rel.clone(), headers(None));
+        for &e in &f.encodings {
+            map.insert(format!("{}.{}", f.rel, e.extension()), headers(Some(e)));
+        }
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        version: u32,
+        files: BTreeMap<String, Headers<'a>>,
+    }
+    let mut out = serde_json::to_vec_pretty(&Doc {
+        version: 1,
+        files: map,
+    })
+    .unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// A `_headers` file: one rule per folder whose files all share a class
+/// (`/assets/*`), otherwise one per file, so no two rules ever match the
+/// same path (both hosts join the values of rules that do). A page
+/// `dir/index.html` is also served as `dir/`.
+pub fn headers_file(files: &[OutFile], config: &Config) -> String {
+    // Every path, compressed copies included, with its class.
+    let mut all: BTreeMap<String, Class> = BTreeMap::new();
+    for f in files {
+        let class = Class::of(f);
+        all.insert(f.rel.clone(), class);
+        for e in &f.encodings {
+            all.insert(format!("{}.{}", f.rel, e.extension()), class);
+        }
+    }
+    // The class of each folder's whole subtree, when it has one.
+    let mut folders: BTreeMap<String, Option<Class>> = BTreeMap::new();
+    for (rel, &class) in &all {
+        let mut dir = rel.as_str();
+        while let Some(i) = dir.rfind('/') {
+            dir = &dir[..i];
+            folders
+                .entry(dir.to_string())
+                .and_modify(|c| {
+                    if *c != Some(class) {
+                        *c = None
+                    }
+                })
+                .or_insert(Some(class));
+        }
+    }
+    let uniform = |dir: &str| folders.get(dir).copied().flatten();
+    // The highest uniform folder above `rel`, if any.
+    let covering = |rel: &str| -> Option<String> {
+        let mut best = None;
+        let mut end = 0;
+        while let Some(i) = rel[end..].find('/') {
+            end += i;
+            let dir = &rel[..end];
+            if uniform(dir).is_some() {
+                best = Some(dir.to_string());
+                break;
+            }
+            end += 1;
+        }
+        best
+    };
+    let mut rules: BTreeMap<String, Class> = BTreeMap::new();
+    for (rel, &class) in &all {
+        match covering(rel) {
+            Some(dir) => {
+                rules.insert(format!("{}/*", encode_path(&dir)), class);
+            }
+            None => {
+                rules.insert(encode_path(rel), class);
+                if let Some(dir) = rel.strip_suffix("index.html") {
+                    if dir.is_empty() || dir.ends_with('/') {
+                        rules.insert(encode_path(dir), class);
+                    }
+                }
+            }
+        }
+    }
+    let base = config.base.trim_end_matches('/');
+    let mut s = String::from(
+        "# Cache-Control for every file of this folder, written by assetpress:\n\
+         # no two rules match one path.\n",
+    );
+    for (path, class) in rules {
+        s.push_str(&format!(
+            "{base}/{path}\n  Cache-Control: {}\n",
+            class.cache_control(&config.cache)
+        ));
+        if class == Class::Hashed && config.public_url.is_some() {
+            s.push_str("  Access-Control-Allow-Origin: *\n");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, hashed: bool) -> OutFile {
+        OutFile {
+            rel: rel.into(),
+            hashed,
+            encodings: if rel.ends_with(".js") {
+                vec![Encoding::Gzip, Encoding::Br]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    #[test]
+    fn content_types_of_web_formats() {
+        assert_eq!(content_type("a.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("a.mjs"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("x.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("i.html"), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type("m.webmanifest"),
+            "application/manifest+json; charset=utf-8"
+        );
+        assert_eq!(content_type("p.webp"), "image/webp");
+        assert_eq!(content_type("f.woff2"), "font/woff2");
+        assert_eq!(content_type("i.svg"), "image/svg+xml; charset=utf-8");
+        assert_eq!(content_type("LICENSE"), "application/octet-stream");
+    }
+
+    #[test]
+    fn headers_file_has_one_rule_per_path() {
+        let cfg = Config::new("in", "out").unwrap();
+        let files = [
+            file("assets/app.3f2a9c1b.js", true),
+            file("assets/logo.3f2a9c1b.png", true),
+            file("index.html", false),
+            file("blog/index.html", false),
+            file("blog/cover.jpg", false),
+            file("favicon.ico", false),
+            file("sw.js", false),
+        ];
+        let text = headers_file(&files, &cfg);
+        let paths: Vec<&str> = text.lines().filter(|l| l.starts_with('/')).collect();
+        assert_eq!(
+            paths,
+            [
+                "/",
+                "/assets/*",
+                "/blog/",
+                "/blog/cover.jpg",
+                "/blog/index.html",
+                "/favicon.ico",
+                "/index.html",
+                "/sw.js",
+                "/sw.js.br",
+                "/sw.js.gz"
+            ]
+        );
+        assert!(text.contains("/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n"));
+        assert!(text.contains("/sw.js\n  Cache-Control: no-cache\n"));
+    }
+
+    #[test]
+    fn headers_json_lists_compressed_copies_with_their_encoding() {
+        let cfg = Config::new("in", "out").unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&headers_json(&[file("a.3f2a9c1b.js", true)], &cfg)).unwrap();
+        let br = &json["files"]["a.3f2a9c1b.js.br"];
+        assert_eq!(br["Content-Encoding"], "br");
+        assert_eq!(br["Content-Type"], "text/javascript; charset=utf-8");
+        assert_eq!(
+            json["files"]["a.3f2a9c1b.js"]["Cache-Control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(json["files"]["a.3f2a9c1b.js"]
+            .get("Content-Encoding")
+            .is_none());
+    }
+}

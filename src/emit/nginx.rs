@@ -1,0 +1,256 @@
+//! The nginx snippet: `location` blocks to `include` in the `server {}` that
+//! serves the output, giving each class of file exactly one `Cache-Control`
+//! (see [`super::headers::Class`]) and serving the precompressed copies.
+//!
+//! Hashed names are matched by their shape (`.<hex hash>.<ext>`, with `.map`
+//! after it for source maps); a file that keeps its name but happens to have
+//! that shape gets an exact `location =` of its own class. MIME types that
+//! older `mime.types` lack are set per extension in nested locations, and
+//! only for extensions the output has.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::headers::{Class, OutFile, IMAGE_EXTENSIONS};
+use crate::config::Config;
+
+/// MIME types the snippet sets itself: missing from the `mime.types` of
+/// many nginx versions (`mjs`, `webmanifest`, `map`) or of older ones.
+const MIME: &[(&str, &str)] = &[
+    ("mjs", "text/javascript"),
+    ("webmanifest", "application/manifest+json"),
+    ("map", "application/json"),
+    ("avif", "image/avif"),
+    ("webp", "image/webp"),
+    ("woff2", "font/woff2"),
+];
+
+/// Whether the last segment of `rel` has the shape of a hashed name of
+/// `len` hex digits, as the snippet's regex sees it.
+pub fn has_hashed_shape(rel: &str, len: usize) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let parts: Vec<&str> = name.split('.').collect();
+    let n = parts.len();
+    let hex = |i: usize| {
+        i >= 1
+            && i < n
+            && parts[i].len() == len
+            && parts[i]
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    (n >= 2 && hex(n - 1))
+        || (n >= 3 && hex(n - 2) && !parts[n - 1].is_empty())
+        || (n >= 4 && parts[n - 1] == "map" && hex(n - 3) && !parts[n - 2].is_empty())
+}
+
+/// The snippet for an output of `files`.
+pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
+    let len = config.hash_length;
+    let ext_of = |rel: &str| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        name.rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let mut exts: [BTreeSet<String>; 2] = Default::default();
+    for f in files {
+        match Class::of(f) {
+            Class::Hashed => exts[0].insert(ext_of(&f.rel)),
+            Class::Image => exts[1].insert(ext_of(&f.rel)),
+            _ => false,
+        };
+    }
+    let precompressed = files.iter().any(|f| !f.encodings.is_empty());
+    let brotli = config.nginx.brotli && precompressed;
+
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "\
+# nginx cache headers for the assetpress output `{out_name}`.
+# Written by assetpress {version}: build again rather than edit.
+#
+# Include it inside the server {{}} block that serves the output, where
+# `root` makes $uri name the output's files:
+#
+#     server {{
+#         listen 80;
+#         root /srv/www/{out_name};
+#         index index.html;
+#         include /etc/nginx/snippets/{out_name}.nginx.conf;
+#     }}
+#
+# The add_header trap: a location with an add_header of its own drops every
+# add_header of the server and http blocks. Each location below sets
+# Cache-Control, so headers you set at server level (HSTS, CSP, ...) are not
+# sent for these files unless you list them in a file and name it in
+# assetpress.toml: [nginx] include = \"/etc/nginx/snippets/headers.conf\";
+# it is included in every location here.
+#
+# Exactly one Cache-Control per response: `expires off` keeps an `expires`
+# of the server block from adding a second. These are regex locations:
+# they win over your prefix locations unless those are marked `^~`
+# (`location ^~ /api/ {{ ... }}`).
+",
+        version = env!("CARGO_PKG_VERSION"),
+    );
+    let common = |s: &mut String, class: Class, indent: &str| {
+        let _ = writeln!(s, "{indent}expires off;");
+        let _ = writeln!(
+            s,
+            "{indent}add_header Cache-Control \"{}\";",
+            class.cache_control(&config.cache)
+        );
+        if class == Class::Hashed && config.public_url.is_some() {
+            let _ = writeln!(
+                s,
+                "{indent}# Served to pages on another origin (--public-url): crossorigin loads need it."
+            );
+            let _ = writeln!(s, "{indent}add_header Access-Control-Allow-Origin \"*\";");
+        }
+        if let Some(include) = &config.nginx.include {
+            let _ = writeln!(s, "{indent}include {};", quote(include));
+        }
+        if precompressed {
+            let _ = writeln!(
+                s,
+                "{indent}gzip_static on;  # the .gz beside a file, with Vary: Accept-Encoding"
+            );
+            let _ = writeln!(s, "{indent}gzip_vary on;");
+            if brotli {
+                let _ = writeln!(
+                    s,
+                    "{indent}brotli_static on;  # the .br beside a file (ngx_brotli)"
+                );
+            }
+        }
+        if class == Class::Hashed {
+            let _ = writeln!(s, "{indent}try_files $uri =404;");
+        }
+    };
+    let mime = |s: &mut String, class: Class, exts: &BTreeSet<String>| {
+        for (ext, ty) in MIME {
+            if exts.contains(*ext) {
+                let _ = writeln!(s, "    location ~ \"\\.{ext}$\" {{");
+                let _ = writeln!(s, "        types {{ }}");
+                let _ = writeln!(s, "        default_type {ty};");
+                if class == Class::Hashed {
+                    let _ = writeln!(s, "        try_files $uri =404;");
+                }
+                let _ = writeln!(s, "    }}");
+            }
+        }
+    };
+
+    // Files that keep their names but look hashed: exact locations win.
+    for f in files {
+        let class = Class::of(f);
+        if class != Class::Hashed && has_hashed_shape(&f.rel, len) {
+            let _ = writeln!(
+                s,
+                "\n# Keeps its name, though it looks hashed.\nlocation = {} {{",
+                quote(&format!("{}{}", config.base, f.rel))
+            );
+            common(&mut s, class, "    ");
+            if let Some((_, ty)) = MIME.iter().find(|(e, _)| *e == ext_of(&f.rel)) {
+                let _ = writeln!(s, "    types {{ }}\n    default_type {ty};");
+            }
+            s.push_str("}\n");
+        }
+    }
+
+    let _ = writeln!(
+        s,
+        "\n# Content-hashed names never change: cached for good. A missing one is\n\
+         # a 404, never a fallback page.\n\
+         location ~ \"\\.[0-9a-f]{{{len}}}(?:\\.[^./]+)?(?:\\.map)?$\" {{"
+    );
+    common(&mut s, Class::Hashed, "    ");
+    mime(&mut s, Class::Hashed, &exts[0]);
+    s.push_str("}\n");
+
+    let _ = writeln!(
+        s,
+        "\n# Images that keep their names.\nlocation ~* \"\\.(?:{})$\" {{",
+        IMAGE_EXTENSIONS.join("|")
+    );
+    common(&mut s, Class::Image, "    ");
+    mime(&mut s, Class::Image, &exts[1]);
+    s.push_str("}\n");
+
+    s.push_str("\n# Pages (a folder's index.html too, by nginx's internal redirect).\nlocation ~* \"\\.html?$\" {\n");
+    common(&mut s, Class::Html, "    ");
+    s.push_str("}\n");
+    s
+}
+
+/// `text` as an nginx string: double-quoted, `"` and `\` escaped (neither
+/// `location` nor `include` expands variables, so `$` stays as it is).
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_shapes() {
+        for yes in [
+            "app.3f2a9c1b.js",
+            "a/b/app.min.3f2a9c1b.js",
+            "app.3f2a9c1b.js.map",
+            "LICENSE.3f2a9c1b",
+            "hero-960w.3f2a9c1b.webp",
+        ] {
+            assert!(has_hashed_shape(yes, 8), "{yes}");
+        }
+        for no in [
+            "app.js",
+            "app.3F2A9C1B.js",
+            "app.3f2a9c1.js",
+            "3f2a9c1b.js",
+            "app.3f2a9c1b.tar.gz",
+            "app.3f2a9c1b..js",
+        ] {
+            assert!(!has_hashed_shape(no, 8), "{no}");
+        }
+    }
+
+    #[test]
+    fn snippet_sets_one_cache_control_per_class_and_only_needed_types() {
+        let mut cfg = Config::new("in", "out").unwrap();
+        cfg.nginx.brotli = true;
+        let files = [
+            OutFile {
+                rel: "app.3f2a9c1b.mjs".into(),
+                hashed: true,
+                encodings: vec![crate::emit::compress::Encoding::Gzip],
+            },
+            OutFile {
+                rel: "legacy.0badc0de.js".into(),
+                hashed: false,
+                encodings: vec![],
+            },
+        ];
+        let s = snippet(&files, &cfg, "out");
+        assert!(s.contains("location ~ \"\\.[0-9a-f]{8}(?:\\.[^./]+)?(?:\\.map)?$\" {"));
+        assert!(s.contains("location = \"/legacy.0badc0de.js\" {"));
+        assert!(s.contains("default_type text/javascript;"));
+        assert!(!s.contains("image/avif"));
+        assert!(s.contains("brotli_static on;"));
+        assert_eq!(s.matches("try_files $uri =404;").count(), 2);
+        assert!(!s.contains("Access-Control-Allow-Origin"));
+        assert_eq!(quote("a\"b$c"), "\"a\\\"b$c\"");
+    }
+}

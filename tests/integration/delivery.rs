@@ -1,0 +1,391 @@
+//! The server side of the output: the nginx snippet proven on a real nginx,
+//! precompressed copies, Subresource Integrity, `_headers` and `headers.json`.
+
+use std::io::Read;
+
+use crate::serve::{get, Nginx, Site};
+use crate::util::{manifest, TestDir};
+
+const HASHED: &str = "public, max-age=31536000, immutable";
+const IMAGES: &str = "public, max-age=2592000, stale-while-revalidate=86400";
+const HTML: &str = "public, max-age=3600, stale-while-revalidate=86400";
+
+fn gunzip(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn unbrotli(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::Decompressor::new(b, 4096)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
+    let t = TestDir::with_fixture("site");
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--nginx-brotli",
+        "--widths",
+        "480",
+    ]);
+    o.expect_code(0);
+    let snippet = t.path("out.nginx.conf");
+    assert!(snippet.exists(), "the snippet is written beside the output");
+    assert!(!t.path("out/out.nginx.conf").exists());
+    let m = manifest(&t.path("out"));
+    let file = |k: &str| format!("/{}", m["assets"][k]["file"].as_str().unwrap());
+    let css = file("css/main.css");
+    let hashed_png = file("images/icons/icon-192.png");
+    let webp = format!(
+        "/{}",
+        m["assets"]["images/hero-valley.jpg"]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["format"] == "webp")
+            .unwrap()["file"]
+            .as_str()
+            .unwrap()
+    );
+
+    // A server block as people write them: an `expires` and an add_header
+    // of its own must not lead to a second Cache-Control.
+    let nginx = Nginx::start(
+        &t.path("nginx"),
+        &[Site {
+            root: &t.path("out"),
+            include: Some(&snippet),
+        }],
+        "expires 1h; add_header X-Server-Level yes;",
+    );
+    let port = nginx.ports[0];
+    for (path, cache, ty) in [
+        (css.as_str(), HASHED, "text/css"),
+        (hashed_png.as_str(), HASHED, "image/png"),
+        (webp.as_str(), HASHED, "image/webp"),
+        ("/favicon.ico", IMAGES, "image/"),
+        ("/", HTML, "text/html"),
+        ("/about.html", HTML, "text/html"),
+        ("/blog/first-post.html", HTML, "text/html"),
+    ] {
+        let r = get(port, path, &[]);
+        assert_eq!(r.status, 200, "{path}: {}", nginx.error_log());
+        assert_eq!(r.one("cache-control"), cache, "{path}");
+        assert!(r.all("expires").is_empty(), "{path}: {:?}", r.headers);
+        assert!(
+            r.one("content-type").starts_with(ty),
+            "{path}: {:?}",
+            r.headers
+        );
+        let on_disk = t.read(&format!(
+            "out{}",
+            if path == "/" { "/index.html" } else { path }
+        ));
+        assert_eq!(r.body, on_disk, "{path}");
+    }
+    // Source maps and module scripts get their types.
+    let map = format!("/{}", m["assets"]["js/app.js"]["map"].as_str().unwrap());
+    assert_eq!(get(port, &map, &[]).one("content-type"), "application/json");
+
+    // The precompressed copies, byte-identical once decompressed.
+    for path in [css.as_str(), "/index.html"] {
+        let plain = t.read(&format!("out{path}"));
+        assert!(t.path(&format!("out{path}.gz")).exists(), "{path}.gz");
+        let gz = get(port, path, &[("Accept-Encoding", "gzip")]);
+        assert_eq!(gz.one("content-encoding"), "gzip", "{path}");
+        assert_eq!(gz.one("vary"), "Accept-Encoding", "{path}");
+        assert_eq!(gz.body, t.read(&format!("out{path}.gz")));
+        assert_eq!(gunzip(&gz.body), plain, "{path}");
+        let br = get(port, path, &[("Accept-Encoding", "br, gzip")]);
+        assert_eq!(br.one("content-encoding"), "br", "{path}");
+        assert_eq!(br.one("vary"), "Accept-Encoding", "{path}");
+        assert_eq!(unbrotli(&br.body), plain, "{path}");
+        assert!(br.one("cache-control").starts_with("public"));
+        // A client that takes neither gets the file as it is.
+        let plain_r = get(port, path, &[]);
+        assert!(plain_r.all("content-encoding").is_empty());
+        assert_eq!(plain_r.body, plain);
+    }
+
+    // A hashed name that does not exist is a 404, not a page, and not
+    // cached for a year.
+    let missing = get(port, "/css/main.0123abcd.css", &[]);
+    assert_eq!(missing.status, 404);
+    assert!(!missing
+        .all("cache-control")
+        .iter()
+        .any(|c| c.contains("immutable")));
+    drop(nginx);
+}
+
+#[test]
+fn precompressed_copies_are_deterministic_and_only_where_they_pay() {
+    let t = TestDir::with_fixture("site");
+    for out in ["a", "b"] {
+        let o = t.run(&[
+            "build",
+            "site",
+            "--out",
+            out,
+            "--no-images",
+            "--jobs",
+            if out == "a" { "1" } else { "2" },
+        ]);
+        o.expect_code(0);
+    }
+    crate::util::assert_same_trees(
+        &crate::util::tree(&t.path("a")),
+        &crate::util::tree(&t.path("b")),
+    );
+    let tree = crate::util::tree(&t.path("a"));
+    let mut copies = 0;
+    for (rel, bytes) in &tree {
+        let Some((orig, enc)) = rel
+            .strip_suffix(".gz")
+            .map(|o| (o, "gz"))
+            .or_else(|| rel.strip_suffix(".br").map(|o| (o, "br")))
+        else {
+            continue;
+        };
+        copies += 1;
+        let plain = &tree[orig];
+        assert!(plain.len() >= 1024, "{rel}: small files get no copy");
+        assert!(bytes.len() * 10 <= plain.len() * 9, "{rel} saves 10%");
+        let back = if enc == "gz" {
+            assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "{rel}: gzip mtime 0");
+            gunzip(bytes)
+        } else {
+            unbrotli(bytes)
+        };
+        assert_eq!(&back, plain, "{rel}");
+    }
+    assert!(copies >= 6, "{copies}");
+    // Images and fonts are compressed already; robots.txt is tiny.
+    assert!(!tree
+        .keys()
+        .any(|k| k.ends_with(".png.gz") || k.ends_with(".woff2.br")));
+    assert!(!tree.contains_key("robots.txt.gz"));
+
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "c",
+        "--no-images",
+        "--precompress",
+        "none",
+    ]);
+    o.expect_code(0);
+    assert!(!crate::util::tree(&t.path("c"))
+        .keys()
+        .any(|k| k.ends_with(".gz") || k.ends_with(".br")));
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "d",
+        "--no-images",
+        "--precompress",
+        "gzip",
+    ]);
+    o.expect_code(0);
+    let d = crate::util::tree(&t.path("d"));
+    assert!(d.keys().any(|k| k.ends_with(".gz")));
+    assert!(!d.keys().any(|k| k.ends_with(".br")));
+    let bad = t.run(&["build", "site", "--out", "e", "--precompress", "zstd"]);
+    bad.expect_code(2);
+}
+
+#[test]
+fn sri_covers_scripts_and_stylesheets_and_verify_checks_it() {
+    let t = TestDir::with_fixture("site");
+    let o = t.run(&["build", "site", "--out", "out", "--sri", "--no-images"]);
+    o.expect_code(0);
+    let m = manifest(&t.path("out"));
+    let page = t.read_string("out/index.html");
+    for key in [
+        "css/main.css",
+        "js/app.js",
+        "js/analytics.js",
+        "js/lib/format.js",
+    ] {
+        let a = &m["assets"][key];
+        let integrity = a["integrity"].as_str().unwrap();
+        let file = a["file"].as_str().unwrap();
+        // The value holds for the bytes written, map comment included.
+        assert_eq!(
+            integrity,
+            format!("sha384-{}", {
+                use base64::Engine;
+                use sha2::Digest;
+                base64::engine::general_purpose::STANDARD
+                    .encode(sha2::Sha384::digest(t.read(&format!("out/{file}"))))
+            })
+        );
+        let tag = page
+            .split('<')
+            .find(|tag| tag.contains(file))
+            .unwrap_or_else(|| panic!("{file} in {page}"));
+        assert!(
+            tag.contains(&format!("integrity=\"{integrity}\"")) && tag.contains("crossorigin"),
+            "{tag}"
+        );
+    }
+    // Not on images or the font preload (their consumers carry no integrity).
+    assert!(!page
+        .split('<')
+        .any(|tag| tag.contains("integrity") && (tag.contains(".png") || tag.contains(".woff2"))));
+    let v = t.run(&["verify", "out"]);
+    v.expect_code(0);
+
+    // Without --sri, no integrity is added...
+    let o = t.run(&["build", "site", "--out", "plain", "--no-images"]);
+    o.expect_code(0);
+    assert!(!t.read_string("plain/index.html").contains("integrity="));
+    // ...but one an input page already had is brought up to date: the
+    // minified file no longer matches the author's value.
+    let index = t.read_string("site/index.html").replacen(
+        "src=\"js/analytics.js\"",
+        "src=\"js/analytics.js\" integrity=\"sha384-stale\"",
+        1,
+    );
+    assert!(index.contains("sha384-stale"));
+    t.write("site/index.html", index);
+    let o = t.run(&["build", "site", "--out", "kept", "--no-images"]);
+    o.expect_code(0);
+    let page = t.read_string("kept/index.html");
+    let m = manifest(&t.path("kept"));
+    assert!(!page.contains("sha384-stale"));
+    assert!(page.contains(
+        m["assets"]["js/analytics.js"]["integrity"]
+            .as_str()
+            .unwrap()
+    ));
+
+    // verify catches a file changed after the build.
+    let file = m["assets"]["js/analytics.js"]["file"].as_str().unwrap();
+    let mut bytes = t.read(&format!("kept/{file}"));
+    bytes.extend_from_slice(b"\n;");
+    t.write(&format!("kept/{file}"), bytes);
+    let v = t.run(&["verify", "kept"]);
+    v.expect_code(1);
+    assert!(v.stderr.contains("integrity of"));
+}
+
+#[test]
+fn headers_json_and_headers_file_give_every_file_one_cache_control() {
+    let t = TestDir::with_fixture("site");
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--no-images",
+        "--headers-file",
+        "--headers-json",
+        "--json",
+    ]);
+    o.expect_code(0);
+    let report = o.json();
+    for key in ["nginx", "headers_json", "headers_file", "manifest"] {
+        assert!(
+            report["outputs"][key].is_string(),
+            "{key}: {}",
+            report["outputs"]
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(&t.read("out.headers.json")).unwrap();
+    let files = json["files"].as_object().unwrap();
+    let tree = crate::util::tree(&t.path("out"));
+    // Every file written has its headers, and nothing else is listed.
+    let listed: Vec<&String> = files.keys().collect();
+    let written: Vec<&String> = tree.keys().filter(|k| *k != "_headers").collect();
+    assert_eq!(listed, written);
+    let m = manifest(&t.path("out"));
+    let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
+    assert_eq!(files[css]["Cache-Control"], HASHED);
+    assert_eq!(files[css]["Content-Type"], "text/css; charset=utf-8");
+    assert_eq!(files[&format!("{css}.br")]["Content-Encoding"], "br");
+    assert_eq!(files["index.html"]["Cache-Control"], HTML);
+    assert_eq!(files["favicon.ico"]["Cache-Control"], IMAGES);
+    assert_eq!(files["robots.txt"]["Cache-Control"], "no-cache");
+
+    // _headers: each file matched by exactly one rule, with its class's value.
+    let rules = t.read_string("out/_headers");
+    let parsed: Vec<(String, String)> = rules
+        .split('\n')
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0].starts_with('/'))
+        .map(|w| {
+            let value = w[1].trim().strip_prefix("Cache-Control: ").unwrap();
+            (w[0].to_string(), value.to_string())
+        })
+        .collect();
+    for (rel, headers) in files {
+        let url = format!("/{rel}");
+        let matching: Vec<&(String, String)> = parsed
+            .iter()
+            .filter(|(p, _)| match p.strip_suffix('*') {
+                Some(prefix) => url.starts_with(prefix),
+                None => *p == url,
+            })
+            .collect();
+        assert_eq!(matching.len(), 1, "{url}: {matching:?}");
+        assert_eq!(
+            matching[0].1,
+            headers["Cache-Control"].as_str().unwrap(),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn cache_values_are_configurable_and_server_files_never_land_in_the_input() {
+    let t = TestDir::with_fixture("site");
+    t.write(
+        "assetpress.toml",
+        "[cache]\nhtml = \"no-cache\"\nhashed = \"public, max-age=600\"\n[nginx]\nbrotli = true\n",
+    );
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--no-images",
+        "--nginx",
+        "conf/site.conf",
+    ]);
+    o.expect_code(0);
+    let s = t.read_string("conf/site.conf");
+    assert!(s.contains("add_header Cache-Control \"no-cache\";"), "{s}");
+    assert!(s.contains("add_header Cache-Control \"public, max-age=600\";"));
+    assert!(s.contains("brotli_static on;"));
+    let o = t.run(&["build", "site", "--out", "out", "--nginx", "site/x.conf"]);
+    o.expect_code(2);
+    assert!(o.stderr.contains("inside the input"));
+    assert!(!t.path("site/x.conf").exists());
+    let o = t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out2",
+        "--no-nginx",
+        "--no-images",
+    ]);
+    o.expect_code(0);
+    assert!(!t.path("out2.nginx.conf").exists());
+    t.write("assetpress.toml", "[cache]\nhtml = \"x\\\"; evil\"\n");
+    let o = t.run(&["build", "site", "--out", "out3"]);
+    o.expect_code(2);
+}
