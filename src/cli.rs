@@ -169,7 +169,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub headers_file: bool,
     /// Write headers.json, each output path's response headers, for upload scripts [default FILE: beside the output, <out>.headers.json] [config: headers_json]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", require_equals = true)]
     #[allow(clippy::option_option)]
     pub headers_json: Option<Option<PathBuf>>,
 }

@@ -28,6 +28,9 @@ use crate::rewrite::{hashed_name, Naming};
 use crate::transform::js::base_name;
 use crate::transform::{webmanifest, MapComment, Transformed};
 
+/// Finds the placeholders of one kind in a file: (offset, file index).
+type FindPlaceholders<'a> = dyn Fn(&[u8], Style) -> Vec<(usize, usize)> + Sync + 'a;
+
 /// One file as it will be written.
 #[derive(Debug)]
 pub struct Output {
@@ -124,43 +127,33 @@ pub fn finalize(
             &extra_names[i - n_files]
         }
     };
-    let deps: Vec<Vec<usize>> = bytes
-        .par_iter()
-        .zip(&allowed)
-        .zip(&styles)
-        .map(|((b, allowed), &style)| {
-            let mut d: Vec<usize> = b
-                .as_deref()
-                .map(|b| placeholder::find(b, width, style))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, i)| i)
-                .filter(|&i| i < n && hashed[i] && allowed.binary_search(&i).is_ok())
-                .collect();
-            d.sort_unstable();
-            d.dedup();
-            d
-        })
-        .collect();
-    // Integrity placeholders (in pages): of written files they reference.
-    let sri_deps: Vec<Vec<usize>> = bytes
-        .par_iter()
-        .zip(&allowed)
-        .zip(&styles)
-        .map(|((b, allowed), &style)| {
-            let mut d: Vec<usize> = b
-                .as_deref()
-                .map(|b| placeholder::find_sri(b, style))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, i)| i)
-                .filter(|&i| i < n_files && written[i] && allowed.binary_search(&i).is_ok())
-                .collect();
-            d.sort_unstable();
-            d.dedup();
-            d
-        })
-        .collect();
+    // The files a file's placeholders of each kind stand for: only files
+    // it references (and, for hashes, files that get one).
+    let placeholder_deps = |find: &FindPlaceholders<'_>, keep: &(dyn Fn(usize) -> bool + Sync)| {
+        bytes
+            .par_iter()
+            .zip(&allowed)
+            .zip(&styles)
+            .map(|((b, allowed), &style)| {
+                let mut d: Vec<usize> = b
+                    .as_deref()
+                    .map(|b| find(b, style))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, i)| i)
+                    .filter(|&i| keep(i) && allowed.binary_search(&i).is_ok())
+                    .collect();
+                d.sort_unstable();
+                d.dedup();
+                d
+            })
+            .collect::<Vec<Vec<usize>>>()
+    };
+    let deps = placeholder_deps(&|b, style| placeholder::find(b, width, style), &|i| {
+        i < n && hashed[i]
+    });
+    // Integrity placeholders (in pages): of written files.
+    let sri_deps = placeholder_deps(&placeholder::find_sri, &|i| i < n_files && written[i]);
     let sri_needed: Vec<bool> = {
         let mut needed = vec![false; n];
         for &j in sri_deps.iter().flatten() {
@@ -194,6 +187,9 @@ pub fn finalize(
     let mut hashes: Vec<Option<String>> = vec![None; n];
     let mut sris: Vec<Option<String>> = vec![None; n];
     let mut cycles: Vec<Vec<String>> = vec![Vec::new(); n];
+    // The members of each file's reference cycle: their integrity values
+    // stay empty in each other, as when the cycle's hash is computed.
+    let mut fellows: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, c) in copied.iter().enumerate() {
         if let Some((sha, integrity, _)) = c {
             if hashed[i] {
@@ -215,17 +211,25 @@ pub fn finalize(
     };
     // A file's bytes as written: placeholders replaced, then the
     // `sourceMappingURL` comment naming its map after its own final name.
-    let finish = |i: usize, hashes: &[Option<String>], sris: &[Option<String>]| {
-        let b = bytes[i].as_deref().unwrap_or_default();
-        let b = substitute(b, styles[i], width, &deps[i], hashes, &[]);
-        let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &[]);
-        if let Some(Some(style)) = map_comments.get(i) {
-            let own = base_name(&name_of(i, hashes)).to_string();
-            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
-        }
-        b
-    };
+    let finish =
+        |i: usize, hashes: &[Option<String>], sris: &[Option<String>], fellows: &[Vec<usize>]| {
+            let b = bytes[i].as_deref().unwrap_or_default();
+            let b = substitute(b, styles[i], width, &deps[i], hashes, &[]);
+            let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &fellows[i]);
+            if let Some(Some(style)) = map_comments.get(i) {
+                let own = base_name(&name_of(i, hashes)).to_string();
+                b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+            }
+            b
+        };
     for level in levels(&order) {
+        for component in &level {
+            if component.len() > 1 {
+                for &i in component {
+                    fellows[i] = component.clone();
+                }
+            }
+        }
         let done: Vec<(Vec<usize>, String)> = level
             .par_iter()
             .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
@@ -273,7 +277,7 @@ pub fn finalize(
             .par_iter()
             .flatten()
             .filter(|&&i| sri_needed[i] && bytes[i].is_some())
-            .map(|&i| (i, sri(&finish(i, &hashes, &sris))))
+            .map(|&i| (i, sri(&finish(i, &hashes, &sris, &fellows))))
             .collect();
         for (i, value) in values {
             sris[i] = Some(value);
@@ -321,7 +325,7 @@ pub fn finalize(
                     cycle: Vec::new(),
                 });
             };
-            let b = finish(i, &hashes, &sris);
+            let b = finish(i, &hashes, &sris, &fellows);
             let map = maps[i].as_ref().map(|m| {
                 let own = base_name(&rel).to_string();
                 let old = base_name(&files[i].rel).to_string();
@@ -368,8 +372,8 @@ fn substitute(
 
 /// `bytes` with each integrity placeholder of a file it names (`deps`,
 /// sorted) replaced by that file's integrity value — empty for the members
-/// of its own cycle (`zeroed`), whose values cannot be known first, and an
-/// empty `integrity` checks nothing.
+/// of its own cycle (`zeroed`), whose values cannot be known before the
+/// cycle's hash; an empty `integrity` checks nothing.
 fn substitute_sri(
     bytes: &[u8],
     style: Style,
@@ -377,12 +381,10 @@ fn substitute_sri(
     sris: &[Option<String>],
     zeroed: &[usize],
 ) -> Vec<u8> {
-    if deps.is_empty() {
-        return bytes.to_vec();
-    }
+    // Any other placeholder of the file's style is one of ours whose file
+    // is not written as it is: it checks nothing.
     placeholder::replace_sri(bytes, style, |j| {
-        deps.binary_search(&j).ok()?;
-        if zeroed.contains(&j) {
+        if deps.binary_search(&j).is_err() || zeroed.contains(&j) {
             Some("")
         } else {
             Some(sris[j].as_deref().unwrap_or(""))

@@ -207,6 +207,14 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             }
             text.extend_from_slice(headers::headers_file(&out_files, config).as_bytes());
             staging.write("_headers", &text)?;
+            if !out_files.iter().any(|f| f.rel == "_headers") {
+                out_files.push(OutFile {
+                    rel: "_headers".into(),
+                    hashed: false,
+                    encodings: Vec::new(),
+                });
+                out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
+            }
             report_outputs.insert(
                 "headers_file".into(),
                 roots.out.join("_headers").display().to_string(),
@@ -218,17 +226,22 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut pending = Vec::new();
+        let snippet = nginx::snippet(&out_files, config, &out_name).into_bytes();
+        // Placed inside the output, server files are files of it too.
+        for place in [&nginx_place, &headers_place].into_iter().flatten() {
+            if let Place::Inside(rel) = place {
+                out_files.push(OutFile {
+                    rel: rel.clone(),
+                    hashed: false,
+                    encodings: Vec::new(),
+                });
+            }
+        }
+        out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let headers_json = headers::headers_json(&out_files, config);
         for (key, place, bytes) in [
-            (
-                "nginx",
-                nginx_place,
-                nginx::snippet(&out_files, config, &out_name).into_bytes(),
-            ),
-            (
-                "headers_json",
-                headers_place,
-                headers::headers_json(&out_files, config),
-            ),
+            ("nginx", nginx_place, snippet),
+            ("headers_json", headers_place, headers_json),
         ] {
             let Some(place) = place else { continue };
             report_outputs.insert(key.into(), place.display(&roots.out));

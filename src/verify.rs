@@ -117,9 +117,12 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         v.problems.extend(problems);
         linked.extend(manifests);
     }
-    // Precompressed copies hold exactly their file's bytes.
+    // Precompressed copies hold exactly their file's bytes (a `.gz` the
+    // input brought is a file of the manifest, not a copy).
+    let listed: BTreeSet<&str> = m.assets.values().map(|e| e.file.as_str()).collect();
     let copies: Vec<Diagnostic> = files
         .par_iter()
+        .filter(|rel| !listed.contains(rel.as_str()))
         .filter_map(|rel| {
             let (original, encoding) = if let Some(o) = rel.strip_suffix(".gz") {
                 (o, Encoding::Gzip)
@@ -146,7 +149,7 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         .collect();
     v.precompressed = files
         .iter()
-        .filter(|f| f.ends_with(".gz") || f.ends_with(".br"))
+        .filter(|f| (f.ends_with(".gz") || f.ends_with(".br")) && !listed.contains(f.as_str()))
         .count();
     v.problems.extend(copies);
     // JSON files that pages link as their web app manifest.
@@ -433,6 +436,10 @@ fn check_references(
     };
     // Integrity values hold for the bytes they cover.
     for (url, value, loc) in integrity {
+        // An empty value checks nothing (a member of a reference cycle).
+        if value.trim().is_empty() {
+            continue;
+        }
         let Target::Asset { rel: target, .. } = resolve(&from, &local(&url), &m.base, files) else {
             continue;
         };

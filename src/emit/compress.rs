@@ -9,19 +9,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 /// A `Content-Encoding` written ahead of time.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// `.gz`, `Content-Encoding: gzip`.

@@ -146,17 +146,14 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
 /// A `_headers` file: one rule per folder whose files all share a class
 /// (`/assets/*`), otherwise one per file, so no two rules ever match the
 /// same path (both hosts join the values of rules that do). A page
-/// `dir/index.html` is also served as `dir/`.
+/// `dir/index.html` is also served as `dir/`, and `about.html` as `about`.
 pub fn headers_file(files: &[OutFile], config: &Config) -> String {
-    // Every path, compressed copies included, with its class.
-    let mut all: BTreeMap<String, Class> = BTreeMap::new();
-    for f in files {
-        let class = Class::of(f);
-        all.insert(f.rel.clone(), class);
-        for e in &f.encodings {
-            all.insert(format!("{}.{}", f.rel, e.extension()), class);
-        }
-    }
+    // Every path with its class. Compressed copies are left out: these
+    // hosts compress themselves and would serve them only by their own name.
+    let all: BTreeMap<String, Class> = files
+        .iter()
+        .map(|f| (f.rel.clone(), Class::of(f)))
+        .collect();
     // The class of each folder's whole subtree, when it has one.
     let mut folders: BTreeMap<String, Option<Class>> = BTreeMap::new();
     for (rel, &class) in &all {
@@ -197,10 +194,13 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
             }
             None => {
                 rules.insert(encode_path(rel), class);
+                // Pages are also served by their "pretty" URLs.
                 if let Some(dir) = rel.strip_suffix("index.html") {
                     if dir.is_empty() || dir.ends_with('/') {
                         rules.insert(encode_path(dir), class);
                     }
+                } else if let Some(page) = rel.strip_suffix(".html") {
+                    rules.insert(encode_path(page), class);
                 }
             }
         }
@@ -261,6 +261,7 @@ mod tests {
             file("assets/app.3f2a9c1b.js", true),
             file("assets/logo.3f2a9c1b.png", true),
             file("index.html", false),
+            file("about.html", false),
             file("blog/index.html", false),
             file("blog/cover.jpg", false),
             file("favicon.ico", false),
@@ -272,15 +273,15 @@ mod tests {
             paths,
             [
                 "/",
+                "/about",
+                "/about.html",
                 "/assets/*",
                 "/blog/",
                 "/blog/cover.jpg",
                 "/blog/index.html",
                 "/favicon.ico",
                 "/index.html",
-                "/sw.js",
-                "/sw.js.br",
-                "/sw.js.gz"
+                "/sw.js"
             ]
         );
         assert!(text.contains("/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n"));

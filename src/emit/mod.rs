@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -76,13 +77,45 @@ pub fn write_outputs(
             encodings: Vec::new(),
         })
         .collect();
+    // Paths of the files themselves: a compressed copy never replaces one
+    // (an input that brings its own `app.js.gz`).
+    let taken: BTreeSet<String> = outputs
+        .iter()
+        .flatten()
+        .flat_map(|o| {
+            let map = o.map.as_ref().map(|_| format!("{}.map", o.rel));
+            std::iter::once(o.rel.clone()).chain(map)
+        })
+        .collect();
+    let clashes = Mutex::new(Vec::new());
     let written: Vec<Result<Option<Report>>> = files
         .par_iter()
         .zip(&results)
         .zip(outputs)
         .map(|((file, result), output)| {
             let r = match output {
-                Some(o) => write_one(staging, file, result, o, encodings).map(Some),
+                Some(o) => {
+                    let mut own: Vec<Encoding> = encodings.to_vec();
+                    own.retain(|e| {
+                        let copy = format!("{}.{}", o.rel, e.extension());
+                        let free = !taken.contains(&copy);
+                        if !free {
+                            clashes.lock().unwrap_or_else(|e| e.into_inner()).push(
+                                Diagnostic::warning(
+                                    &copy,
+                                    None,
+                                    format!(
+                                    "a file of the input: kept as it is, and no .{} of {} is made",
+                                    e.extension(),
+                                    o.rel
+                                ),
+                                ),
+                            );
+                        }
+                        free
+                    });
+                    write_one(staging, file, result, o, &own).map(Some)
+                }
                 None => Ok(None),
             };
             tick();
@@ -97,7 +130,9 @@ pub fn write_outputs(
         }
     }
     out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    let diagnostics = results.into_iter().flat_map(|r| r.diagnostics).collect();
+    let mut diagnostics: Vec<Diagnostic> =
+        results.into_iter().flat_map(|r| r.diagnostics).collect();
+    diagnostics.extend(clashes.into_inner().unwrap_or_else(|e| e.into_inner()));
     Ok(Written {
         files: reports,
         diagnostics,

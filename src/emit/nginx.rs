@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use super::compress::Encoding;
 use super::headers::{Class, OutFile, IMAGE_EXTENSIONS};
 use crate::config::Config;
 
@@ -53,16 +54,46 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
             .map(|(_, e)| e.to_ascii_lowercase())
             .unwrap_or_default()
     };
-    let mut exts: [BTreeSet<String>; 2] = Default::default();
+    // Extensions per class: hashed, images, other (pages need no type).
+    let mut exts: [BTreeSet<String>; 3] = Default::default();
     for f in files {
         match Class::of(f) {
             Class::Hashed => exts[0].insert(ext_of(&f.rel)),
             Class::Image => exts[1].insert(ext_of(&f.rel)),
-            _ => false,
+            Class::Other => exts[2].insert(ext_of(&f.rel)),
+            Class::Html => false,
         };
     }
     let precompressed = files.iter().any(|f| !f.encodings.is_empty());
     let brotli = config.nginx.brotli && precompressed;
+    // gzip_vary marks only files with a .gz: with .br copies alone, the
+    // plain and gzip responses need the Vary too.
+    let br_only = brotli && !files.iter().any(|f| f.encodings.contains(&Encoding::Gzip));
+    let base = config.base.as_str();
+    let include_example = if base == "/" {
+        format!(
+            "#     server {{
+#         listen 80;
+#         root /srv/www/{out_name};
+#         index index.html;
+#         include /etc/nginx/snippets/{out_name}.nginx.conf;
+#     }}"
+        )
+    } else {
+        format!(
+            "# The output is served under {base} (--base): include it in that location,
+# marked ^~ so no regex location elsewhere takes its files:
+#
+#     server {{
+#         listen 80;
+#         location ^~ {base} {{
+#             alias /srv/www/{out_name}/;
+#             index index.html;
+#             include /etc/nginx/snippets/{out_name}.nginx.conf;
+#         }}
+#     }}"
+        )
+    };
 
     let mut s = String::new();
     let _ = write!(
@@ -74,12 +105,7 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
 # Include it inside the server {{}} block that serves the output, where
 # `root` makes $uri name the output's files:
 #
-#     server {{
-#         listen 80;
-#         root /srv/www/{out_name};
-#         index index.html;
-#         include /etc/nginx/snippets/{out_name}.nginx.conf;
-#     }}
+{include_example}
 #
 # The add_header trap: a location with an add_header of its own drops every
 # add_header of the server and http blocks. Each location below sets
@@ -89,9 +115,11 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
 # it is included in every location here.
 #
 # Exactly one Cache-Control per response: `expires off` keeps an `expires`
-# of the server block from adding a second. These are regex locations:
-# they win over your prefix locations unless those are marked `^~`
-# (`location ^~ /api/ {{ ... }}`).
+# of the server block from adding a second. These are regex locations,
+# tried in order after exact (`location = /favicon.ico`) and `^~` prefix
+# locations, and after regex locations written before this include: those
+# take the files they match. They win over your other prefix locations
+# (`location /api/`): mark those `^~` to keep them.
 ",
         version = env!("CARGO_PKG_VERSION"),
     );
@@ -118,6 +146,9 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
                 "{indent}gzip_static on;  # the .gz beside a file, with Vary: Accept-Encoding"
             );
             let _ = writeln!(s, "{indent}gzip_vary on;");
+            if br_only {
+                let _ = writeln!(s, "{indent}add_header Vary \"Accept-Encoding\";");
+            }
             if brotli {
                 let _ = writeln!(
                     s,
@@ -182,6 +213,24 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     s.push_str("\n# Pages (a folder's index.html too, by nginx's internal redirect).\nlocation ~* \"\\.html?$\" {\n");
     common(&mut s, Class::Html, "    ");
     s.push_str("}\n");
+
+    // Other files that keep their names: only their type, and their
+    // compressed copies; caching is left to the server.
+    for (ext, ty) in MIME {
+        if exts[2].contains(*ext) {
+            let _ = writeln!(
+                s,
+                "\n# .{ext} files that keep their names: the type mime.types may lack.\nlocation ~ \"\\.{ext}$\" {{\n    types {{ }}\n    default_type {ty};"
+            );
+            if precompressed {
+                s.push_str("    gzip_static on;\n    gzip_vary on;\n");
+                if brotli {
+                    s.push_str("    brotli_static on;\n");
+                }
+            }
+            s.push_str("}\n");
+        }
+    }
     s
 }
 

@@ -81,6 +81,10 @@ pub struct Integrity<'a> {
     /// hashed files that have none; an `integrity` already written for a
     /// local file is always replaced, since the file may have changed.
     pub add: bool,
+    /// Hashed files are loaded from another origin (`--public-url`): an
+    /// integrity check there needs a CORS request, so `crossorigin` is
+    /// added wherever an integrity value is written.
+    pub cross_origin: bool,
     /// For a URL as written (entities decoded): the placeholder of its
     /// file's integrity value, and whether the file's name is hashed.
     pub find: &'a dyn Fn(&str) -> Option<(String, bool)>,
@@ -380,32 +384,37 @@ pub fn rewrite(
             if let Some(sri) = integrity {
                 if let Some((placeholder, hashed)) = url.and_then(|u| (sri.find)(&u)) {
                     let existing = el.attributes().iter().find(|a| a.name() == "integrity");
+                    // New attributes go before the end of the start tag.
+                    let tag_range = el.source_location().bytes();
+                    let raw = &html.as_bytes()[tag_range.clone()];
+                    let self_closing = raw.ends_with(b"/>")
+                        && raw.len() > 2
+                        && matches!(raw[raw.len() - 3], b' ' | b'\t' | b'\n' | b'"' | b'\'');
+                    let end = tag_range.end - if self_closing { 2 } else { 1 };
+                    let mut add = String::new();
+                    let has_value = existing.is_some_and(|a| a.value_source_location().is_some());
                     match existing.and_then(|a| a.value_source_location()) {
                         Some(range) => {
                             let range = range.bytes();
                             attr_edits.push((range.start, range.end, placeholder));
                         }
-                        // `integrity` without a value, or none at all.
+                        // `integrity` without a value checks nothing: left so.
                         None if existing.is_none() && sri.add && hashed => {
-                            let tag_range = el.source_location().bytes();
-                            let raw = &html.as_bytes()[tag_range.clone()];
-                            let self_closing = raw.ends_with(b"/>")
-                                && raw.len() > 2
-                                && matches!(
-                                    raw[raw.len() - 3],
-                                    b' ' | b'\t' | b'\n' | b'"' | b'\''
-                                );
-                            let at = tag_range.end - if self_closing { 2 } else { 1 };
-                            let mut add = format!(" integrity=\"{placeholder}\"");
-                            if attr("crossorigin").is_none() {
-                                add.push_str(" crossorigin=\"anonymous\"");
-                            }
-                            if self_closing {
-                                add.push(' ');
-                            }
-                            attr_edits.push((at, at, add));
+                            add = format!(" integrity=\"{placeholder}\"");
                         }
                         None => {}
+                    }
+                    // A check needs a CORS request: from a CDN (--public-url),
+                    // and wherever a value is added.
+                    let needs_cors = (has_value && sri.cross_origin && hashed) || !add.is_empty();
+                    if needs_cors && attr("crossorigin").is_none() {
+                        add.push_str(" crossorigin=\"anonymous\"");
+                    }
+                    if !add.is_empty() {
+                        if self_closing {
+                            add.push(' ');
+                        }
+                        attr_edits.push((end, end, add));
                     }
                 }
             }
@@ -806,6 +815,7 @@ mod tests {
         let find = |u: &str| (!u.contains(':')).then(|| (format!("SRI({u})"), !u.starts_with('x')));
         let sri = Integrity {
             add: true,
+            cross_origin: input.contains("data-cdn"),
             find: &find,
         };
         let (out, _) = rewrite(input, 100, &|_| None, None, Some(&sri)).unwrap();
@@ -841,6 +851,11 @@ mod tests {
         integrity_test(
             "<script src=x.js integrity=\"sha384-old\"></script>",
             "<script src=x.js integrity=\"SRI(x.js)\"></script>",
+        );
+        // From a CDN (--public-url), a replaced value needs a CORS request too.
+        integrity_test(
+            "<script src=a.js integrity=\"sha384-old\" data-cdn></script>",
+            "<script src=a.js integrity=\"SRI(a.js)\" data-cdn crossorigin=\"anonymous\"></script>",
         );
     }
 

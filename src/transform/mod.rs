@@ -522,19 +522,27 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             return None;
         };
         let index = ctx.rewriter.index(&rel)?;
+        // A map is named after its file and rewritten when it is written:
+        // its integrity cannot be known here, and an empty one checks nothing.
+        if ctx.rewriter.follows(index).is_some() {
+            return Some((String::new(), false));
+        }
         let hashed = !ctx.rewriter.naming().keeps_name(&rel);
         Some((placeholder::make_sri(index, style), hashed))
     };
     let integrity = html::Integrity {
         add: ctx.config.sri,
+        cross_origin: ctx.config.public_url.is_some(),
         find: &integrity,
     };
+    // Pages only: an SVG file's scripts and styles are left as written.
+    let integrity = (file.kind == AssetKind::Html).then_some(&integrity);
     let (new, found) = match html::rewrite(
         text,
         ctx.config.limits.max_nesting_depth,
         &rewrite,
         pictures,
-        Some(&integrity),
+        integrity,
     ) {
         Ok(r) => r,
         Err(e) => {

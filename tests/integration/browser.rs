@@ -81,10 +81,12 @@ fn check_site(name: &str, input: &Path) {
             Site {
                 root: input,
                 include: None,
+                base: None,
             },
             Site {
                 root: &out,
                 include: Some(&snippet),
+                base: None,
             },
         ],
         "",

@@ -1,29 +1,19 @@
 //! The server side of the output: the nginx snippet proven on a real nginx,
 //! precompressed copies, Subresource Integrity, `_headers` and `headers.json`.
 
-use std::io::Read;
-
 use crate::serve::{get, Nginx, Site};
-use crate::util::{manifest, TestDir};
+use crate::util::{decompress, manifest, variant_file, TestDir};
 
 const HASHED: &str = "public, max-age=31536000, immutable";
 const IMAGES: &str = "public, max-age=2592000, stale-while-revalidate=86400";
 const HTML: &str = "public, max-age=3600, stale-while-revalidate=86400";
 
 fn gunzip(b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(b)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    decompress(b, true)
 }
 
 fn unbrotli(b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    brotli::Decompressor::new(b, 4096)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    decompress(b, false)
 }
 
 #[test]
@@ -46,17 +36,7 @@ fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
     let file = |k: &str| format!("/{}", m["assets"][k]["file"].as_str().unwrap());
     let css = file("css/main.css");
     let hashed_png = file("images/icons/icon-192.png");
-    let webp = format!(
-        "/{}",
-        m["assets"]["images/hero-valley.jpg"]["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["format"] == "webp")
-            .unwrap()["file"]
-            .as_str()
-            .unwrap()
-    );
+    let webp = format!("/{}", variant_file(&m, "images/hero-valley.jpg", "webp"));
 
     // A server block as people write them: an `expires` and an add_header
     // of its own must not lead to a second Cache-Control.
@@ -65,6 +45,7 @@ fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
         &[Site {
             root: &t.path("out"),
             include: Some(&snippet),
+            base: None,
         }],
         "expires 1h; add_header X-Server-Level yes;",
     );
@@ -93,9 +74,12 @@ fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
         ));
         assert_eq!(r.body, on_disk, "{path}");
     }
-    // Source maps and module scripts get their types.
+    // Source maps and web app manifests get their types, hashed or not.
     let map = format!("/{}", m["assets"]["js/app.js"]["map"].as_str().unwrap());
     assert_eq!(get(port, &map, &[]).one("content-type"), "application/json");
+    let wm = get(port, "/site.webmanifest", &[]);
+    assert_eq!(wm.status, 200);
+    assert_eq!(wm.one("content-type"), "application/manifest+json");
 
     // The precompressed copies, byte-identical once decompressed.
     for path in [css.as_str(), "/index.html"] {
@@ -309,7 +293,7 @@ fn headers_json_and_headers_file_give_every_file_one_cache_control() {
     let tree = crate::util::tree(&t.path("out"));
     // Every file written has its headers, and nothing else is listed.
     let listed: Vec<&String> = files.keys().collect();
-    let written: Vec<&String> = tree.keys().filter(|k| *k != "_headers").collect();
+    let written: Vec<&String> = tree.keys().collect();
     assert_eq!(listed, written);
     let m = manifest(&t.path("out"));
     let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
@@ -332,7 +316,12 @@ fn headers_json_and_headers_file_give_every_file_one_cache_control() {
             (w[0].to_string(), value.to_string())
         })
         .collect();
-    for (rel, headers) in files {
+    // Precompressed copies get no rules (these hosts compress themselves),
+    // and the hosts read `_headers` rather than serve it.
+    for (rel, headers) in files
+        .iter()
+        .filter(|(rel, _)| !rel.ends_with(".gz") && !rel.ends_with(".br") && *rel != "_headers")
+    {
         let url = format!("/{rel}");
         let matching: Vec<&(String, String)> = parsed
             .iter()
@@ -388,4 +377,124 @@ fn cache_values_are_configurable_and_server_files_never_land_in_the_input() {
     t.write("assetpress.toml", "[cache]\nhtml = \"x\\\"; evil\"\n");
     let o = t.run(&["build", "site", "--out", "out3"]);
     o.expect_code(2);
+}
+
+#[test]
+fn integrity_in_cycles_under_a_cdn_and_next_to_input_copies() {
+    let t = TestDir::new();
+    // A page that is hashed (upper-case extension) and in a cycle with its script.
+    t.write(
+        "in/Upper.HTML",
+        "<!doctype html><script src=\"c.js\"></script><link rel=preload as=script href=\"c.js.map\" integrity=\"sha384-x\">",
+    );
+    t.write(
+        "in/c.js",
+        "export const page = new URL('./Upper.HTML', import.meta.url);\n//# sourceMappingURL=c.js.map\n",
+    );
+    t.write(
+        "in/c.js.map",
+        r#"{"version":3,"sources":["c.ts"],"names":[],"mappings":"AAAA"}"#,
+    );
+    // A page with an author's integrity, built for a CDN.
+    let lib = "export function f(a) { return a + 1; }\n".repeat(40);
+    t.write("in/lib.js", &lib);
+    t.write(
+        "in/index.html",
+        "<!doctype html><script type=module src=\"lib.js\" integrity=\"sha384-stale\"></script>",
+    );
+    // A kept file that brings its own (stale) precompressed copy.
+    t.write("in/keep/app.js", "console.log('app');\n".repeat(100));
+    t.write("in/keep/app.js.gz", "stale");
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--sri",
+        "--keep-name",
+        "keep/**",
+        "--json",
+    ])
+    .expect_code(0);
+    let tree = crate::util::tree(&t.path("out"));
+    for (rel, bytes) in &tree {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("!~{#"),
+            "{rel}: a placeholder is left"
+        );
+    }
+    assert_eq!(tree["keep/app.js.gz"], b"stale", "the input's file is kept");
+    assert!(tree.contains_key("keep/app.js.br"));
+    t.run(&["verify", "out"]).expect_code(0);
+
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "cdn",
+        "--public-url",
+        "https://cdn.example.test/",
+    ])
+    .expect_code(0);
+    let page = t.read_string("cdn/index.html");
+    let m = manifest(&t.path("cdn"));
+    assert!(
+        page.contains(&format!(
+            "integrity=\"{}\" crossorigin=\"anonymous\"",
+            m["assets"]["lib.js"]["integrity"].as_str().unwrap()
+        )),
+        "{page}"
+    );
+    assert!(page.contains("https://cdn.example.test/lib."), "{page}");
+    let snippet = t.read_string("cdn.nginx.conf");
+    assert!(snippet.contains("add_header Access-Control-Allow-Origin \"*\";"));
+}
+
+#[test]
+fn nginx_serves_a_build_under_a_base_path_and_brotli_alone_varies() {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--base",
+        "/static/",
+        "--no-images",
+        "--precompress",
+        "br",
+        "--nginx-brotli",
+    ])
+    .expect_code(0);
+    let snippet = t.path("out.nginx.conf");
+    assert!(t
+        .read_string("out.nginx.conf")
+        .contains("location ^~ /static/"));
+    let nginx = Nginx::start(
+        &t.path("nginx"),
+        &[Site {
+            root: &t.path("out"),
+            include: Some(&snippet),
+            base: Some("/static/"),
+        }],
+        "",
+    );
+    let port = nginx.ports[0];
+    let m = manifest(&t.path("out"));
+    let css = format!(
+        "/static/{}",
+        m["assets"]["css/main.css"]["file"].as_str().unwrap()
+    );
+    let r = get(port, &css, &[]);
+    assert_eq!(r.status, 200, "{}", nginx.error_log());
+    assert_eq!(r.one("cache-control"), HASHED);
+    // With .br copies alone, the plain response varies too.
+    assert_eq!(r.one("vary"), "Accept-Encoding");
+    let br = get(port, &css, &[("Accept-Encoding", "br")]);
+    assert_eq!(br.one("content-encoding"), "br");
+    assert!(!br.all("vary").is_empty());
+    let page = get(port, "/static/", &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.one("cache-control"), HTML);
+    assert_eq!(get(port, "/static/css/main.0123abcd.css", &[]).status, 404);
 }

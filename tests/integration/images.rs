@@ -549,15 +549,7 @@ fn picture_markup_follows_public_url_and_configured_sizes() {
     .expect_code(0);
     let page = t.read_out_string("out", "index.html");
     let m = manifest(&t.path("out"));
-    let webp = m["assets"]["img/a b.jpg"]["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["format"] == "webp")
-        .unwrap()["file"]
-        .as_str()
-        .unwrap()
-        .replace(' ', "%20");
+    let webp = crate::util::variant_file(&m, "img/a b.jpg", "webp").replace(' ', "%20");
     assert!(
         page.contains(&format!(
             "<source type=\"image/webp\" srcset=\"https://cdn.example.test/{webp} 300w\" sizes=\"(min-width: 40rem) 50vw, 100vw\">"

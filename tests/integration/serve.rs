@@ -15,6 +15,9 @@ pub struct Site<'a> {
     pub root: &'a Path,
     /// A snippet to include inside it (the one assetpress wrote).
     pub include: Option<&'a Path>,
+    /// Served under this path (`/static/`) with `alias`, the snippet
+    /// included in that location, instead of at the root.
+    pub base: Option<&'a str>,
 }
 
 /// A running nginx; stopped (by its pid) when dropped.
@@ -76,12 +79,22 @@ impl Nginx {
             },
         );
         for (site, port) in sites.iter().zip(&ports) {
+            let include = site
+                .include
+                .map(|i| format!(" include {};\n", i.display()))
+                .unwrap_or_default();
+            let body = match site.base {
+                None => format!(
+                    " root {};\n index index.html;\n{include}",
+                    site.root.display()
+                ),
+                Some(base) => format!(
+                    " location ^~ {base} {{\n alias {}/;\n index index.html;\n{include} }}\n",
+                    site.root.display()
+                ),
+            };
             conf.push_str(&format!(
-                "server {{\n listen 127.0.0.1:{port};\n root {};\n index index.html;\n {server_extra}\n{}}}\n",
-                site.root.display(),
-                site.include
-                    .map(|i| format!(" include {};\n", i.display()))
-                    .unwrap_or_default()
+                "server {{\n listen 127.0.0.1:{port};\n {server_extra}\n{body}}}\n"
             ));
         }
         conf.push_str("}\n");

@@ -256,7 +256,6 @@ pub fn unhashed(out: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Whether `rel` is the `.gz` or `.br` copy of another file of `tree`;
 /// asserts that it decompresses to exactly that file.
 pub fn is_precompressed_copy(rel: &str, tree: &BTreeMap<String, Vec<u8>>) -> bool {
-    use std::io::Read;
     let (original, gzip) = match (rel.strip_suffix(".gz"), rel.strip_suffix(".br")) {
         (Some(o), _) => (o, true),
         (_, Some(o)) => (o, false),
@@ -265,19 +264,38 @@ pub fn is_precompressed_copy(rel: &str, tree: &BTreeMap<String, Vec<u8>>) -> boo
     let Some(want) = tree.get(original) else {
         return false;
     };
-    let data = &tree[rel];
+    let got = decompress(&tree[rel], gzip);
+    assert!(&got == want, "{rel} does not decompress to {original}");
+    true
+}
+
+/// Decompresses gzip (`gzip`) or brotli data.
+pub fn decompress(data: &[u8], gzip: bool) -> Vec<u8> {
+    use std::io::Read;
     let mut got = Vec::new();
     if gzip {
-        flate2::read::GzDecoder::new(&data[..])
+        flate2::read::GzDecoder::new(data)
             .read_to_end(&mut got)
             .unwrap();
     } else {
-        brotli::Decompressor::new(&data[..], 4096)
+        brotli::Decompressor::new(data, 4096)
             .read_to_end(&mut got)
             .unwrap();
     }
-    assert!(&got == want, "{rel} does not decompress to {original}");
-    true
+    got
+}
+
+/// The output path of `key`'s image variant in `format` (the first one).
+pub fn variant_file(m: &serde_json::Value, key: &str, format: &str) -> String {
+    m["assets"][key]["variants"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} has no variants"))
+        .iter()
+        .find(|v| v["format"] == format)
+        .unwrap_or_else(|| panic!("{key} has no {format} variant"))["file"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn base(path: &str) -> String {
