@@ -172,6 +172,19 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE", require_equals = true)]
     #[allow(clippy::option_option)]
     pub headers_json: Option<Option<PathBuf>>,
+    /// Cache transform results in DIR [default: $XDG_CACHE_HOME/assetpress or ~/.cache/assetpress] [config: cache.dir]
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Use no cache: compute everything, read and write no cache folder [config: cache.enabled = false]
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// Size cap of the cache, e.g. 2GB [default: 2GB] [config: cache.max_size]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub cache_max_size: Option<u64>,
+}
+
+fn parse_size_arg(s: &str) -> std::result::Result<u64, String> {
+    crate::config::parse_size(s).ok_or_else(|| format!("{s:?}: give bytes or a size such as 2GB"))
 }
 
 /// `--precompress gzip,br` / `none`.
@@ -289,10 +302,12 @@ impl BuildArgs {
                 crate::emit::compress::Encoding::Br,
             ],
             sri: false,
-            cache: crate::config::Cache::default(),
+            cache_control: crate::config::CacheControl::default(),
             nginx: crate::config::Nginx::default(),
             headers_file: false,
             headers_json: None,
+            cache: None,
+            cache_max_size: crate::config::DEFAULT_CACHE_MAX_SIZE,
         };
         let mut images = file.images.clone().unwrap_or_default();
         images.enabled &= !self.no_images;
@@ -330,11 +345,21 @@ impl BuildArgs {
             Some(Some(p)) => Some(p),
             None => file.headers_json,
         };
+        let build_cache = file.cache.clone().unwrap_or_default();
+        let cache = if self.no_cache || !build_cache.enabled && self.cache_dir.is_none() {
+            None
+        } else {
+            self.cache_dir
+                .or(build_cache.dir)
+                .or_else(crate::cache::default_dir)
+        };
         let config = Config {
+            cache,
+            cache_max_size: self.cache_max_size.unwrap_or(build_cache.max_size.0),
             images,
             precompress,
             sri: self.sri || file.sri.unwrap_or(false),
-            cache: file.cache.unwrap_or_default(),
+            cache_control: file.cache_control.unwrap_or_default(),
             nginx,
             headers_file: self.headers_file || file.headers_file.unwrap_or(false),
             headers_json,

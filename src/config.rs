@@ -58,8 +58,8 @@ pub struct Config {
     /// Add `integrity` and `crossorigin` to scripts, stylesheets and
     /// preloads of local files. Default: false.
     pub sri: bool,
-    /// `Cache-Control` values per class of file. Default: see [`Cache`].
-    pub cache: Cache,
+    /// `Cache-Control` values per class of file. Default: see [`CacheControl`].
+    pub cache_control: CacheControl,
     /// The nginx snippet. Default: see [`Nginx`].
     pub nginx: Nginx,
     /// Write `_headers` (Netlify, Cloudflare Pages) into the output. Default: false.
@@ -67,12 +67,85 @@ pub struct Config {
     /// Where to write `headers.json` (path → response headers, for upload
     /// scripts), if at all. Default: not written.
     pub headers_json: Option<PathBuf>,
+    /// The cache of transform results, if one is used. Default: see [`BuildCache`].
+    pub cache: Option<PathBuf>,
+    /// The cache's size cap in bytes; least recently used entries go first.
+    /// Default: 2 GiB.
+    pub cache_max_size: u64,
 }
 
-/// `Cache-Control` per class of output file (`[cache]` in `assetpress.toml`).
+/// The cache of transform results (`[cache]` in `assetpress.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Cache {
+pub struct BuildCache {
+    /// Use it at all. Default: true.
+    pub enabled: bool,
+    /// Its folder. Default: `$XDG_CACHE_HOME/assetpress`, else `~/.cache/assetpress`.
+    pub dir: Option<PathBuf>,
+    /// Size cap: bytes, or a string such as `"2GB"` or `"500 MiB"`. Default: 2 GiB.
+    pub max_size: ByteSize,
+}
+
+impl Default for BuildCache {
+    fn default() -> Self {
+        BuildCache {
+            enabled: true,
+            dir: None,
+            max_size: ByteSize(DEFAULT_CACHE_MAX_SIZE),
+        }
+    }
+}
+
+/// The default cache size cap: 2 GiB.
+pub const DEFAULT_CACHE_MAX_SIZE: u64 = 2 << 30;
+
+/// A size in bytes, written as a number or with a unit (`"2GB"`, `"500 MiB"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(n) => Ok(ByteSize(n)),
+            Raw::Text(t) => parse_size(&t).map(ByteSize).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a size: give bytes or a number with KB, MB, GB (or KiB, MiB, GiB)"
+                ))
+            }),
+        }
+    }
+}
+
+/// `"2GB"`, `"500 MiB"`, `"1048576"` in bytes (KB, MB, GB are taken as
+/// powers of 1024, as in the report).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return None,
+    };
+    Some((n * mult as f64) as u64)
+}
+
+/// `Cache-Control` per class of output file (`[cache_control]` in `assetpress.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheControl {
     /// Files with a content hash in their name: they never change.
     /// Default: `public, max-age=31536000, immutable`.
     pub hashed: String,
@@ -87,9 +160,9 @@ pub struct Cache {
     pub other: String,
 }
 
-impl Default for Cache {
+impl Default for CacheControl {
     fn default() -> Self {
-        Cache {
+        CacheControl {
             hashed: "public, max-age=31536000, immutable".into(),
             images: "public, max-age=2592000, stale-while-revalidate=86400".into(),
             html: "public, max-age=3600, stale-while-revalidate=86400".into(),
@@ -281,10 +354,12 @@ impl Config {
             images: Images::default(),
             precompress: vec![Encoding::Gzip, Encoding::Br],
             sri: false,
-            cache: Cache::default(),
+            cache_control: CacheControl::default(),
             nginx: Nginx::default(),
             headers_file: false,
             headers_json: None,
+            cache: None,
+            cache_max_size: DEFAULT_CACHE_MAX_SIZE,
         })
     }
 
@@ -342,14 +417,14 @@ impl Config {
             return Err(Error::Config("--png-level: 0 to 6".into()));
         }
         for (key, value) in [
-            ("hashed", &self.cache.hashed),
-            ("images", &self.cache.images),
-            ("html", &self.cache.html),
-            ("other", &self.cache.other),
+            ("hashed", &self.cache_control.hashed),
+            ("images", &self.cache_control.images),
+            ("html", &self.cache_control.html),
+            ("other", &self.cache_control.other),
         ] {
             if value.trim().is_empty() || value.contains(['"', '\n', '\r', ';', '{', '}']) {
                 return Err(Error::Config(format!(
-                    "cache.{key} {value:?}: give a Cache-Control value such as \"public, max-age=3600\""
+                    "cache_control.{key} {value:?}: give a Cache-Control value such as \"public, max-age=3600\""
                 )));
             }
         }
@@ -450,13 +525,15 @@ pub struct FileConfig {
     /// Subresource Integrity on scripts and stylesheets.
     pub sri: Option<bool>,
     /// Cache-Control values.
-    pub cache: Option<Cache>,
+    pub cache_control: Option<CacheControl>,
     /// The nginx snippet.
     pub nginx: Option<Nginx>,
     /// Write `_headers` into the output.
     pub headers_file: Option<bool>,
     /// Where to write `headers.json`, relative to the config file.
     pub headers_json: Option<PathBuf>,
+    /// The cache of transform results.
+    pub cache: Option<BuildCache>,
 }
 
 impl FileConfig {
@@ -467,10 +544,12 @@ impl FileConfig {
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.to_string().trim())))?;
         let base = path.parent().unwrap_or(Path::new(""));
         let nginx_path = cfg.nginx.as_mut().and_then(|n| n.path.as_mut());
+        let cache_dir = cfg.cache.as_mut().and_then(|c| c.dir.as_mut());
         for p in [&mut cfg.input, &mut cfg.out, &mut cfg.headers_json]
             .into_iter()
             .flatten()
             .chain(nginx_path)
+            .chain(cache_dir)
         {
             if p.is_relative() {
                 *p = base.join(&*p);

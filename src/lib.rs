@@ -17,6 +17,7 @@
 //! it becomes a [`Diagnostic`] and is passed through unchanged.
 
 pub mod asset;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod discover;

@@ -80,7 +80,22 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let files = found.files;
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
-        let staging = Staging::create(&roots.out)?;
+        let mut staging = Staging::create(&roots.out)?;
+        let cache = match &config.cache {
+            Some(dir) => match crate::cache::Cache::open(dir) {
+                Ok(c) => Some(std::sync::Arc::new(c)),
+                Err(message) => {
+                    diagnostics.push(crate::error::Diagnostic::warning(
+                        &dir.display().to_string(),
+                        None,
+                        message,
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        staging.cache = cache.clone();
         laps.done("discover");
 
         progress.stage("transform", files.len() as u64);
@@ -98,12 +113,23 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             files: &names,
             rewriter: &rewriter,
             variants: None,
+            cache: cache.as_deref(),
+            text_context: if cache.is_some() {
+                crate::transform::text_context(config, &roots.input, &files, None)
+            } else {
+                String::new()
+            },
         };
         // Pages last: their <picture> markup names the image variants.
         let first = transform_all(&files, &ctx, &|f| !is_page(f), &|| progress.inc());
         let variants = Variants::collect(&files, &first);
         let ctx = Context {
             variants: Some(&variants),
+            text_context: if cache.is_some() {
+                crate::transform::text_context(config, &roots.input, &files, Some(&variants))
+            } else {
+                String::new()
+            },
             ..ctx
         };
         let pages = transform_all(&files, &ctx, &is_page, &|| progress.inc());
@@ -254,6 +280,12 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         for p in pending {
             p.finish()?;
         }
+        let mut cache_counts = std::collections::BTreeMap::new();
+        if let Some(cache) = &cache {
+            diagnostics.extend(cache.take_problems());
+            cache_counts = cache.counts();
+            cache.prune(config.cache_max_size);
+        }
         laps.done("write");
         progress.finish();
 
@@ -261,6 +293,10 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         report.cycles = graph.cycles;
         report.outputs = report_outputs;
         report.totals.variants = written_variants;
+        report.totals.cache = cache_counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         report.totals.unresolved_imports = unresolved_imports;
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;

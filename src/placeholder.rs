@@ -28,6 +28,16 @@ const CLOSE_LEN: usize = 2;
 pub struct Style(u8);
 
 impl Style {
+    /// The style's number, to store it.
+    pub fn index(self) -> u8 {
+        self.0
+    }
+
+    /// The style numbered `index` (see [`Style::index`]).
+    pub fn from_index(index: u8) -> Style {
+        Style(index % STYLES.len() as u8)
+    }
+
     /// The first style whose opening mark `text` does not contain (the
     /// first style when it contains them all).
     pub fn for_text(text: &[u8]) -> Style {

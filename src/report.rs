@@ -97,6 +97,8 @@ pub struct RunTotals {
     pub variants: (u64, u64),
     /// JS imports left alone: bare specifiers (`react`) and computed ones (`import(name)`).
     pub unresolved_imports: crate::transform::js::Unresolvable,
+    /// Cache hits and misses per kind of transform (empty without a cache).
+    pub cache: BTreeMap<String, crate::cache::Counts>,
 }
 
 /// The result of a run.
@@ -203,6 +205,15 @@ impl Report {
                 self.totals.variants.0,
                 human(self.totals.variants.1)
             );
+        }
+        if !self.totals.cache.is_empty() {
+            let kinds: Vec<String> = self
+                .totals
+                .cache
+                .iter()
+                .map(|(k, c)| format!("{k} {} hits, {} misses", c.hits, c.misses))
+                .collect();
+            let _ = writeln!(s, "cache: {}", kinds.join("; "));
         }
         if self.totals.all.precompressed > 0 {
             let _ = writeln!(

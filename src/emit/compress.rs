@@ -87,15 +87,36 @@ pub fn compressible(rel: &str) -> bool {
     })
 }
 
-/// The compressed copies of `data` worth keeping, in the order of `encodings`.
-pub fn precompress(data: &[u8], encodings: &[Encoding]) -> Vec<(Encoding, Vec<u8>)> {
+/// The compressed copies of `data` worth keeping, in the order of
+/// `encodings`, taken from `cache` when it has them.
+pub fn precompress(
+    data: &[u8],
+    encodings: &[Encoding],
+    cache: Option<&crate::cache::Cache>,
+) -> Vec<(Encoding, Vec<u8>)> {
     if data.len() < MIN_SIZE {
         return Vec::new();
     }
+    let compute = || crate::cache::Entry {
+        meta: Vec::new(),
+        blobs: encodings.iter().map(|e| e.compress(data)).collect(),
+    };
+    let copies = match cache {
+        Some(c) => {
+            let key = c.key(
+                "precompress",
+                &format!("{encodings:?} gzip 9, br 11"),
+                &[data],
+            );
+            c.get_or("precompress", &key, compute).blobs
+        }
+        None => compute().blobs,
+    };
     let limit = (data.len() as f64 * MAX_RATIO) as usize;
     encodings
         .iter()
-        .map(|&e| (e, e.compress(data)))
+        .copied()
+        .zip(copies)
         .filter(|(_, c)| c.len() <= limit)
         .collect()
 }
@@ -178,7 +199,7 @@ mod tests {
 
     #[test]
     fn small_and_incompressible_data_get_no_copies() {
-        assert!(precompress(&text()[..1000], &[Encoding::Gzip]).is_empty());
+        assert!(precompress(&text()[..1000], &[Encoding::Gzip], None).is_empty());
         // Pseudo-random bytes do not compress by 10%.
         let mut x = 0x2545f4914f6cdd1du64;
         let noise: Vec<u8> = (0..4096)
@@ -189,8 +210,8 @@ mod tests {
                 x as u8
             })
             .collect();
-        assert!(precompress(&noise, &[Encoding::Gzip, Encoding::Br]).is_empty());
-        let kept = precompress(&text(), &[Encoding::Br, Encoding::Gzip]);
+        assert!(precompress(&noise, &[Encoding::Gzip, Encoding::Br], None).is_empty());
+        let kept = precompress(&text(), &[Encoding::Br, Encoding::Gzip], None);
         assert_eq!(
             kept.iter().map(|k| k.0).collect::<Vec<_>>(),
             [Encoding::Br, Encoding::Gzip]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::compress::Encoding;
-use crate::config::{Cache, Config};
+use crate::config::{CacheControl, Config};
 use crate::rewrite::encode_path;
 
 /// One file of the output.
@@ -63,7 +63,7 @@ impl Class {
     }
 
     /// Its `Cache-Control` value.
-    pub fn cache_control(self, cache: &Cache) -> &str {
+    pub fn cache_control(self, cache: &CacheControl) -> &str {
         match self {
             Class::Hashed => &cache.hashed,
             Class::Image => &cache.images,
@@ -120,7 +120,7 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
     for f in files {
         let class = Class::of(f);
         let headers = |encoding: Option<Encoding>| Headers {
-            cache_control: class.cache_control(&config.cache),
+            cache_control: class.cache_control(&config.cache_control),
             content_type: content_type(&f.rel),
             content_encoding: encoding.map(Encoding::name),
         };
@@ -213,7 +213,7 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
     for (path, class) in rules {
         s.push_str(&format!(
             "{base}/{path}\n  Cache-Control: {}\n",
-            class.cache_control(&config.cache)
+            class.cache_control(&config.cache_control)
         ));
         if class == Class::Hashed && config.public_url.is_some() {
             s.push_str("  Access-Control-Allow-Origin: *\n");

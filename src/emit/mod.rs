@@ -326,6 +326,8 @@ impl Drop for Pending {
 #[derive(Debug)]
 pub struct Staging {
     dir: PathBuf,
+    /// The cache precompressed copies are taken from.
+    pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
     out: PathBuf,
     committed: bool,
 }
@@ -360,6 +362,7 @@ impl Staging {
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Staging {
             dir,
+            cache: None,
             out: out.to_path_buf(),
             committed: false,
         })
@@ -387,7 +390,7 @@ impl Staging {
         encodings: &[Encoding],
     ) -> Result<Compressed> {
         let mut c = Compressed::default();
-        for (encoding, data) in compress::precompress(bytes, encodings) {
+        for (encoding, data) in compress::precompress(bytes, encodings, self.cache.as_deref()) {
             self.write(&format!("{rel}.{}", encoding.extension()), &data)?;
             let size = Some(data.len() as u64);
             match encoding {

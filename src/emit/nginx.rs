@@ -128,7 +128,7 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
         let _ = writeln!(
             s,
             "{indent}add_header Cache-Control \"{}\";",
-            class.cache_control(&config.cache)
+            class.cache_control(&config.cache_control)
         );
         if class == Class::Hashed && config.public_url.is_some() {
             let _ = writeln!(

@@ -136,6 +136,78 @@ pub struct Processed {
 /// that is simply what is done with it (an animation, an icon).
 pub type Outcome = Result<Option<Processed>, String>;
 
+/// An [`Outcome`] as a cache entry: what happened as JSON, the encoded
+/// files as blobs (the new original first, when there is one).
+pub fn encode_outcome(outcome: &Outcome) -> crate::cache::Entry {
+    let (meta, blobs) = match outcome {
+        Err(message) => (serde_json::json!({ "warning": message }), Vec::new()),
+        Ok(None) => (serde_json::json!({ "untouched": true }), Vec::new()),
+        Ok(Some(p)) => {
+            let variants: Vec<serde_json::Value> = p
+                .variants
+                .iter()
+                .map(|v| serde_json::json!([v.width, v.height, v.format]))
+                .collect();
+            let blobs = p
+                .original
+                .iter()
+                .chain(p.variants.iter().map(|v| &v.bytes))
+                .cloned()
+                .collect();
+            (
+                serde_json::json!({
+                    "width": p.width,
+                    "height": p.height,
+                    "original": p.original.is_some(),
+                    "variants": variants,
+                }),
+                blobs,
+            )
+        }
+    };
+    crate::cache::Entry {
+        meta: meta.to_string().into_bytes(),
+        blobs,
+    }
+}
+
+/// The [`Outcome`] a cache entry of [`encode_outcome`] holds.
+pub fn decode_outcome(entry: crate::cache::Entry) -> Outcome {
+    let meta: serde_json::Value = serde_json::from_slice(&entry.meta).unwrap_or_default();
+    if let Some(message) = meta["warning"].as_str() {
+        return Err(message.to_string());
+    }
+    if meta["untouched"] == true {
+        return Ok(None);
+    }
+    let mut blobs = entry.blobs.into_iter();
+    let original = if meta["original"] == true {
+        blobs.next()
+    } else {
+        None
+    };
+    let variants = meta["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(blobs)
+        .filter_map(|(v, bytes)| {
+            Some(Variant {
+                width: v[0].as_u64()? as u32,
+                height: v[1].as_u64()? as u32,
+                format: serde_json::from_value(v[2].clone()).ok()?,
+                bytes,
+            })
+        })
+        .collect();
+    Ok(Some(Processed {
+        width: meta["width"].as_u64().unwrap_or(0) as u32,
+        height: meta["height"].as_u64().unwrap_or(0) as u32,
+        original,
+        variants,
+    }))
+}
+
 /// Pixels being decoded at once, over all worker threads. Decoding and
 /// encoding 8-bit images hold about 12 bytes a pixel, so on photos peak
 /// memory stays near 600 MB whatever `--jobs` is (an image larger than the

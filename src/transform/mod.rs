@@ -18,6 +18,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use rayon::prelude::*;
+
 use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
@@ -92,7 +94,7 @@ impl MapComment {
 }
 
 /// The outcome for one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Minified.
@@ -117,6 +119,12 @@ pub struct Context<'a> {
     pub rewriter: &'a Rewriter<'a>,
     /// The image variants made so far (pages are transformed after images).
     pub variants: Option<&'a Variants>,
+    /// The cache of transform results, if one is used.
+    pub cache: Option<&'a crate::cache::Cache>,
+    /// What text transforms depend on besides their own file: the options,
+    /// every file's name, every input map, and (for pages) the variants.
+    /// Part of their cache keys.
+    pub text_context: String,
 }
 
 /// Every image variant of the run, numbered after the input files so the
@@ -386,6 +394,226 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 /// Transforms one file.
 pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
+    let text = matches!(
+        file.kind,
+        AssetKind::Html
+            | AssetKind::Svg
+            | AssetKind::WebManifest
+            | AssetKind::SourceMap
+            | AssetKind::Js
+            | AssetKind::Css
+    );
+    match ctx.cache {
+        Some(cache) if text => {
+            let start = Instant::now();
+            let Ok(bytes) = std::fs::read(&file.abs) else {
+                return transform_uncached(file, ctx);
+            };
+            let key = cache.key("text", &ctx.text_context, &[file.rel.as_bytes(), &bytes]);
+            let mut computed = None;
+            let entry = cache.get_or(file.kind.label(), &key, || {
+                let t = transform_uncached(file, ctx);
+                let e = encode_text(&t);
+                computed = Some(t);
+                e
+            });
+            match computed {
+                Some(t) => t,
+                None => decode_text(entry)
+                    .map(|mut t| {
+                        t.time = start.elapsed();
+                        t
+                    })
+                    .unwrap_or_else(|| transform_uncached(file, ctx)),
+            }
+        }
+        _ => transform_uncached(file, ctx),
+    }
+}
+
+/// A text transform's result as a cache entry: everything but its bytes and
+/// map as JSON, those as blobs.
+fn encode_text(t: &Transformed) -> crate::cache::Entry {
+    let diagnostics: Vec<serde_json::Value> = t
+        .diagnostics
+        .iter()
+        .map(|d| {
+            serde_json::json!([
+                d.path,
+                d.loc.map(|l| [l.line, l.col]),
+                d.severity == crate::error::Severity::Error,
+                d.message
+            ])
+        })
+        .collect();
+    let references: Vec<serde_json::Value> = t
+        .references
+        .iter()
+        .map(|r| serde_json::json!([r.url, r.loc.line, r.loc.col, r.from, r.dynamic]))
+        .collect();
+    let meta = serde_json::json!({
+        "bytes": t.bytes.is_some(),
+        "map": t.map.is_some(),
+        "replaces_map": t.replaces_map,
+        "status": t.status,
+        "diagnostics": diagnostics,
+        "references": references,
+        "unresolvable": [t.unresolvable.bare, t.unresolvable.computed],
+        "variant_refs": t.variant_refs,
+        "linked_manifests": t.linked_manifests,
+        "style": t.style.index(),
+        "map_comment": t.map_comment.map(|c| c == MapComment::Css),
+    });
+    crate::cache::Entry {
+        meta: meta.to_string().into_bytes(),
+        blobs: t.bytes.iter().chain(&t.map).cloned().collect(),
+    }
+}
+
+/// The [`Transformed`] of a cache entry of [`encode_text`]; `None` if it
+/// does not read as one (then the file is transformed again).
+fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
+    let m: serde_json::Value = serde_json::from_slice(&entry.meta).ok()?;
+    let mut blobs = entry.blobs.into_iter();
+    let bytes = if m["bytes"].as_bool()? {
+        blobs.next()
+    } else {
+        None
+    };
+    let map = if m["map"].as_bool()? {
+        blobs.next()
+    } else {
+        None
+    };
+    let loc = |line: &serde_json::Value, col: &serde_json::Value| {
+        Some(Loc {
+            line: line.as_u64()? as u32,
+            col: col.as_u64()? as u32,
+        })
+    };
+    let diagnostics = m["diagnostics"]
+        .as_array()?
+        .iter()
+        .map(|d| {
+            let path = d[0].as_str()?;
+            let at = loc(&d[1][0], &d[1][1]);
+            let message = d[3].as_str()?;
+            Some(if d[2].as_bool()? {
+                Diagnostic::error(path, at, message)
+            } else {
+                Diagnostic::warning(path, at, message)
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let references = m["references"]
+        .as_array()?
+        .iter()
+        .map(|r| {
+            Some(Reference {
+                url: r[0].as_str()?.to_string(),
+                loc: loc(&r[1], &r[2])?,
+                from: r[3].as_str()?.to_string(),
+                dynamic: r[4].as_bool()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|s| s.as_str().map(String::from))
+            .collect()
+    };
+    Some(Transformed {
+        bytes,
+        map,
+        replaces_map: m["replaces_map"].as_str().map(String::from),
+        status: serde_json::from_value(m["status"].clone()).ok()?,
+        diagnostics,
+        references,
+        unresolvable: js::Unresolvable {
+            bare: m["unresolvable"][0].as_u64()? as u32,
+            computed: m["unresolvable"][1].as_u64()? as u32,
+        },
+        image: None,
+        variant_refs: m["variant_refs"]
+            .as_array()?
+            .iter()
+            .map(|v| v.as_u64().map(|v| v as usize))
+            .collect::<Option<Vec<_>>>()?,
+        linked_manifests: strings(&m["linked_manifests"])?,
+        style: Style::from_index(m["style"].as_u64()? as u8),
+        map_comment: m["map_comment"].as_bool().map(|css| {
+            if css {
+                MapComment::Css
+            } else {
+                MapComment::Js
+            }
+        }),
+        time: Duration::ZERO,
+    })
+}
+
+/// The part of a text transform's cache key that is the same for every file
+/// of a run: the options that change results, the input root, every file's
+/// name (they decide how each URL resolves and which files are hashed), the
+/// content of every input source map (composed into new maps), and for
+/// pages the image variants.
+pub fn text_context(
+    config: &Config,
+    root: &Path,
+    files: &[SourceFile],
+    variants: Option<&Variants>,
+) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let c = config;
+    let options = format!(
+        "{:?}",
+        (
+            &c.targets,
+            c.minify_js,
+            c.minify_css,
+            c.source_maps,
+            &c.base,
+            c.limits,
+            c.hash_length,
+            &c.keep_names,
+            &c.public_url,
+            c.sri,
+            (
+                c.images.enabled,
+                c.images.picture,
+                &c.images.sizes,
+                &c.images.picture_style
+            ),
+            root,
+        )
+    );
+    h.update(options.as_bytes());
+    let maps: Vec<Vec<u8>> = files
+        .par_iter()
+        .filter(|f| f.kind == AssetKind::SourceMap)
+        .map(|f| {
+            let content = std::fs::read(&f.abs).unwrap_or_default();
+            sha2::Sha256::digest(&content).to_vec()
+        })
+        .collect();
+    let mut maps = maps.iter();
+    for f in files {
+        h.update(f.rel.as_bytes());
+        h.update([0]);
+        if f.kind == AssetKind::SourceMap {
+            h.update(maps.next().map(Vec::as_slice).unwrap_or_default());
+        }
+    }
+    if let Some(v) = variants {
+        h.update(format!("{:?}", v.list).as_bytes());
+    }
+    crate::hash::hex(&h.finalize())
+}
+
+/// Transforms one file, without the cache.
+fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     let start = Instant::now();
     let minify = match file.kind {
         AssetKind::Js => ctx.config.minify_js,
@@ -455,7 +683,14 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         }
     };
     let opts = ctx.config.images.options();
-    let result = image::with_budget(&bytes, &opts, || image::process(&bytes, &opts));
+    let compute = || image::with_budget(&bytes, &opts, || image::process(&bytes, &opts));
+    let result = match ctx.cache {
+        Some(cache) => {
+            let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
+            image::decode_outcome(cache.get_or("image", &key, || image::encode_outcome(&compute())))
+        }
+        None => compute(),
+    };
     match result {
         Ok(Some(p)) => {
             if p.original.is_some() {

@@ -64,6 +64,7 @@ fn check_site(name: &str, input: &Path) {
     let t = TestDir::new();
     let out = t.path("out");
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
         .args(["build".as_ref(), input.as_os_str(), "--out".as_ref()])
         .arg(&out)
         .args(["--sri", "--nginx-brotli", "--quiet"])

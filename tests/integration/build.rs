@@ -297,6 +297,7 @@ fn progress_bar_is_drawn_on_a_terminal_only() {
     let o = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .env("TERM", "xterm")
+        .env("XDG_CACHE_HOME", t.cache_home())
         .current_dir(t.dir.path())
         .output()
         .unwrap();

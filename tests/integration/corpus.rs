@@ -8,6 +8,7 @@ use crate::util::{corpus, repo, require_tool, target_dir, tree, tree_by_original
 
 fn build(input: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", out.with_extension("cache"))
         .args([
             "build".as_ref(),
             input.as_os_str(),

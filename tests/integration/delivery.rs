@@ -344,7 +344,7 @@ fn cache_values_are_configurable_and_server_files_never_land_in_the_input() {
     let t = TestDir::with_fixture("site");
     t.write(
         "assetpress.toml",
-        "[cache]\nhtml = \"no-cache\"\nhashed = \"public, max-age=600\"\n[nginx]\nbrotli = true\n",
+        "[cache_control]\nhtml = \"no-cache\"\nhashed = \"public, max-age=600\"\n[nginx]\nbrotli = true\n",
     );
     let o = t.run(&[
         "build",
@@ -374,7 +374,10 @@ fn cache_values_are_configurable_and_server_files_never_land_in_the_input() {
     ]);
     o.expect_code(0);
     assert!(!t.path("out2.nginx.conf").exists());
-    t.write("assetpress.toml", "[cache]\nhtml = \"x\\\"; evil\"\n");
+    t.write(
+        "assetpress.toml",
+        "[cache_control]\nhtml = \"x\\\"; evil\"\n",
+    );
     let o = t.run(&["build", "site", "--out", "out3"]);
     o.expect_code(2);
 }

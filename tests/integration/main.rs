@@ -5,12 +5,14 @@
 mod bad_input;
 mod browser;
 mod build;
+mod cache;
 mod config;
 mod corpus;
 mod delivery;
 mod hashing;
 mod images;
 mod safety;
+mod scale;
 mod serve;
 mod sourcemaps;
 mod util;

@@ -57,6 +57,7 @@ fn killed_run_leaves_previous_output_intact() {
     std::fs::create_dir(t.path("out")).unwrap();
     t.write("out/keep.txt", "previous output");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
         .args(["build", "in", "--out", "out", "--jobs", "1", "--quiet"])
         .current_dir(t.dir.path())
         .spawn()

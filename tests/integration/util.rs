@@ -10,16 +10,25 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A temporary folder, removed when dropped.
+/// A temporary folder, removed when dropped, with a cache folder of its
+/// own beside it (runs never share the user's cache).
 pub struct TestDir {
     pub dir: tempfile::TempDir,
+    pub cache: tempfile::TempDir,
 }
 
 impl TestDir {
     pub fn new() -> TestDir {
         TestDir {
             dir: tempfile::tempdir().expect("tempdir"),
+            cache: tempfile::tempdir().expect("tempdir"),
         }
+    }
+
+    /// What `XDG_CACHE_HOME` is for this folder's runs: the cache is in
+    /// `assetpress/` under it.
+    pub fn cache_home(&self) -> &Path {
+        self.cache.path()
     }
 
     /// A fixture folder from `testdata/` copied to `<tmp>/<name>`.
@@ -81,6 +90,7 @@ impl TestDir {
     pub fn run(&self, args: &[&str]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_assetpress"))
             .args(args)
+            .env("XDG_CACHE_HOME", self.cache_home())
             .current_dir(self.dir.path())
             .output()
             .expect("run assetpress");

@@ -1,0 +1,358 @@
+//! A content-addressed cache of transform results, so a run over mostly
+//! unchanged input redoes almost nothing. An entry is keyed by the SHA-256 of
+//! everything its result depends on: the kind of transform, the options that
+//! affect it, the input bytes, and the assetpress binary itself (any other
+//! build of assetpress misses every entry).
+//!
+//! Entries are files `<dir>/v1/<2 hex>/<62 hex>`, written under a temporary
+//! name and renamed into place, so concurrent and killed runs never leave a
+//! torn entry. Each carries the SHA-256 of its payload and is checked on
+//! read; a corrupt one is a miss (reported once, then recomputed and
+//! rewritten). A hit refreshes the entry's modification time, and
+//! [`Cache::prune`] removes the least recently used entries beyond the size
+//! cap. The folder holds nothing but entries and is safe to save and restore
+//! between CI runs.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::Diagnostic;
+use crate::hash::hex;
+
+/// Layout version of the folder and of an entry.
+const LAYOUT: &str = "v1";
+/// First bytes of every entry.
+const MAGIC: &[u8; 8] = b"APCACHE1";
+
+/// Hits and misses of one kind of transform.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Results taken from the cache.
+    pub hits: u64,
+    /// Results computed (and stored).
+    pub misses: u64,
+}
+
+/// One result: a small description and the byte strings it refers to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// What the result is (JSON, or anything the kind's user wants).
+    pub meta: Vec<u8>,
+    /// Its bytes (files, in an order the meta gives meaning to).
+    pub blobs: Vec<Vec<u8>>,
+}
+
+/// The cache of one run.
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    /// SHA-256 of the running binary: part of every key.
+    build: [u8; 32],
+    counts: Mutex<BTreeMap<&'static str, Counts>>,
+    problems: Mutex<Vec<Diagnostic>>,
+    written: AtomicU64,
+}
+
+impl Cache {
+    /// Opens (creating) the cache in `dir`. `None`, with the reason, when it
+    /// cannot be used: the run goes on without it.
+    pub fn open(dir: &Path) -> Result<Cache, String> {
+        let root = dir.join(LAYOUT);
+        fs::create_dir_all(root.join("tmp")).map_err(|e| {
+            format!(
+                "cache folder {}: {e}; running without a cache",
+                dir.display()
+            )
+        })?;
+        let exe = std::env::current_exe().and_then(fs::read).map_err(|e| {
+            format!("cannot read the assetpress binary ({e}); running without a cache")
+        })?;
+        Ok(Cache {
+            dir: root,
+            build: Sha256::digest(&exe).into(),
+            counts: Mutex::new(BTreeMap::new()),
+            problems: Mutex::new(Vec::new()),
+            written: AtomicU64::new(0),
+        })
+    }
+
+    /// The key of a result of `kind` computed with `options` from `parts`.
+    pub fn key(&self, kind: &str, options: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.build);
+        for p in [kind.as_bytes(), options.as_bytes()].iter().chain(parts) {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p);
+        }
+        h.finalize().into()
+    }
+
+    fn path(&self, key: &[u8; 32]) -> PathBuf {
+        let k = hex(key);
+        self.dir.join(&k[..2]).join(&k[2..])
+    }
+
+    /// The entry of `key`, computing and storing it with `compute` on a miss.
+    pub fn get_or(
+        &self,
+        kind: &'static str,
+        key: &[u8; 32],
+        compute: impl FnOnce() -> Entry,
+    ) -> Entry {
+        let path = self.path(key);
+        if let Some(entry) = self.read(&path) {
+            self.count(kind, true);
+            // Recently used: pruned last.
+            if let Ok(f) = fs::File::options().append(true).open(&path) {
+                let _ = f.set_modified(SystemTime::now());
+            }
+            return entry;
+        }
+        self.count(kind, false);
+        let entry = compute();
+        self.write(&path, &entry);
+        entry
+    }
+
+    fn count(&self, kind: &'static str, hit: bool) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let c = counts.entry(kind).or_default();
+        if hit {
+            c.hits += 1;
+        } else {
+            c.misses += 1;
+        }
+    }
+
+    /// Reads and checks an entry; a corrupt one is reported and ignored.
+    fn read(&self, path: &Path) -> Option<Entry> {
+        let bytes = fs::read(path).ok()?;
+        let entry = decode(&bytes);
+        if entry.is_none() {
+            self.problems
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Diagnostic::warning(
+                    &path.display().to_string(),
+                    None,
+                    "corrupt cache entry (checksum mismatch): recomputed",
+                ));
+        }
+        entry
+    }
+
+    /// Stores an entry: a temporary file renamed into place. A failure only
+    /// costs the next run the work.
+    fn write(&self, path: &Path, entry: &Entry) {
+        let bytes = encode(entry);
+        let Some(parent) = path.parent() else { return };
+        let _ = fs::create_dir_all(parent);
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let tmp = self.dir.join("tmp").join(format!(
+            "{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let ok = fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|_| fs::rename(&tmp, path));
+        if ok.is_err() {
+            let _ = fs::remove_file(&tmp);
+        } else {
+            self.written
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Hits and misses per kind so far.
+    pub fn counts(&self) -> BTreeMap<&'static str, Counts> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Corrupt entries met so far, as warnings.
+    pub fn take_problems(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut *self.problems.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Removes the least recently used entries while the cache is over
+    /// `max_size` bytes (down to 90% of it), and temporary files of runs that
+    /// died. Returns the bytes removed.
+    pub fn prune(&self, max_size: u64) -> u64 {
+        let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
+        let mut total = 0u64;
+        for e in walkdir::WalkDir::new(&self.dir)
+            .min_depth(2)
+            .max_depth(2)
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            let Ok(meta) = e.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            let in_tmp = e.path().parent().is_some_and(|p| p.ends_with("tmp"));
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            if in_tmp {
+                // Older than a day: left by a run that was killed.
+                if modified.elapsed().is_ok_and(|age| age.as_secs() > 86_400) {
+                    let _ = fs::remove_file(e.path());
+                }
+                continue;
+            }
+            total += meta.len();
+            entries.push((modified, meta.len(), e.into_path()));
+        }
+        if total <= max_size {
+            return 0;
+        }
+        entries.sort();
+        let target = max_size / 10 * 9;
+        let mut removed = 0;
+        for (_, size, path) in entries {
+            if total - removed <= target {
+                break;
+            }
+            if fs::remove_file(&path).is_ok() {
+                removed += size;
+            }
+        }
+        removed
+    }
+}
+
+/// `MAGIC`, SHA-256 of the payload, then the payload: the meta and each
+/// blob, each as a little-endian u64 length and its bytes.
+fn encode(entry: &Entry) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(
+        16 + entry.meta.len() + entry.blobs.iter().map(|b| b.len() + 8).sum::<usize>(),
+    );
+    payload.extend_from_slice(&(entry.meta.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&entry.meta);
+    for b in &entry.blobs {
+        payload.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        payload.extend_from_slice(b);
+    }
+    let mut out = Vec::with_capacity(payload.len() + 40);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&payload);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<Entry> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, payload) = rest.split_at_checked(32)?;
+    if Sha256::digest(payload).as_slice() != sum {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut p = payload;
+    while !p.is_empty() {
+        let (len, rest) = p.split_at_checked(8)?;
+        let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
+        let (part, rest) = rest.split_at_checked(len)?;
+        parts.push(part.to_vec());
+        p = rest;
+    }
+    let mut parts = parts.into_iter();
+    Some(Entry {
+        meta: parts.next()?,
+        blobs: parts.collect(),
+    })
+}
+
+/// The default cache folder: `$XDG_CACHE_HOME/assetpress`, else
+/// `$HOME/.cache/assetpress`.
+pub fn default_dir() -> Option<PathBuf> {
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    from("XDG_CACHE_HOME")
+        .or_else(|| from("HOME").map(|h| h.join(".cache")))
+        .map(|d| d.join("assetpress"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_corruption_is_detected() {
+        let e = Entry {
+            meta: b"{\"a\":1}".to_vec(),
+            blobs: vec![vec![], b"xyz".to_vec()],
+        };
+        let bytes = encode(&e);
+        assert_eq!(decode(&bytes), Some(e));
+        for i in [0, 10, 45, bytes.len() - 1] {
+            let mut bad = bytes.clone();
+            bad[i] ^= 1;
+            assert_eq!(decode(&bad), None, "byte {i}");
+        }
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+    }
+
+    #[test]
+    fn hits_misses_and_a_corrupt_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let key = cache.key("k", "opts", &[b"input"]);
+        assert_ne!(key, cache.key("k", "opts2", &[b"input"]));
+        assert_ne!(key, cache.key("k", "opt", &[b"sinput"]));
+        let make = || Entry {
+            meta: b"m".to_vec(),
+            blobs: vec![b"result".to_vec()],
+        };
+        assert_eq!(cache.get_or("k", &key, make), make());
+        assert_eq!(cache.get_or("k", &key, || unreachable!()), make());
+        assert_eq!(cache.counts()["k"], Counts { hits: 1, misses: 1 });
+        // Flip a byte of the stored entry: recomputed, and reported.
+        let path = cache.path(&key);
+        let mut bytes = fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        fs::write(&path, bytes).unwrap();
+        assert_eq!(cache.get_or("k", &key, make), make());
+        assert_eq!(cache.take_problems().len(), 1);
+        assert_eq!(cache.get_or("k", &key, || unreachable!()), make());
+    }
+
+    #[test]
+    fn prune_removes_least_recently_used_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let keys: Vec<[u8; 32]> = (0..10u8).map(|i| cache.key("k", "", &[&[i]])).collect();
+        for (i, k) in keys.iter().enumerate() {
+            cache.get_or("k", k, || Entry {
+                meta: Vec::new(),
+                blobs: vec![vec![0; 1000]],
+            });
+            let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
+            fs::File::options()
+                .append(true)
+                .open(cache.path(k))
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+        let size = fs::metadata(cache.path(&keys[0])).unwrap().len();
+        assert!(cache.prune(size * 20) == 0);
+        let removed = cache.prune(size * 5);
+        assert!(removed >= size * 5, "{removed}");
+        assert!(!cache.path(&keys[0]).exists(), "oldest gone");
+        assert!(cache.path(&keys[9]).exists(), "newest kept");
+    }
+}

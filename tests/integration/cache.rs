@@ -1,0 +1,179 @@
+//! The cache of transform results: a warm run is byte-identical to a cold
+//! one, anything that changes a result misses, corrupt entries are
+//! recomputed, concurrent runs share it safely, and `--no-cache` leaves no trace.
+
+use crate::util::{tree, TestDir};
+
+/// Hits and misses of `kind` in a `--json` report.
+fn counts(report: &serde_json::Value, kind: &str) -> (u64, u64) {
+    let c = &report["totals"]["cache"][kind];
+    (
+        c["hits"].as_u64().unwrap_or(0),
+        c["misses"].as_u64().unwrap_or(0),
+    )
+}
+
+fn build(t: &TestDir, out: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "build", "site", "--out", out, "--json", "--widths", "480,960",
+    ];
+    args.extend_from_slice(extra);
+    let r = t.run(&args);
+    r.expect_code(0);
+    r.json()
+}
+
+#[test]
+fn a_warm_run_is_identical_and_computes_nothing_again() {
+    let t = TestDir::with_fixture("site");
+    let cold = build(&t, "a", &[]);
+    let (hits, misses) = counts(&cold, "image");
+    assert_eq!(hits, 0);
+    assert!(misses >= 4, "{}", cold["totals"]["cache"]);
+    assert!(counts(&cold, "precompress").1 >= 6);
+    assert!(t.cache_home().join("assetpress/v1").is_dir());
+
+    let warm = build(&t, "b", &[]);
+    assert_eq!(counts(&warm, "image"), (misses, 0));
+    for kind in [
+        "precompress",
+        "js",
+        "css",
+        "html",
+        "svg",
+        "map",
+        "webmanifest",
+    ] {
+        assert_eq!(
+            counts(&warm, kind).1,
+            0,
+            "{kind}: {}",
+            warm["totals"]["cache"]
+        );
+    }
+    assert!(counts(&warm, "js").0 >= 5);
+    let (a, b) = (tree(&t.path("a")), tree(&t.path("b")));
+    crate::util::assert_same_trees(&a, &b);
+
+    // One changed image: only it is encoded again.
+    let mut png = image::open(t.path("site/images/badge.png"))
+        .unwrap()
+        .to_rgba8();
+    png.put_pixel(0, 0, image::Rgba([1, 2, 3, 255]));
+    png.save(t.path("site/images/badge.png")).unwrap();
+    let one = build(&t, "c", &[]);
+    assert_eq!(counts(&one, "image"), (misses - 1, 1));
+    assert_eq!(counts(&one, "js").1, 0);
+    // One changed script: only it is minified again (its dependents are
+    // renamed by the hash stage, which always runs).
+    let app = t.read_string("site/js/lib/format.js");
+    t.write(
+        "site/js/lib/format.js",
+        format!("{app}\nexport const added = 1;\n"),
+    );
+    let js = build(&t, "e", &[]);
+    assert_eq!(counts(&js, "js").1, 1, "{}", js["totals"]["cache"]);
+    assert_eq!(counts(&js, "html").1, 0);
+    assert_ne!(
+        crate::util::manifest(&t.path("e"))["assets"]["js/app.js"]["file"],
+        crate::util::manifest(&t.path("c"))["assets"]["js/app.js"]["file"],
+        "the importer is renamed"
+    );
+
+    // An option that changes image results misses them all.
+    let q = build(&t, "d", &["--widths", "480,800"]);
+    assert_eq!(counts(&q, "image").0, 0, "{}", q["totals"]["cache"]);
+}
+
+#[test]
+fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
+    let t = TestDir::with_fixture("site");
+    build(&t, "a", &[]);
+    t.write("assetpress.toml", "[images.quality]\nwebp = 70\n");
+    let r = build(&t, "b", &[]);
+    assert!(counts(&r, "image").1 > 0, "{}", r["totals"]["cache"]);
+    std::fs::remove_file(t.path("assetpress.toml")).unwrap();
+
+    // Flip the last byte of every entry.
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+        .min_depth(2)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
+    {
+        let mut b = std::fs::read(e.path()).unwrap();
+        let last = b.len() - 1;
+        b[last] ^= 0x5a;
+        std::fs::write(e.path(), b).unwrap();
+        n += 1;
+    }
+    assert!(n > 10, "{n}");
+    let r = t.run(&[
+        "build", "site", "--out", "c", "--json", "--widths", "480,960",
+    ]);
+    r.expect_code(0);
+    let report = r.json();
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("corrupt cache entry")),
+        "{}",
+        report["warnings"]
+    );
+    assert_eq!(counts(&report, "image").0, 0);
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
+    // Rewritten: the next run hits again.
+    let r = build(&t, "d", &[]);
+    assert_eq!(counts(&r, "image").1, 0);
+}
+
+#[test]
+fn concurrent_runs_share_the_cache_and_no_cache_leaves_no_trace() {
+    let t = TestDir::with_fixture("site");
+    let spawn = |out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+            .args([
+                "build", "site", "--out", out, "--quiet", "--widths", "480,960",
+            ])
+            .env("XDG_CACHE_HOME", t.cache_home())
+            .current_dir(t.dir.path())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn("a"), spawn("b"));
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("b")));
+    let r = build(&t, "c", &[]);
+    assert_eq!(counts(&r, "image").1, 0, "both runs left whole entries");
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
+
+    let fresh = TestDir::with_fixture("site");
+    fresh
+        .run(&["build", "site", "--out", "out", "--no-cache", "--json"])
+        .expect_code(0);
+    assert_eq!(
+        std::fs::read_dir(fresh.cache_home()).unwrap().count(),
+        0,
+        "--no-cache writes no cache folder"
+    );
+    let explicit = fresh.path("my-cache");
+    fresh
+        .run(&[
+            "build",
+            "site",
+            "--out",
+            "out2",
+            "--cache-dir",
+            explicit.to_str().unwrap(),
+        ])
+        .expect_code(0);
+    assert!(explicit.join("v1").is_dir());
+    assert_eq!(std::fs::read_dir(fresh.cache_home()).unwrap().count(), 0);
+}
