@@ -84,6 +84,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let cache = match &config.cache {
             Some(dir) => match crate::cache::Cache::open(dir) {
                 Ok(c) => Some(std::sync::Arc::new(c)),
+                // The default folder may simply not be writable here (a
+                // read-only home in CI): the run goes on without a cache.
+                Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
                 Err(message) => {
                     diagnostics.push(crate::error::Diagnostic::warning(
                         &dir.display().to_string(),

@@ -177,3 +177,38 @@ fn concurrent_runs_share_the_cache_and_no_cache_leaves_no_trace() {
     assert!(explicit.join("v1").is_dir());
     assert_eq!(std::fs::read_dir(fresh.cache_home()).unwrap().count(), 0);
 }
+
+#[test]
+fn an_unusable_cache_folder_is_no_reason_to_fail() {
+    let t = TestDir::with_fixture("site");
+    t.write("not-a-folder", "x");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+            .args(args)
+            .env("XDG_CACHE_HOME", t.path("not-a-folder"))
+            .current_dir(t.dir.path())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    // The default folder cannot be made: built without a cache, even --strict.
+    let (code, _) = run(&["build", "site", "--out", "a", "--strict", "--no-images"]);
+    assert_eq!(code, Some(0));
+    // A folder asked for by name is worth a warning.
+    let (code, out) = run(&[
+        "build",
+        "site",
+        "--out",
+        "b",
+        "--no-images",
+        "--cache-dir",
+        "not-a-folder/cache",
+        "--json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("running without a cache"), "{out}");
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("b")));
+}
