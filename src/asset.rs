@@ -7,6 +7,16 @@ use serde::Serialize;
 
 use crate::error::Loc;
 
+/// The extension of the last segment of `rel`, lowercased
+/// (`css/App.CSS` → `css`); empty when it has none (`LICENSE`, `.env`).
+pub fn extension(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
 /// Whether a JavaScript file is an ES module or a classic script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -46,10 +56,7 @@ pub enum AssetKind {
 impl AssetKind {
     /// Classifies a file by its name.
     pub fn of(name: &str) -> (AssetKind, Option<JsFlavor>) {
-        let ext = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = extension(name);
         match ext.as_str() {
             "html" | "htm" => (AssetKind::Html, None),
             "css" => (AssetKind::Css, None),

@@ -118,7 +118,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             variants: None,
             cache: cache.as_deref(),
             text_context: if cache.is_some() {
-                crate::transform::text_context(config, &roots.input, &files, None)
+                crate::transform::text_context(config, &roots.input, &files)
             } else {
                 String::new()
             },
@@ -128,11 +128,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let variants = Variants::collect(&files, &first);
         let ctx = Context {
             variants: Some(&variants),
-            text_context: if cache.is_some() {
-                crate::transform::text_context(config, &roots.input, &files, Some(&variants))
-            } else {
-                String::new()
-            },
+            text_context: crate::transform::pages_context(&ctx.text_context, &variants),
             ..ctx
         };
         let pages = transform_all(&files, &ctx, &is_page, &|| progress.inc());
@@ -221,11 +217,16 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 format!("manifest_{path}")
             };
             report_outputs.insert(key, roots.out.join(&path).display().to_string());
-            out_files.push(OutFile {
-                rel: path,
-                hashed: false,
-                encodings: Vec::new(),
-            });
+            out_files.push(OutFile::plain(path));
+        }
+        // Server files placed inside the output are files of it too.
+        if config.headers_file && !out_files.iter().any(|f| f.rel == "_headers") {
+            out_files.push(OutFile::plain("_headers".into()));
+        }
+        for place in [&nginx_place, &headers_place].into_iter().flatten() {
+            if let Place::Inside(rel) = place {
+                out_files.push(OutFile::plain(rel.clone()));
+            }
         }
         out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
         if config.headers_file {
@@ -236,14 +237,6 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             }
             text.extend_from_slice(headers::headers_file(&out_files, config).as_bytes());
             staging.write("_headers", &text)?;
-            if !out_files.iter().any(|f| f.rel == "_headers") {
-                out_files.push(OutFile {
-                    rel: "_headers".into(),
-                    hashed: false,
-                    encodings: Vec::new(),
-                });
-                out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
-            }
             report_outputs.insert(
                 "headers_file".into(),
                 roots.out.join("_headers").display().to_string(),
@@ -256,17 +249,6 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             .unwrap_or_default();
         let mut pending = Vec::new();
         let snippet = nginx::snippet(&out_files, config, &out_name).into_bytes();
-        // Placed inside the output, server files are files of it too.
-        for place in [&nginx_place, &headers_place].into_iter().flatten() {
-            if let Place::Inside(rel) = place {
-                out_files.push(OutFile {
-                    rel: rel.clone(),
-                    hashed: false,
-                    encodings: Vec::new(),
-                });
-            }
-        }
-        out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
         let headers_json = headers::headers_json(&out_files, config);
         for (key, place, bytes) in [
             ("nginx", nginx_place, snippet),

@@ -81,10 +81,7 @@ const COMPRESSIBLE: &[&str] = &[
 
 /// Whether the file `rel` is of a format worth precompressing.
 pub fn compressible(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty() && COMPRESSIBLE.contains(&ext.to_ascii_lowercase().as_str())
-    })
+    COMPRESSIBLE.contains(&crate::asset::extension(rel).as_str())
 }
 
 /// The compressed copies of `data` worth keeping, in the order of

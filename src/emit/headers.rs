@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::compress::Encoding;
+use crate::asset::extension;
 use crate::config::{CacheControl, Config};
 use crate::rewrite::encode_path;
 
@@ -22,6 +23,18 @@ pub struct OutFile {
     pub hashed: bool,
     /// The compressed copies written beside it.
     pub encodings: Vec<Encoding>,
+}
+
+impl OutFile {
+    /// A file that keeps its name and has no compressed copies (a manifest,
+    /// a server file).
+    pub fn plain(rel: String) -> OutFile {
+        OutFile {
+            rel,
+            hashed: false,
+            encodings: Vec::new(),
+        }
+    }
 }
 
 /// How long a file may be cached.
@@ -39,13 +52,6 @@ pub enum Class {
 
 /// Extensions of images that keep their names (favicons, social images).
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico"];
-
-fn extension(rel: &str) -> String {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default()
-}
 
 impl Class {
     /// The class of an output file.
@@ -150,8 +156,10 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
 pub fn headers_file(files: &[OutFile], config: &Config) -> String {
     // Every path with its class. Compressed copies are left out: these
     // hosts compress themselves and would serve them only by their own name.
+    // `_headers` itself is read by the host, not served.
     let all: BTreeMap<String, Class> = files
         .iter()
+        .filter(|f| f.rel != "_headers")
         .map(|f| (f.rel.clone(), Class::of(f)))
         .collect();
     // The class of each folder's whole subtree, when it has one.

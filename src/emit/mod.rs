@@ -161,40 +161,39 @@ fn write_one(
         )),
         None => None,
     };
-    let mut sizes = Compressed::default();
+    // The compressed copies written, and their sizes.
+    let mut copies: Vec<(Encoding, u64)> = Vec::new();
+    let mut gzip_out = None;
     let bytes_out = match &data {
         Some(bytes) => {
             staging.write(&output.rel, bytes)?;
             if compress {
-                sizes = staging.write_compressed(&output.rel, bytes, encodings)?;
+                copies = staging.write_compressed(&output.rel, bytes, encodings)?;
             }
-            if sizes.gzip.is_none() && file.kind.is_text() {
-                sizes.gzip_report = Some(gzip_size(bytes));
-            }
+            let size_of = |e| copies.iter().find(|c| c.0 == e).map(|c| c.1);
+            gzip_out =
+                size_of(Encoding::Gzip).or_else(|| file.kind.is_text().then(|| gzip_size(bytes)));
             bytes.len() as u64
         }
         None => staging.copy(&output.rel, &file.abs)?,
     };
+    let kept: Vec<Encoding> = copies.iter().map(|c| c.0).collect();
     // Renamed files carry a hash, or follow a file that does.
     let hashed = output.rel != file.rel;
     let mut outs = vec![OutFile {
         rel: output.rel.clone(),
         hashed,
-        encodings: sizes.written.clone(),
+        encodings: kept.clone(),
     }];
     let map_bytes = match &output.map {
         Some(map) => {
             let rel = format!("{}.map", output.rel);
+            // Maps are not precompressed (see `compress::COMPRESSIBLE`).
             staging.write(&rel, map)?;
-            let encodings = if compress::compressible(&rel) {
-                staging.write_compressed(&rel, map, encodings)?.written
-            } else {
-                Vec::new()
-            };
             outs.push(OutFile {
                 rel,
                 hashed,
-                encodings,
+                encodings: Vec::new(),
             });
             Some(map.len() as u64)
         }
@@ -207,26 +206,13 @@ fn write_one(
         status: result.status,
         bytes_in: file.size,
         bytes_out,
-        gzip_out: sizes.gzip.or(sizes.gzip_report),
-        br_out: sizes.br,
-        precompressed: sizes.written,
+        gzip_out,
+        br_out: copies.iter().find(|c| c.0 == Encoding::Br).map(|c| c.1),
+        precompressed: kept,
         map_bytes,
         time_ms: result.time.as_secs_f64() * 1000.0,
     };
     Ok((report, outs))
-}
-
-/// The compressed copies written beside one file.
-#[derive(Debug, Default)]
-struct Compressed {
-    /// Size of the `.gz` written.
-    gzip: Option<u64>,
-    /// Size of the `.br` written.
-    br: Option<u64>,
-    /// The gzip size when no `.gz` was written, for the report.
-    gzip_report: Option<u64>,
-    /// The encodings written.
-    written: Vec<Encoding>,
 }
 
 /// Where a generated server file (nginx snippet, `headers.json`) goes: in
@@ -388,18 +374,13 @@ impl Staging {
         rel: &str,
         bytes: &[u8],
         encodings: &[Encoding],
-    ) -> Result<Compressed> {
-        let mut c = Compressed::default();
+    ) -> Result<Vec<(Encoding, u64)>> {
+        let mut written = Vec::new();
         for (encoding, data) in compress::precompress(bytes, encodings, self.cache.as_deref()) {
             self.write(&format!("{rel}.{}", encoding.extension()), &data)?;
-            let size = Some(data.len() as u64);
-            match encoding {
-                Encoding::Gzip => c.gzip = size,
-                Encoding::Br => c.br = size,
-            }
-            c.written.push(encoding);
+            written.push((encoding, data.len() as u64));
         }
-        Ok(c)
+        Ok(written)
     }
 
     /// Reads back a file written at `rel`, if there is one.

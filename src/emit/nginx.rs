@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use super::compress::Encoding;
 use super::headers::{Class, OutFile, IMAGE_EXTENSIONS};
+use crate::asset::extension;
 use crate::config::Config;
 
 /// MIME types the snippet sets itself: missing from the `mime.types` of
@@ -48,19 +49,13 @@ pub fn has_hashed_shape(rel: &str, len: usize) -> bool {
 /// The snippet for an output of `files`.
 pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     let len = config.hash_length;
-    let ext_of = |rel: &str| {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        name.rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default()
-    };
     // Extensions per class: hashed, images, other (pages need no type).
     let mut exts: [BTreeSet<String>; 3] = Default::default();
     for f in files {
         match Class::of(f) {
-            Class::Hashed => exts[0].insert(ext_of(&f.rel)),
-            Class::Image => exts[1].insert(ext_of(&f.rel)),
-            Class::Other => exts[2].insert(ext_of(&f.rel)),
+            Class::Hashed => exts[0].insert(extension(&f.rel)),
+            Class::Image => exts[1].insert(extension(&f.rel)),
+            Class::Other => exts[2].insert(extension(&f.rel)),
             Class::Html => false,
         };
     }
@@ -184,7 +179,7 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
                 quote(&format!("{}{}", config.base, f.rel))
             );
             common(&mut s, class, "    ");
-            if let Some((_, ty)) = MIME.iter().find(|(e, _)| *e == ext_of(&f.rel)) {
+            if let Some((_, ty)) = MIME.iter().find(|(e, _)| *e == extension(&f.rel)) {
                 let _ = writeln!(s, "    types {{ }}\n    default_type {ty};");
             }
             s.push_str("}\n");

@@ -555,15 +555,9 @@ fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
 
 /// The part of a text transform's cache key that is the same for every file
 /// of a run: the options that change results, the input root, every file's
-/// name (they decide how each URL resolves and which files are hashed), the
-/// content of every input source map (composed into new maps), and for
-/// pages the image variants.
-pub fn text_context(
-    config: &Config,
-    root: &Path,
-    files: &[SourceFile],
-    variants: Option<&Variants>,
-) -> String {
+/// name (they decide how each URL resolves and which files are hashed), and
+/// the content of every input source map (composed into new maps).
+pub fn text_context(config: &Config, root: &Path, files: &[SourceFile]) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     let c = config;
@@ -606,10 +600,12 @@ pub fn text_context(
             h.update(maps.next().map(Vec::as_slice).unwrap_or_default());
         }
     }
-    if let Some(v) = variants {
-        h.update(format!("{:?}", v.list).as_bytes());
-    }
     crate::hash::hex(&h.finalize())
+}
+
+/// [`text_context`] for pages, which also name the image variants.
+pub fn pages_context(text_context: &str, variants: &Variants) -> String {
+    crate::hash::sha256_hex(format!("{text_context}\0{:?}", variants.list).as_bytes())
 }
 
 /// Transforms one file, without the cache.

@@ -93,6 +93,11 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
     let r = build(&t, "b", &[]);
     assert!(counts(&r, "image").1 > 0, "{}", r["totals"]["cache"]);
     std::fs::remove_file(t.path("assetpress.toml")).unwrap();
+    // Other browser targets: scripts and stylesheets miss, images still hit.
+    let r = build(&t, "t", &["--targets", "chrome >= 120"]);
+    assert_eq!(counts(&r, "js").0, 0, "{}", r["totals"]["cache"]);
+    assert_eq!(counts(&r, "css").0, 0);
+    assert_eq!(counts(&r, "image").1, 0);
 
     // Flip the last byte of every entry.
     let mut n = 0;
@@ -211,4 +216,34 @@ fn an_unusable_cache_folder_is_no_reason_to_fail() {
     assert_eq!(code, Some(0));
     assert!(out.contains("running without a cache"), "{out}");
     crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("b")));
+}
+
+#[test]
+fn the_size_cap_prunes_the_least_recently_used_entries() {
+    let t = TestDir::with_fixture("site");
+    let entries = || {
+        walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+            .min_depth(2)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
+            .map(|e| e.metadata().unwrap().len())
+            .collect::<Vec<u64>>()
+    };
+    build(&t, "a", &[]);
+    let full: u64 = entries().iter().sum();
+    assert!(full > 100_000, "{full}");
+    // A cap of a third: what is left after the run fits in 90% of it.
+    let cap = full / 3;
+    build(&t, "b", &["--cache-max-size", &cap.to_string()]);
+    let left: u64 = entries().iter().sum();
+    assert!(left <= cap / 10 * 9 && left > 0, "{left} of {cap}");
+    // What was pruned is computed again, and the output is the same.
+    let r = build(&t, "c", &[]);
+    let misses: u64 = ["image", "precompress", "js", "css", "html"]
+        .iter()
+        .map(|k| counts(&r, k).1)
+        .sum();
+    assert!(misses > 0);
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
 }

@@ -8,14 +8,6 @@ const HASHED: &str = "public, max-age=31536000, immutable";
 const IMAGES: &str = "public, max-age=2592000, stale-while-revalidate=86400";
 const HTML: &str = "public, max-age=3600, stale-while-revalidate=86400";
 
-fn gunzip(b: &[u8]) -> Vec<u8> {
-    decompress(b, true)
-}
-
-fn unbrotli(b: &[u8]) -> Vec<u8> {
-    decompress(b, false)
-}
-
 #[test]
 fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
     let t = TestDir::with_fixture("site");
@@ -89,11 +81,11 @@ fn nginx_serves_the_snippets_cache_headers_and_precompressed_files() {
         assert_eq!(gz.one("content-encoding"), "gzip", "{path}");
         assert_eq!(gz.one("vary"), "Accept-Encoding", "{path}");
         assert_eq!(gz.body, t.read(&format!("out{path}.gz")));
-        assert_eq!(gunzip(&gz.body), plain, "{path}");
+        assert_eq!(decompress(&gz.body, true), plain, "{path}");
         let br = get(port, path, &[("Accept-Encoding", "br, gzip")]);
         assert_eq!(br.one("content-encoding"), "br", "{path}");
         assert_eq!(br.one("vary"), "Accept-Encoding", "{path}");
-        assert_eq!(unbrotli(&br.body), plain, "{path}");
+        assert_eq!(decompress(&br.body, false), plain, "{path}");
         assert!(br.one("cache-control").starts_with("public"));
         // A client that takes neither gets the file as it is.
         let plain_r = get(port, path, &[]);
@@ -147,9 +139,9 @@ fn precompressed_copies_are_deterministic_and_only_where_they_pay() {
         assert!(bytes.len() * 10 <= plain.len() * 9, "{rel} saves 10%");
         let back = if enc == "gz" {
             assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "{rel}: gzip mtime 0");
-            gunzip(bytes)
+            decompress(bytes, true)
         } else {
-            unbrotli(bytes)
+            decompress(bytes, false)
         };
         assert_eq!(&back, plain, "{rel}");
     }
@@ -256,14 +248,24 @@ fn sri_covers_scripts_and_stylesheets_and_verify_checks_it() {
             .unwrap()
     ));
 
-    // verify catches a file changed after the build.
+    // verify catches a page whose integrity value was changed after the
+    // build, and a file changed after it.
+    let good = m["assets"]["js/analytics.js"]["integrity"]
+        .as_str()
+        .unwrap();
+    t.write("kept/index.html", page.replace(good, "sha384-edited"));
+    let v = t.run(&["verify", "kept"]);
+    v.expect_code(1);
+    assert!(v.stderr.contains("integrity of"), "{}", v.stderr);
+    t.write("kept/index.html", &page);
+    t.run(&["verify", "kept"]).expect_code(0);
     let file = m["assets"]["js/analytics.js"]["file"].as_str().unwrap();
     let mut bytes = t.read(&format!("kept/{file}"));
     bytes.extend_from_slice(b"\n;");
     t.write(&format!("kept/{file}"), bytes);
     let v = t.run(&["verify", "kept"]);
     v.expect_code(1);
-    assert!(v.stderr.contains("integrity of"));
+    assert!(v.stderr.contains("integrity mismatch"), "{}", v.stderr);
 }
 
 #[test]
