@@ -114,6 +114,9 @@ pub struct BuildArgs {
     /// Largest JS/CSS file minified, in bytes [default: 67108864] [config: limits.max_text_size]
     #[arg(long, value_name = "BYTES")]
     pub max_text_size: Option<u64>,
+    /// Transformed files held in memory while they wait for the hash stage, in bytes; the rest wait on disk [default: 268435456] [config: limits.max_held_bytes]
+    #[arg(long, value_name = "BYTES")]
+    pub max_held_bytes: Option<u64>,
     /// Hex digits of the content hash in file names, 8-64 [default: 8] [config: hash_length]
     #[arg(long, value_name = "N")]
     pub hash_length: Option<usize>,
@@ -250,6 +253,7 @@ impl BuildArgs {
                 .max_nesting_depth
                 .unwrap_or(file_limits.max_nesting_depth),
             max_text_size: self.max_text_size.unwrap_or(file_limits.max_text_size),
+            max_held_bytes: self.max_held_bytes.unwrap_or(file_limits.max_held_bytes),
         };
         if limits.max_nesting_depth == 0 {
             return Err(Error::Config(

@@ -316,6 +316,10 @@ pub struct Limits {
     /// Largest JS or CSS file to minify, in bytes; larger ones are copied
     /// unchanged with a warning. Default: 64 MiB.
     pub max_text_size: u64,
+    /// Bytes of transformed files held in memory while they wait for the
+    /// files they name to be hashed; past it, they wait in a work folder
+    /// beside the output. Default: 256 MiB.
+    pub max_held_bytes: u64,
 }
 
 /// The default of `limits.max_nesting_depth`.
@@ -326,6 +330,7 @@ impl Default for Limits {
         Limits {
             max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
             max_text_size: 64 << 20,
+            max_held_bytes: 256 << 20,
         }
     }
 }

@@ -22,17 +22,15 @@ use sha2::{Digest, Sha256, Sha384};
 
 use crate::asset::SourceFile;
 use crate::error::{Error, Result};
+use crate::held::Body;
 use crate::placeholder::{self, Style};
 use crate::rewrite::encode_path;
 use crate::rewrite::{hashed_name, Naming};
 use crate::transform::js::base_name;
 use crate::transform::{webmanifest, MapComment, Transformed};
 
-/// Finds the placeholders of one kind in a file: (offset, file index).
-type FindPlaceholders<'a> = dyn Fn(&[u8], Style) -> Vec<(usize, usize)> + Sync + 'a;
-
 /// One file as it will be written.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Output {
     /// Its path in the output.
     pub rel: String,
@@ -65,15 +63,19 @@ pub struct Plan<'a> {
     pub naming: &'a Naming,
 }
 
-/// Names every file and produces its final bytes. The transformed bytes and
-/// maps are taken out of `results`. `extra` are generated files (image
-/// variants: path before hashing, bytes), numbered after the input files;
-/// they are returned separately.
+/// Names every file, produces its final bytes and hands each to `write`
+/// (once, with `bytes` set, or `None` to copy the input file), dependencies
+/// first. Files finished as soon as they were transformed (`finished`, see
+/// [`finish_alone`]) are taken as they are; the bytes of the others are
+/// taken out of `results`. `extra` are the image variants, finished the same
+/// way (their path before hashing, and what was written), numbered after
+/// the input files. Returns every output, bytes dropped.
 pub fn finalize(
     files: &[SourceFile],
     results: &mut [Transformed],
     plan: &Plan,
-    extra: Vec<(String, Vec<u8>)>,
+    extra: Vec<(String, Output)>,
+    write: &(dyn Fn(usize, &Output) -> Result<()> + Sync),
 ) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
     let (written, naming) = (plan.written, plan.naming);
     let n_files = files.len();
@@ -109,11 +111,12 @@ pub fn finalize(
         .map(|((f, &w), follows)| w && follows.is_none() && !naming.keeps_name(&f.rel))
         .chain(extra.iter().map(|_| true))
         .collect();
-    let (extra_names, extra_bytes): (Vec<String>, Vec<Vec<u8>>) = extra.into_iter().unzip();
-    let bytes: Vec<Option<Vec<u8>>> = results
+    let (extra_names, extra_done): (Vec<String>, Vec<Output>) = extra.into_iter().unzip();
+    let done: Vec<Option<Output>> = results.iter_mut().map(|r| r.finished.take()).collect();
+    let bytes: Vec<Option<Body>> = results
         .iter_mut()
-        .map(|r| r.bytes.take())
-        .chain(extra_bytes.into_iter().map(Some))
+        .map(|r| r.body.take())
+        .chain(extra_done.iter().map(|_| None))
         .collect();
     let styles: Vec<Style> = results
         .iter()
@@ -127,18 +130,20 @@ pub fn finalize(
             &extra_names[i - n_files]
         }
     };
-    // The files a file's placeholders of each kind stand for: only files
-    // it references (and, for hashes, files that get one).
-    let placeholder_deps = |find: &FindPlaceholders<'_>, keep: &(dyn Fn(usize) -> bool + Sync)| {
-        bytes
-            .par_iter()
-            .zip(&allowed)
-            .zip(&styles)
-            .map(|((b, allowed), &style)| {
-                let mut d: Vec<usize> = b
-                    .as_deref()
-                    .map(|b| find(b, style))
-                    .unwrap_or_default()
+    // The files a file's placeholders stand for: only files it references
+    // (and, for hashes, files that get one); integrity placeholders (in
+    // pages) only of written files.
+    let found: Vec<(Vec<usize>, Vec<usize>)> = bytes
+        .par_iter()
+        .zip(&allowed)
+        .zip(&styles)
+        .map(|((b, allowed), &style)| {
+            let Some(b) = b else {
+                return Ok((Vec::new(), Vec::new()));
+            };
+            let b = b.load()?;
+            let pick = |found: Vec<(usize, usize)>, keep: &dyn Fn(usize) -> bool| {
+                let mut d: Vec<usize> = found
                     .into_iter()
                     .map(|(_, i)| i)
                     .filter(|&i| keep(i) && allowed.binary_search(&i).is_ok())
@@ -146,14 +151,16 @@ pub fn finalize(
                 d.sort_unstable();
                 d.dedup();
                 d
-            })
-            .collect::<Vec<Vec<usize>>>()
-    };
-    let deps = placeholder_deps(&|b, style| placeholder::find(b, width, style), &|i| {
-        i < n && hashed[i]
-    });
-    // Integrity placeholders (in pages): of written files.
-    let sri_deps = placeholder_deps(&placeholder::find_sri, &|i| i < n_files && written[i]);
+            };
+            Ok((
+                pick(placeholder::find(&b, width, style), &|i| i < n && hashed[i]),
+                pick(placeholder::find_sri(&b, style), &|i| {
+                    i < n_files && written[i]
+                }),
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let (deps, sri_deps): (Vec<Vec<usize>>, Vec<Vec<usize>>) = found.into_iter().unzip();
     let sri_needed: Vec<bool> = {
         let mut needed = vec![false; n];
         for &j in sri_deps.iter().flatten() {
@@ -178,8 +185,9 @@ pub fn finalize(
         .par_iter()
         .zip(&bytes)
         .zip(written)
-        .map(|((f, b), &w)| match (b, w) {
-            (None, true) => digest_file(f).map(Some),
+        .zip(&done)
+        .map(|(((f, b), &w), d)| match (b, w, d) {
+            (None, true, None) => digest_file(f).map(Some),
             _ => Ok(None),
         })
         .collect::<Result<_>>()?;
@@ -198,6 +206,15 @@ pub fn finalize(
             sris[i] = Some(integrity.clone());
         }
     }
+    for (i, d) in done
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.as_ref()?)))
+        .chain(extra_done.iter().enumerate().map(|(k, d)| (n_files + k, d)))
+    {
+        hashes[i] = d.hash.clone();
+        sris[i] = Some(d.integrity.clone());
+    }
     let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
     // The comment naming a file's new map, appended once its name is known.
     let map_comments: Vec<Option<MapComment>> = results
@@ -211,17 +228,26 @@ pub fn finalize(
     };
     // A file's bytes as written: placeholders replaced, then the
     // `sourceMappingURL` comment naming its map after its own final name.
-    let finish =
-        |i: usize, hashes: &[Option<String>], sris: &[Option<String>], fellows: &[Vec<usize>]| {
-            let b = bytes[i].as_deref().unwrap_or_default();
-            let b = substitute(b, styles[i], width, &deps[i], hashes, &[]);
-            let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &fellows[i]);
-            if let Some(Some(style)) = map_comments.get(i) {
-                let own = base_name(&name_of(i, hashes)).to_string();
-                b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
-            }
-            b
-        };
+    let load = |i: usize| -> Result<std::borrow::Cow<'_, [u8]>> {
+        match &bytes[i] {
+            Some(b) => b.load(),
+            None => Ok(std::borrow::Cow::Borrowed(&[])),
+        }
+    };
+    let finish = |i: usize,
+                  hashes: &[Option<String>],
+                  sris: &[Option<String>],
+                  fellows: &[Vec<usize>]|
+     -> Result<Vec<u8>> {
+        let b = load(i)?;
+        let b = substitute(&b, styles[i], width, &deps[i], hashes, &[]);
+        let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &fellows[i]);
+        if let Some(Some(style)) = map_comments.get(i) {
+            let own = base_name(&name_of(i, hashes)).to_string();
+            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+        }
+        Ok(b)
+    };
     for level in levels(&order) {
         for component in &level {
             if component.len() > 1 {
@@ -234,19 +260,19 @@ pub fn finalize(
             .par_iter()
             .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
             .map(|component| {
-                let final_bytes = |i: usize, zeroed: &[usize]| {
-                    let b = bytes[i].as_deref().unwrap_or_default();
-                    let b = substitute(b, styles[i], width, &deps[i], &hashes, zeroed);
-                    substitute_sri(&b, styles[i], &sri_deps[i], &sris, zeroed)
+                let final_bytes = |i: usize, zeroed: &[usize]| -> Result<Vec<u8>> {
+                    let b = load(i)?;
+                    let b = substitute(&b, styles[i], width, &deps[i], &hashes, zeroed);
+                    Ok(substitute_sri(&b, styles[i], &sri_deps[i], &sris, zeroed))
                 };
                 let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
-                    hex(&Sha256::digest(final_bytes(component[0], &[])))
+                    hex(&Sha256::digest(final_bytes(component[0], &[])?))
                 } else {
                     let mut members = component.clone();
                     members.sort_by(|&a, &b| rel_of(a).cmp(rel_of(b)));
                     let mut h = Sha256::new();
                     for &i in &members {
-                        let b = final_bytes(i, component);
+                        let b = final_bytes(i, component)?;
                         h.update(rel_of(i).as_bytes());
                         h.update([0]);
                         h.update((b.len() as u64).to_le_bytes());
@@ -254,9 +280,9 @@ pub fn finalize(
                     }
                     hex(&h.finalize())
                 };
-                (component.clone(), hash[..width].to_string())
+                Ok((component.clone(), hash[..width].to_string()))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         for (component, hash) in done {
             if component.len() > 1 || deps[component[0]].contains(&component[0]) {
                 let mut names: Vec<String> =
@@ -277,8 +303,8 @@ pub fn finalize(
             .par_iter()
             .flatten()
             .filter(|&&i| sri_needed[i] && bytes[i].is_some())
-            .map(|&i| (i, sri(&finish(i, &hashes, &sris, &fellows))))
-            .collect();
+            .map(|&i| Ok((i, sri(&finish(i, &hashes, &sris, &fellows)?))))
+            .collect::<Result<_>>()?;
         for (i, value) in values {
             sris[i] = Some(value);
         }
@@ -290,32 +316,20 @@ pub fn finalize(
             names[i] = format!("{}.map", names[*owner]);
         }
     }
-    let extra_outputs: Vec<Output> = (n_files..n)
-        .into_par_iter()
-        .map(|i| {
-            let b = bytes[i].clone().unwrap_or_default();
-            Output {
-                rel: names[i].clone(),
-                size: b.len() as u64,
-                integrity: sri(&b),
-                bytes: Some(b),
-                map: None,
-                hash: hashes[i].clone(),
-                cycle: Vec::new(),
-            }
-        })
-        .collect();
     let outputs = (0..n_files)
         .into_par_iter()
         .map(|i| {
             if !written[i] {
-                return None;
+                return Ok(None);
+            }
+            if let Some(d) = &done[i] {
+                return Ok(Some(d.clone()));
             }
             let rel = names[i].clone();
             let hash = hashes[i].clone();
-            if bytes[i].is_none() {
+            let mut output = if bytes[i].is_none() {
                 let (_, integrity, size) = copied[i].clone().unwrap_or_default();
-                return Some(Output {
+                Output {
                     rel,
                     bytes: None,
                     map: None,
@@ -323,29 +337,80 @@ pub fn finalize(
                     integrity,
                     hash,
                     cycle: Vec::new(),
-                });
+                }
+            } else {
+                let b = finish(i, &hashes, &sris, &fellows)?;
+                let map = maps[i].as_ref().map(|m| map_named(m, &rel, &files[i].rel));
+                Output {
+                    rel,
+                    size: b.len() as u64,
+                    integrity: sri(&b),
+                    bytes: Some(b),
+                    map,
+                    hash,
+                    cycle: cycles[i].clone(),
+                }
             };
-            let b = finish(i, &hashes, &sris, &fellows);
-            let map = maps[i].as_ref().map(|m| {
-                let own = base_name(&rel).to_string();
-                let old = base_name(&files[i].rel).to_string();
-                let m_text = String::from_utf8_lossy(m);
-                webmanifest::rewrite_map_file(&m_text, &|f| (f == old).then(|| own.clone()))
-                    .map(|r| r.text.into_bytes())
-                    .unwrap_or_else(|_| m.clone())
-            });
-            Some(Output {
-                rel,
-                size: b.len() as u64,
-                integrity: sri(&b),
-                bytes: Some(b),
-                map,
-                hash,
-                cycle: cycles[i].clone(),
-            })
+            write(i, &output)?;
+            output.bytes = None;
+            output.map = output.map.map(|_| Vec::new());
+            Ok(Some(output))
         })
-        .collect();
-    Ok((outputs, extra_outputs))
+        .collect::<Result<_>>()?;
+    Ok((outputs, extra_done))
+}
+
+/// The source map `map` of the file `input_rel`, its `file` naming the
+/// output `rel`.
+fn map_named(map: &[u8], rel: &str, input_rel: &str) -> Vec<u8> {
+    let own = base_name(rel).to_string();
+    let old = base_name(input_rel).to_string();
+    let text = String::from_utf8_lossy(map);
+    webmanifest::rewrite_map_file(&text, &|f| (f == old).then(|| own.clone()))
+        .map(|r| r.text.into_bytes())
+        .unwrap_or_else(|_| map.to_vec())
+}
+
+/// The output of a file whose transformed `bytes` name no other file, so
+/// its name and final bytes are known at once: it is written while other
+/// files are still being transformed. `Err` gives the bytes back when they
+/// hold a placeholder (the hash stage finishes the file).
+pub fn finish_alone(
+    input_rel: &str,
+    bytes: Vec<u8>,
+    map: Option<&[u8]>,
+    map_comment: Option<MapComment>,
+    style: Style,
+    naming: &Naming,
+) -> std::result::Result<Output, Vec<u8>> {
+    let width = naming.hash_length;
+    if !placeholder::find(&bytes, width, style).is_empty()
+        || !placeholder::find_sri(&bytes, style).is_empty()
+    {
+        return Err(bytes);
+    }
+    let hash = (!naming.keeps_name(input_rel)).then(|| sha256_hex(&bytes)[..width].to_string());
+    let rel = match &hash {
+        Some(h) => hashed_name(input_rel, h),
+        None => input_rel.to_string(),
+    };
+    let mut b = bytes;
+    let map = map.map(|m| {
+        if let Some(style) = map_comment {
+            let own = base_name(&rel).to_string();
+            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+        }
+        map_named(m, &rel, input_rel)
+    });
+    Ok(Output {
+        size: b.len() as u64,
+        integrity: sri(&b),
+        rel,
+        bytes: Some(b),
+        map,
+        hash,
+        cycle: Vec::new(),
+    })
 }
 
 /// `bytes` with each placeholder of a file it references (`deps`, sorted)

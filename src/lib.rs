@@ -25,6 +25,7 @@ pub mod emit;
 pub mod error;
 pub mod graph;
 pub mod hash;
+pub mod held;
 pub mod pipeline;
 pub mod placeholder;
 pub mod report;

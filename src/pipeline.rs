@@ -1,22 +1,28 @@
 //! The one place the stages are called in order, each timed:
-//! discover → transform → graph → hash & name → emit → report.
+//! discover → transform → graph → hash & name → emit → report. A file that
+//! names no other file is hashed, written and compressed as soon as it is
+//! transformed, on the same worker; the others wait (in memory up to
+//! `limits.max_held_bytes`, then on disk) and are finished in dependency
+//! order once every transform is done.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::asset::{AssetKind, SourceFile};
 use crate::config::Config;
 use crate::discover::{discover, roots};
 use crate::emit::headers::{self, OutFile};
-use crate::emit::{manifest, nginx, write_outputs, written, Pending, Place, Staging};
+use crate::emit::{manifest, nginx, written, Pending, Place, Staging, Writer};
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::hash;
+use crate::held::Held;
 use crate::report::Report;
 use crate::rewrite::{Naming, Rewriter};
 use crate::transform::js::Unresolvable;
 use crate::transform::{
-    is_page, rewrite_linked_manifest, transform_all, Context, Transformed, Variants,
+    is_page, rewrite_linked_manifest, transform_all, variant_rel, Context, Transformed, Variants,
 };
 
 /// Receives progress as the run goes; the binary draws a progress bar with it.
@@ -123,15 +129,30 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 String::new()
             },
         };
+        let writer = Writer::new(&staging, &files, &naming, &names, &config.precompress);
+        let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
+        let failure = std::sync::Mutex::new(None);
+        let after = |i: usize, t: &mut Transformed| {
+            if let Err(e) = settle(&files[i], i, t, &writer, &held, &naming) {
+                failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+            }
+            progress.inc();
+        };
         // Pages last: their <picture> markup names the image variants.
-        let first = transform_all(&files, &ctx, &|f| !is_page(f), &|| progress.inc());
+        let first = transform_all(&files, &ctx, &|f| !is_page(f), &after);
         let variants = Variants::collect(&files, &first);
         let ctx = Context {
             variants: Some(&variants),
             text_context: crate::transform::pages_context(&ctx.text_context, &variants),
             ..ctx
         };
-        let pages = transform_all(&files, &ctx, &is_page, &|| progress.inc());
+        let pages = transform_all(&files, &ctx, &is_page, &after);
+        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
         let mut results: Vec<Transformed> = first
             .into_iter()
             .zip(pages)
@@ -145,6 +166,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         for (file, result) in files.iter().zip(results.iter_mut()) {
             if linked.contains(&file.rel) {
                 rewrite_linked_manifest(file, &ctx, result);
+                if let Some(bytes) = result.bytes.take() {
+                    result.body = Some(held.hold(bytes)?);
+                }
             }
         }
         laps.done("transform");
@@ -166,31 +190,35 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         for (r, result) in references.iter_mut().zip(&results) {
             r.extend(&result.variant_refs);
         }
-        let extra: Vec<(String, Vec<u8>)> = variants
-            .list
-            .iter()
-            .zip(take_variant_bytes(&mut results))
-            .map(|(v, bytes)| (v.rel.clone(), bytes))
+        // The variants, written already, in the order `variants` numbers them.
+        let extra: Vec<(String, hash::Output)> = results
+            .iter_mut()
+            .filter_map(|r| r.image.as_mut())
+            .flat_map(|info| std::mem::take(&mut info.written))
             .collect();
+        debug_assert!(extra
+            .iter()
+            .zip(&variants.list)
+            .all(|((rel, _), v)| *rel == v.rel));
         let plan = hash::Plan {
             written: &keep,
             references: &references,
             follows: &follows,
             naming: &naming,
         };
-        let (outputs, variant_outputs) = hash::finalize(&files, &mut results, &plan, extra)?;
+        let how: Vec<_> = results.iter().map(|r| (r.status, r.time)).collect();
+        progress.stage(
+            "write",
+            results.iter().filter(|r| r.finished.is_none()).count() as u64,
+        );
+        let (outputs, variant_outputs) =
+            hash::finalize(&files, &mut results, &plan, extra, &|i, output| {
+                writer.file(i, how[i].0, how[i].1, output)?;
+                progress.inc();
+                Ok(())
+            })?;
         laps.done("hash");
-
-        progress.stage("write", files.len() as u64);
-        let written = write_outputs(
-            &staging,
-            &files,
-            results,
-            &outputs,
-            &variant_outputs,
-            &config.precompress,
-            &|| progress.inc(),
-        )?;
+        let written = writer.finish(results);
         diagnostics.extend(written.diagnostics);
         let written_variants = written.variants;
         let mut out_files = written.out_files;
@@ -283,6 +311,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         report.totals.unresolved_imports = unresolved_imports;
+        report.totals.held_on_disk = held.spilled();
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();
@@ -290,18 +319,65 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
     })
 }
 
-/// The encoded variants of every image, in the order [`Variants`] numbers
-/// them, moved out of the results.
-fn take_variant_bytes(results: &mut [Transformed]) -> Vec<Vec<u8>> {
-    results
-        .iter_mut()
-        .filter_map(|r| r.image.as_mut())
-        .flat_map(|info| {
-            info.variants
-                .iter_mut()
-                .map(|v| std::mem::take(&mut v.bytes))
-        })
-        .collect()
+/// Writes a file as soon as it is transformed when it names no other file
+/// (scripts, stylesheets, images and their variants), so compression runs
+/// beside the other transforms; otherwise puts its bytes aside for the hash
+/// stage.
+fn settle(
+    file: &SourceFile,
+    i: usize,
+    t: &mut Transformed,
+    writer: &Writer,
+    held: &Held,
+    naming: &Naming,
+) -> Result<()> {
+    if let Some(info) = &mut t.image {
+        for v in &mut info.variants {
+            let rel = variant_rel(&file.rel, v);
+            let bytes = std::mem::take(&mut v.bytes);
+            let hash = hash::sha256_hex(&bytes)[..naming.hash_length].to_string();
+            let mut output = hash::Output {
+                rel: crate::rewrite::hashed_name(&rel, &hash),
+                size: bytes.len() as u64,
+                integrity: hash::sri(&bytes),
+                bytes: Some(bytes),
+                map: None,
+                hash: Some(hash),
+                cycle: Vec::new(),
+            };
+            writer.variant(&output)?;
+            output.bytes = None;
+            info.written.push((rel, output));
+        }
+    }
+    let Some(bytes) = t.bytes.take() else {
+        return Ok(());
+    };
+    let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image);
+    let bytes = if alone {
+        match hash::finish_alone(
+            &file.rel,
+            bytes,
+            t.map.as_deref(),
+            t.map_comment,
+            t.style,
+            naming,
+        ) {
+            Ok(mut output) => {
+                writer.file(i, t.status, t.time, &output)?;
+                t.map = None;
+                output.bytes = None;
+                output.map = output.map.map(|_| Vec::new());
+                t.finished = Some(output);
+                return Ok(());
+            }
+            Err(bytes) => bytes,
+        }
+    } else {
+        bytes
+    };
+    t.body = Some(held.hold(bytes)?);
+    Ok(())
 }
 
 /// Wall-clock time of each stage.

@@ -95,6 +95,9 @@ pub struct RunTotals {
     pub stages: Vec<(String, f64)>,
     /// Responsive image variants written: files and bytes.
     pub variants: (u64, u64),
+    /// Files whose transformed bytes waited on disk for the hash stage
+    /// (past `limits.max_held_bytes`).
+    pub held_on_disk: usize,
     /// JS imports left alone: bare specifiers (`react`) and computed ones (`import(name)`).
     pub unresolved_imports: crate::transform::js::Unresolvable,
     /// Cache hits and misses per kind of transform (empty without a cache).

@@ -9,8 +9,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-use rayon::prelude::*;
+use std::time::Duration;
 
 pub mod compress;
 pub mod headers;
@@ -21,7 +20,8 @@ use crate::asset::SourceFile;
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
 use crate::report::FileReport;
-use crate::transform::Transformed;
+use crate::rewrite::Naming;
+use crate::transform::{Status, Transformed};
 use compress::Encoding;
 use headers::OutFile;
 
@@ -50,95 +50,116 @@ pub fn written(results: &[Transformed], files: &[SourceFile]) -> Vec<bool> {
         .collect()
 }
 
-/// Writes every output (and its source map) into `staging`, in parallel.
-/// `tick` is called once per file.
-pub fn write_outputs(
-    staging: &Staging,
-    files: &[SourceFile],
-    results: Vec<Transformed>,
-    outputs: &[Option<Output>],
-    variants: &[Output],
-    encodings: &[Encoding],
-    tick: &(dyn Fn() + Sync),
-) -> Result<Written> {
-    variants
-        .par_iter()
-        .map(|v| staging.write(&v.rel, v.bytes.as_deref().unwrap_or_default()))
-        .collect::<Result<Vec<()>>>()?;
-    let variant_totals = (
-        variants.len() as u64,
-        variants.iter().map(|v| v.size).sum::<u64>(),
-    );
-    let mut out_files: Vec<OutFile> = variants
-        .iter()
-        .map(|v| OutFile {
-            rel: v.rel.clone(),
-            hashed: true,
-            encodings: Vec::new(),
-        })
-        .collect();
-    // Paths of the files themselves: a compressed copy never replaces one
-    // (an input that brings its own `app.js.gz`).
-    let taken: BTreeSet<String> = outputs
-        .iter()
-        .flatten()
-        .flat_map(|o| {
-            let map = o.map.as_ref().map(|_| format!("{}.map", o.rel));
-            std::iter::once(o.rel.clone()).chain(map)
-        })
-        .collect();
-    let clashes = Mutex::new(Vec::new());
-    let written: Vec<Result<Option<Report>>> = files
-        .par_iter()
-        .zip(&results)
-        .zip(outputs)
-        .map(|((file, result), output)| {
-            let r = match output {
-                Some(o) => {
-                    let mut own: Vec<Encoding> = encodings.to_vec();
-                    own.retain(|e| {
-                        let copy = format!("{}.{}", o.rel, e.extension());
-                        let free = !taken.contains(&copy);
-                        if !free {
-                            clashes.lock().unwrap_or_else(|e| e.into_inner()).push(
-                                Diagnostic::warning(
-                                    &copy,
-                                    None,
-                                    format!(
-                                    "a file of the input: kept as it is, and no .{} of {} is made",
-                                    e.extension(),
-                                    o.rel
-                                ),
-                                ),
-                            );
-                        }
-                        free
-                    });
-                    write_one(staging, file, result, o, &own).map(Some)
-                }
-                None => Ok(None),
-            };
-            tick();
-            r
-        })
-        .collect();
-    let mut reports = Vec::with_capacity(files.len());
-    for w in written {
-        if let Some((report, outs)) = w? {
-            reports.push(report);
-            out_files.extend(outs);
+/// Writes files into the staging folder as they are finished, from any
+/// thread (a file that names no other is written as soon as it is
+/// transformed), and keeps what each produced for the report.
+pub struct Writer<'a> {
+    staging: &'a Staging,
+    files: &'a [SourceFile],
+    naming: &'a Naming,
+    /// Input paths: a compressed copy never replaces a file of the input
+    /// that keeps its name (an input that brings its own `app.js.gz`).
+    names: &'a BTreeSet<String>,
+    encodings: &'a [Encoding],
+    slots: Vec<Mutex<Option<Report>>>,
+    variants: Mutex<Vec<(String, u64)>>,
+    clashes: Mutex<Vec<Diagnostic>>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer of `files` into `staging`, with compressed copies in `encodings`.
+    pub fn new(
+        staging: &'a Staging,
+        files: &'a [SourceFile],
+        naming: &'a Naming,
+        names: &'a BTreeSet<String>,
+        encodings: &'a [Encoding],
+    ) -> Writer<'a> {
+        Writer {
+            staging,
+            files,
+            naming,
+            names,
+            encodings,
+            slots: files.iter().map(|_| Mutex::new(None)).collect(),
+            variants: Mutex::new(Vec::new()),
+            clashes: Mutex::new(Vec::new()),
         }
     }
-    out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    let mut diagnostics: Vec<Diagnostic> =
-        results.into_iter().flat_map(|r| r.diagnostics).collect();
-    diagnostics.extend(clashes.into_inner().unwrap_or_else(|e| e.into_inner()));
-    Ok(Written {
-        files: reports,
-        diagnostics,
-        variants: variant_totals,
-        out_files,
-    })
+
+    /// Writes input file `i` as `output` (its bytes, or the input copied
+    /// when it has none), with its map and compressed copies.
+    pub fn file(&self, i: usize, status: Status, time: Duration, output: &Output) -> Result<()> {
+        let mut own: Vec<Encoding> = self.encodings.to_vec();
+        own.retain(|e| {
+            let copy = format!("{}.{}", output.rel, e.extension());
+            let free = !(self.names.contains(&copy) && self.naming.keeps_name(&copy));
+            if !free {
+                lock(&self.clashes).push(Diagnostic::warning(
+                    &copy,
+                    None,
+                    format!(
+                        "a file of the input: kept as it is, and no .{} of {} is made",
+                        e.extension(),
+                        output.rel
+                    ),
+                ));
+            }
+            free
+        });
+        let report = write_one(self.staging, &self.files[i], status, time, output, &own)?;
+        *lock(&self.slots[i]) = Some(report);
+        Ok(())
+    }
+
+    /// Writes an image variant.
+    pub fn variant(&self, output: &Output) -> Result<()> {
+        self.staging
+            .write(&output.rel, output.bytes.as_deref().unwrap_or_default())?;
+        lock(&self.variants).push((output.rel.clone(), output.size));
+        Ok(())
+    }
+
+    /// What was written, with the transforms' diagnostics.
+    pub fn finish(self, results: Vec<Transformed>) -> Written {
+        let variants = self
+            .variants
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let variant_totals = (
+            variants.len() as u64,
+            variants.iter().map(|v| v.1).sum::<u64>(),
+        );
+        let mut out_files: Vec<OutFile> = variants
+            .into_iter()
+            .map(|(rel, _)| OutFile {
+                rel,
+                hashed: true,
+                encodings: Vec::new(),
+            })
+            .collect();
+        let mut reports = Vec::with_capacity(self.files.len());
+        for slot in self.slots {
+            if let Some((report, outs)) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                reports.push(report);
+                out_files.extend(outs);
+            }
+        }
+        out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let mut diagnostics: Vec<Diagnostic> =
+            results.into_iter().flat_map(|r| r.diagnostics).collect();
+        diagnostics.extend(self.clashes.into_inner().unwrap_or_else(|e| e.into_inner()));
+        Written {
+            files: reports,
+            diagnostics,
+            variants: variant_totals,
+            out_files,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What writing one file produced: its report and the files written.
@@ -149,7 +170,8 @@ type Report = (FileReport, Vec<OutFile>);
 fn write_one(
     staging: &Staging,
     file: &SourceFile,
-    result: &Transformed,
+    status: Status,
+    time: Duration,
     output: &Output,
     encodings: &[Encoding],
 ) -> Result<Report> {
@@ -203,14 +225,14 @@ fn write_one(
         path: file.rel.clone(),
         output: output.rel.clone(),
         kind: file.kind.label(),
-        status: result.status,
+        status,
         bytes_in: file.size,
         bytes_out,
         gzip_out,
         br_out: copies.iter().find(|c| c.0 == Encoding::Br).map(|c| c.1),
         precompressed: kept,
         map_bytes,
-        time_ms: result.time.as_secs_f64() * 1000.0,
+        time_ms: time.as_secs_f64() * 1000.0,
     };
     Ok((report, outs))
 }
@@ -312,6 +334,8 @@ impl Drop for Pending {
 #[derive(Debug)]
 pub struct Staging {
     dir: PathBuf,
+    /// Where transformed files wait past the memory budget (see `held`).
+    held: PathBuf,
     /// The cache precompressed copies are taken from.
     pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
     out: PathBuf,
@@ -320,6 +344,7 @@ pub struct Staging {
 
 const STAGING_TAG: &str = ".assetpress-staging-";
 const OLD_TAG: &str = ".assetpress-old-";
+const HELD_TAG: &str = ".assetpress-held-";
 
 impl Staging {
     /// Creates a fresh staging folder beside `out` (creating `out`'s parents),
@@ -346,8 +371,11 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         }
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        let held = parent.join(format!(".{name}{HELD_TAG}{}", std::process::id()));
+        let _ = fs::remove_dir_all(&held);
         Ok(Staging {
             dir,
+            held,
             cache: None,
             out: out.to_path_buf(),
             committed: false,
@@ -357,6 +385,12 @@ impl Staging {
     /// The staging folder itself.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The work folder for transformed files waiting for the hash stage,
+    /// beside the staging folder; removed with it.
+    pub fn held_dir(&self) -> &Path {
+        &self.held
     }
 
     /// Writes `bytes` at the relative path `rel`.
@@ -405,6 +439,7 @@ impl Staging {
     /// Puts the staged tree in place of `--out`, atomically where the system
     /// allows (an exchange of the two folders), and removes the old tree.
     pub fn commit(mut self) -> Result<()> {
+        let _ = fs::remove_dir_all(&self.held);
         if !self.out.exists() {
             fs::rename(&self.dir, &self.out).map_err(|e| Error::io(&self.out, e))?;
             self.committed = true;
@@ -436,6 +471,7 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.held);
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
@@ -491,6 +527,7 @@ fn remove_stale(parent: &Path, name: &str, files: bool) {
         } else {
             rest.strip_prefix(STAGING_TAG)
                 .or_else(|| rest.strip_prefix(OLD_TAG))
+                .or_else(|| rest.strip_prefix(HELD_TAG))
         };
         if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) {
             if !process_alive(pid) {

@@ -128,7 +128,8 @@ pub struct Processed {
     /// `None` to keep it as it is.
     pub original: Option<Vec<u8>>,
     /// Responsive variants, by width then format. The source's own format
-    /// at its own width is left out when the original is as small.
+    /// at its own width is left out when the original is as small, and
+    /// always for a PNG (the same pixels, losslessly).
     pub variants: Vec<Variant>,
 }
 
@@ -382,6 +383,11 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
+            // A PNG at its own width holds the original's pixels: the
+            // original, already through oxipng, serves at that width.
+            if vw == width && f == Format::Png && format == ImageFormat::Png {
+                continue;
+            }
             // WebP holds at most 16383 pixels a side, JPEG 65535.
             let max_side = match f {
                 Format::Webp => 16_383,
@@ -1019,6 +1025,27 @@ mod tests {
         assert_eq!(
             small.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
             [100, 100]
+        );
+    }
+
+    #[test]
+    fn a_png_gets_no_png_variant_at_its_own_width() {
+        let img = RgbImage::from_fn(1000, 500, |x, y| Rgb([(x % 251) as u8, (y % 241) as u8, 7]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
+        let sizes: Vec<(u32, Format)> = p.variants.iter().map(|v| (v.width, v.format)).collect();
+        // The original (through oxipng) holds the same pixels at 1000.
+        assert_eq!(
+            sizes,
+            [
+                (480, Format::Webp),
+                (480, Format::Png),
+                (960, Format::Webp),
+                (960, Format::Png),
+                (1000, Format::Webp),
+            ]
         );
     }
 

@@ -61,6 +61,11 @@ pub struct Transformed {
     pub map_comment: Option<MapComment>,
     /// Time spent on this file.
     pub time: Duration,
+    /// Where `bytes` wait for the hash stage (moved there after the transform).
+    pub body: Option<crate::held::Body>,
+    /// The output, when the file was written as soon as it was transformed
+    /// (it names no other file: see [`crate::hash::finish_alone`]).
+    pub finished: Option<crate::hash::Output>,
 }
 
 /// An image's upright size and the variants made of it.
@@ -70,8 +75,10 @@ pub struct ImageInfo {
     pub width: u32,
     /// Height in pixels, after EXIF orientation.
     pub height: u32,
-    /// Resized copies, by width then format.
+    /// Resized copies, by width then format (their bytes dropped once written).
     pub variants: Vec<image::Variant>,
+    /// The variants as written: path before hashing, and output.
+    pub written: Vec<(String, crate::hash::Output)>,
 }
 
 /// How a file names its source map.
@@ -156,6 +163,13 @@ pub struct VariantFile {
     pub format: image::Format,
 }
 
+/// The path of a variant of the image `rel`, before hashing:
+/// `images/hero-960w.webp`.
+pub fn variant_rel(rel: &str, variant: &image::Variant) -> String {
+    let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
+    format!("{stem}-{}w.{}", variant.width, variant.format.ext())
+}
+
 impl Variants {
     /// Numbers the variants the transforms made; `results` are by input file.
     pub fn collect(files: &[SourceFile], results: &[Option<Transformed>]) -> Variants {
@@ -168,13 +182,9 @@ impl Variants {
             let info = r.as_ref().and_then(|r| r.image.as_ref());
             v.sizes.push(info.map(|i| (i.width, i.height)));
             for var in info.map(|i| i.variants.as_slice()).unwrap_or_default() {
-                let stem = file
-                    .rel
-                    .rsplit_once('.')
-                    .map_or(file.rel.as_str(), |(s, _)| s);
                 v.list.push(VariantFile {
                     owner: i,
-                    rel: format!("{stem}-{}w.{}", var.width, var.format.ext()),
+                    rel: variant_rel(&file.rel, var),
                     width: var.width,
                     height: var.height,
                     format: var.format,
@@ -300,11 +310,13 @@ fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<htm
 /// Work is handed out largest minification first, from one shared queue: one
 /// big library (typescript.js takes seconds) then starts at once instead of
 /// last, and the other threads share out the rest meanwhile.
+/// `after` gets each result on its worker, as soon as it is made (to write
+/// it at once, or put its bytes aside).
 pub fn transform_all(
     files: &[SourceFile],
     ctx: &Context,
     select: &(dyn Fn(&SourceFile) -> bool + Sync),
-    tick: &(dyn Fn() + Sync),
+    after: &(dyn Fn(usize, &mut Transformed) + Sync),
 ) -> Vec<Option<Transformed>> {
     let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
     let cost = |f: &SourceFile| match f.kind {
@@ -321,7 +333,7 @@ pub fn transform_all(
         let Some(&i) = order.get(k) else { break };
         // A panic inside swc or lightningcss is a bug there, not a reason to
         // lose the run: the file becomes an error and is copied unchanged.
-        let t = std::panic::catch_unwind(AssertUnwindSafe(|| transform(&files[i], ctx)))
+        let mut t = std::panic::catch_unwind(AssertUnwindSafe(|| transform(&files[i], ctx)))
             .unwrap_or_else(|panic| {
                 let message = format!(
                     "internal error while processing: {}; copied unchanged",
@@ -329,10 +341,10 @@ pub fn transform_all(
                 );
                 failed(&files[i], &message)
             });
+        after(i, &mut t);
         if let Ok(mut slot) = slots[i].lock() {
             *slot = Some(t);
         }
-        tick();
     });
     slots
         .into_iter()
@@ -371,6 +383,8 @@ impl Transformed {
             style: Style::default(),
             linked_manifests: Vec::new(),
             time: Duration::ZERO,
+            body: None,
+            finished: None,
         }
     }
 }
@@ -550,6 +564,8 @@ fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
             }
         }),
         time: Duration::ZERO,
+        body: None,
+        finished: None,
     })
 }
 
@@ -697,6 +713,7 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 width: p.width,
                 height: p.height,
                 variants: p.variants,
+                written: Vec::new(),
             });
         }
         Ok(None) => {}

@@ -62,3 +62,44 @@ fn a_generated_site_of_1000_files_builds_and_verifies() {
         .unwrap_or(0);
     assert!(refs > 4000, "{}", v.stdout);
 }
+
+#[test]
+fn files_that_wait_on_disk_give_the_same_output() {
+    // Every reference kind, two import cycles, integrity values, pictures
+    // and a source map beside a file, each run with every waiting file in
+    // memory and with every one on disk.
+    for fixture in ["refs", "site"] {
+        let t = TestDir::with_fixture(fixture);
+        let build = |out: &str, held: &str| {
+            let r = t.run(&[
+                "build",
+                fixture,
+                "--out",
+                out,
+                "--json",
+                "--sri",
+                "--no-cache",
+                "--max-held-bytes",
+                held,
+            ]);
+            r.expect_code(0);
+            r.json()["totals"]["held_on_disk"].as_u64().unwrap()
+        };
+        assert_eq!(build("memory", "1000000000"), 0);
+        let on_disk = build("disk", "0");
+        // Pages and every file naming another waited on disk.
+        assert!(on_disk >= 3, "{fixture}: {on_disk} files on disk");
+        crate::util::assert_same_trees(
+            &crate::util::tree(&t.path("memory")),
+            &crate::util::tree(&t.path("disk")),
+        );
+        // The work folder goes with the run.
+        let left: Vec<String> = std::fs::read_dir(t.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("assetpress-held"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        t.run(&["verify", "disk"]).expect_code(0);
+    }
+}
