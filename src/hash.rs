@@ -215,7 +215,7 @@ pub fn finalize(
         hashes[i] = d.hash.clone();
         sris[i] = Some(d.integrity.clone());
     }
-    let maps: Vec<Option<Vec<u8>>> = results.iter_mut().map(|r| r.map.take()).collect();
+    let maps: Vec<Option<Body>> = results.iter_mut().map(|r| r.map_body.take()).collect();
     // The comment naming a file's new map, appended once its name is known.
     let map_comments: Vec<Option<MapComment>> = results
         .iter()
@@ -340,7 +340,10 @@ pub fn finalize(
                 }
             } else {
                 let b = finish(i, &hashes, &sris, &fellows)?;
-                let map = maps[i].as_ref().map(|m| map_named(m, &rel, &files[i].rel));
+                let map = match &maps[i] {
+                    Some(m) => Some(map_named(&m.load()?, &rel, &files[i].rel)),
+                    None => None,
+                };
                 Output {
                     rel,
                     size: b.len() as u64,

@@ -1,13 +1,16 @@
 //! Transformed files waiting for the hash stage. A file that names other
 //! files cannot be finished before their hashes are known, so its
 //! transformed bytes wait. They wait in memory up to `limits.max_held_bytes`
-//! in all, and in a work folder beside the staged output past that, so peak
-//! memory does not grow with the size of the site.
+//! in all, and past that in one work file (in a folder beside the staged
+//! output), so peak memory does not grow with the size of the site.
 
 use std::borrow::Cow;
-use std::fs;
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
@@ -16,7 +19,16 @@ pub struct Held {
     dir: PathBuf,
     budget: u64,
     used: AtomicU64,
-    next: AtomicUsize,
+    spilled: AtomicUsize,
+    /// One file the bytes past the budget are appended to, and its length.
+    file: Mutex<Option<(Arc<Spill>, u64)>>,
+}
+
+/// The work file.
+#[derive(Debug)]
+pub struct Spill {
+    file: File,
+    path: PathBuf,
 }
 
 /// One file's waiting bytes.
@@ -24,19 +36,24 @@ pub struct Held {
 pub enum Body {
     /// In memory.
     Memory(Vec<u8>),
-    /// In a file of the work folder.
-    Disk(PathBuf),
+    /// A stretch of the work file.
+    Disk {
+        file: Arc<Spill>,
+        offset: u64,
+        len: usize,
+    },
 }
 
 impl Held {
-    /// Holds up to `budget` bytes in memory; the rest go to files in `dir`,
+    /// Holds up to `budget` bytes in memory; the rest go to a file in `dir`,
     /// which is created when first needed and belongs to the caller.
     pub fn new(dir: &Path, budget: u64) -> Held {
         Held {
             dir: dir.to_path_buf(),
             budget,
             used: AtomicU64::new(0),
-            next: AtomicUsize::new(0),
+            spilled: AtomicUsize::new(0),
+            file: Mutex::new(None),
         }
     }
 
@@ -52,17 +69,38 @@ impl Held {
         if fits {
             return Ok(Body::Memory(bytes));
         }
-        fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        let path = self
-            .dir
-            .join(self.next.fetch_add(1, Ordering::Relaxed).to_string());
-        fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
-        Ok(Body::Disk(path))
+        let mut slot = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+            let path = self.dir.join("held");
+            let file = File::options()
+                .create(true)
+                .truncate(true)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
+            *slot = Some((Arc::new(Spill { file, path }), 0));
+        }
+        let Some((file, end)) = slot.as_mut() else {
+            unreachable!("opened above")
+        };
+        let offset = *end;
+        (&file.file)
+            .write_all(&bytes)
+            .map_err(|e| Error::io(&file.path, e))?;
+        *end += len;
+        self.spilled.fetch_add(1, Ordering::Relaxed);
+        Ok(Body::Disk {
+            file: Arc::clone(file),
+            offset,
+            len: bytes.len(),
+        })
     }
 
-    /// Bytes held on disk so far, in files.
+    /// How many files' bytes went to disk.
     pub fn spilled(&self) -> usize {
-        self.next.load(Ordering::Relaxed)
+        self.spilled.load(Ordering::Relaxed)
     }
 }
 
@@ -71,9 +109,13 @@ impl Body {
     pub fn load(&self) -> Result<Cow<'_, [u8]>> {
         match self {
             Body::Memory(b) => Ok(Cow::Borrowed(b)),
-            Body::Disk(path) => fs::read(path)
-                .map(Cow::Owned)
-                .map_err(|e| Error::io(path, e)),
+            Body::Disk { file, offset, len } => {
+                let mut buf = vec![0; *len];
+                file.file
+                    .read_exact_at(&mut buf, *offset)
+                    .map_err(|e| Error::io(&file.path, e))?;
+                Ok(Cow::Owned(buf))
+            }
         }
     }
 }
@@ -89,7 +131,7 @@ mod tests {
         let a = held.hold(b"0123456".to_vec()).unwrap();
         let b = held.hold(b"789abcdef".to_vec()).unwrap();
         assert!(matches!(a, Body::Memory(_)));
-        assert!(matches!(b, Body::Disk(_)));
+        assert!(matches!(b, Body::Disk { .. }));
         assert_eq!(held.spilled(), 1);
         assert_eq!(&*a.load().unwrap(), b"0123456");
         assert_eq!(&*b.load().unwrap(), b"789abcdef");

@@ -169,6 +169,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 if let Some(bytes) = result.bytes.take() {
                     result.body = Some(held.hold(bytes)?);
                 }
+                if let Some(map) = result.map.take() {
+                    result.map_body = Some(held.hold(map)?);
+                }
             }
         }
         laps.done("transform");
@@ -351,6 +354,9 @@ fn settle(
         }
     }
     let Some(bytes) = t.bytes.take() else {
+        if let Some(map) = t.map.take() {
+            t.map_body = Some(held.hold(map)?);
+        }
         return Ok(());
     };
     let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image);
@@ -377,6 +383,9 @@ fn settle(
         bytes
     };
     t.body = Some(held.hold(bytes)?);
+    if let Some(map) = t.map.take() {
+        t.map_body = Some(held.hold(map)?);
+    }
     Ok(())
 }
 

@@ -591,21 +591,24 @@ fn encode(
             Ok(out)
         }
         Format::Png => {
-            use image::ImageEncoder;
-            let mut out = Vec::new();
-            let mut enc = image::codecs::png::PngEncoder::new(&mut out);
-            if let Some(icc) = icc {
-                let _ = enc.set_icc_profile(icc.to_vec());
-            }
-            let (buf, ct) = match px {
-                Pixels::Rgb(b) => (b, image::ExtendedColorType::Rgb8),
-                Pixels::Rgba(b) => (b, image::ExtendedColorType::Rgba8),
+            // Straight from the pixels into oxipng: no PNG encoded only to
+            // be decoded again.
+            let (buf, color) = match px {
+                Pixels::Rgb(b) => (
+                    b,
+                    oxipng::ColorType::RGB {
+                        transparent_color: None,
+                    },
+                ),
+                Pixels::Rgba(b) => (b, oxipng::ColorType::RGBA),
             };
-            enc.write_image(buf, w, h, ct)
+            let mut raw = oxipng::RawImage::new(w, h, color, oxipng::BitDepth::Eight, buf.clone())
                 .map_err(|e| format!("cannot encode PNG: {e}"))?;
-            Ok(optimize_png(&out, opts.png_level)
-                .filter(|b| b.len() < out.len())
-                .unwrap_or(out))
+            if let Some(icc) = icc {
+                raw.add_icc_profile(icc);
+            }
+            raw.create_optimized_png(&png_options(opts.png_level))
+                .map_err(|e| format!("cannot encode PNG: {e}"))
         }
     }
 }
@@ -796,10 +799,17 @@ fn animated(bytes: &[u8], format: ImageFormat) -> bool {
     }
 }
 
-/// The PNG optimised losslessly by oxipng (colour profile kept), if it can be.
-fn optimize_png(bytes: &[u8], level: u8) -> Option<Vec<u8>> {
+/// oxipng at preset `level`, keeping only the chunks that change how the
+/// image looks (the colour profile among them).
+fn png_options(level: u8) -> oxipng::Options {
     let mut opts = oxipng::Options::from_preset(level);
     opts.strip = oxipng::StripChunks::Safe;
+    opts
+}
+
+/// The PNG optimised losslessly by oxipng (colour profile kept), if it can be.
+fn optimize_png(bytes: &[u8], level: u8) -> Option<Vec<u8>> {
+    let opts = png_options(level);
     // No timeout: a time limit would make the bytes depend on the machine's
     // load. The preset and the pixel limit bound the work instead.
     oxipng::optimize_from_memory(bytes, &opts).ok()

@@ -63,6 +63,8 @@ pub struct Transformed {
     pub time: Duration,
     /// Where `bytes` wait for the hash stage (moved there after the transform).
     pub body: Option<crate::held::Body>,
+    /// Where `map` waits for the hash stage, likewise.
+    pub map_body: Option<crate::held::Body>,
     /// The output, when the file was written as soon as it was transformed
     /// (it names no other file: see [`crate::hash::finish_alone`]).
     pub finished: Option<crate::hash::Output>,
@@ -384,6 +386,7 @@ impl Transformed {
             linked_manifests: Vec::new(),
             time: Duration::ZERO,
             body: None,
+            map_body: None,
             finished: None,
         }
     }
@@ -565,6 +568,7 @@ fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
         }),
         time: Duration::ZERO,
         body: None,
+        map_body: None,
         finished: None,
     })
 }
