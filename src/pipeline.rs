@@ -212,7 +212,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let how: Vec<_> = results.iter().map(|r| (r.status, r.time)).collect();
         progress.stage(
             "write",
-            results.iter().filter(|r| r.finished.is_none()).count() as u64,
+            results
+                .iter()
+                .zip(&keep)
+                .filter(|(r, &k)| k && r.finished.is_none())
+                .count() as u64,
         );
         let (outputs, variant_outputs) =
             hash::finalize(&files, &mut results, &plan, extra, &|i, output| {
