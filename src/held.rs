@@ -6,8 +6,6 @@
 
 use std::borrow::Cow;
 use std::fs::{self, File};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -86,11 +84,8 @@ impl Held {
             unreachable!("opened above")
         };
         let offset = *end;
-        (&file.file)
-            .write_all(&bytes)
-            .map_err(|e| Error::io(&file.path, e))?;
+        write_at(&file.file, &bytes, offset).map_err(|e| Error::io(&file.path, e))?;
         *end += len;
-        self.spilled.fetch_add(1, Ordering::Relaxed);
         Ok(Body::Disk {
             file: Arc::clone(file),
             offset,
@@ -98,7 +93,14 @@ impl Held {
         })
     }
 
-    /// How many files' bytes went to disk.
+    /// Counts one more file whose bytes went to disk.
+    pub fn count(&self, body: &Body) {
+        if matches!(body, Body::Disk { .. }) {
+            self.spilled.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many files waited on disk (counted with [`Held::count`]).
     pub fn spilled(&self) -> usize {
         self.spilled.load(Ordering::Relaxed)
     }
@@ -111,13 +113,46 @@ impl Body {
             Body::Memory(b) => Ok(Cow::Borrowed(b)),
             Body::Disk { file, offset, len } => {
                 let mut buf = vec![0; *len];
-                file.file
-                    .read_exact_at(&mut buf, *offset)
-                    .map_err(|e| Error::io(&file.path, e))?;
+                read_at(&file.file, &mut buf, *offset).map_err(|e| Error::io(&file.path, e))?;
                 Ok(Cow::Owned(buf))
             }
         }
     }
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, mut bytes: &[u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        let n = file.seek_write(bytes, offset)?;
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_read(buf, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -132,6 +167,8 @@ mod tests {
         let b = held.hold(b"789abcdef".to_vec()).unwrap();
         assert!(matches!(a, Body::Memory(_)));
         assert!(matches!(b, Body::Disk { .. }));
+        held.count(&a);
+        held.count(&b);
         assert_eq!(held.spilled(), 1);
         assert_eq!(&*a.load().unwrap(), b"0123456");
         assert_eq!(&*b.load().unwrap(), b"789abcdef");

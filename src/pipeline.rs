@@ -133,6 +133,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
         let failure = std::sync::Mutex::new(None);
         let after = |i: usize, t: &mut Transformed| {
+            // After a failed write the run is over: nothing more is written.
+            let failed = failure.lock().map(|f| f.is_some()).unwrap_or(true);
+            if failed {
+                return;
+            }
             if let Err(e) = settle(&files[i], i, t, &writer, &held, &naming) {
                 failure
                     .lock()
@@ -167,7 +172,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             if linked.contains(&file.rel) {
                 rewrite_linked_manifest(file, &ctx, result);
                 if let Some(bytes) = result.bytes.take() {
-                    result.body = Some(held.hold(bytes)?);
+                    let body = held.hold(bytes)?;
+                    held.count(&body);
+                    result.body = Some(body);
                 }
                 if let Some(map) = result.map.take() {
                     result.map_body = Some(held.hold(map)?);
@@ -386,7 +393,9 @@ fn settle(
     } else {
         bytes
     };
-    t.body = Some(held.hold(bytes)?);
+    let body = held.hold(bytes)?;
+    held.count(&body);
+    t.body = Some(body);
     if let Some(map) = t.map.take() {
         t.map_body = Some(held.hold(map)?);
     }

@@ -129,7 +129,7 @@ pub struct Processed {
     pub original: Option<Vec<u8>>,
     /// Responsive variants, by width then format. The source's own format
     /// at its own width is left out when the original is as small, and
-    /// always for a PNG (the same pixels, losslessly).
+    /// always for an 8-bit PNG (the same pixels, losslessly).
     pub variants: Vec<Variant>,
 }
 
@@ -293,6 +293,9 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         .flatten()
         .filter(|p| p.len() <= 255 * 65_519 && is_rgb_profile(p));
     let (w0, h0) = decoder.dimensions();
+    // Variants are 8-bit: one of a 16-bit source is not its pixels.
+    let color = decoder.color_type();
+    let deep = color.bytes_per_pixel() > color.channel_count();
     let turned = matches!(
         orientation,
         Orientation::Rotate90
@@ -341,13 +344,16 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     };
     let alpha = matches!(pixels, Pixels::Rgba(_));
     // --srgb: variants in sRGB, untagged (what browsers assume), smaller.
-    let (pixels, icc) = match (&icc, opts.srgb) {
+    let (pixels, icc, converted) = match (&icc, opts.srgb) {
         (Some(profile), true) => match to_srgb(&pixels, profile) {
-            Some(converted) => (converted, None),
-            None => (pixels, icc),
+            Some(converted) => (converted, None, true),
+            None => (pixels, icc, false),
         },
-        _ => (pixels, icc),
+        _ => (pixels, icc, false),
     };
+    // A PNG at its own width with the original's very pixels (8-bit, not
+    // converted): the original, already through oxipng, serves at that width.
+    let same_pixels = format == ImageFormat::Png && !deep && !converted;
 
     // Variant widths: every configured width below the source's, and the
     // source's own when it is below the largest configured one.
@@ -383,9 +389,7 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
-            // A PNG at its own width holds the original's pixels: the
-            // original, already through oxipng, serves at that width.
-            if vw == width && f == Format::Png && format == ImageFormat::Png {
+            if vw == width && f == Format::Png && same_pixels {
                 continue;
             }
             // WebP holds at most 16383 pixels a side, JPEG 65535.

@@ -589,7 +589,8 @@ pub fn text_context(config: &Config, root: &Path, files: &[SourceFile]) -> Strin
             c.minify_css,
             c.source_maps,
             &c.base,
-            c.limits,
+            // Not max_held_bytes: where waiting files wait changes no result.
+            (c.limits.max_nesting_depth, c.limits.max_text_size),
             c.hash_length,
             &c.keep_names,
             &c.public_url,
@@ -1016,8 +1017,12 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 return None;
             }
         };
+        // Only a map is left out for the new one: a `sourceMappingURL`
+        // naming a script or a page does not drop that file.
         if let MapRef::File(m) = &found {
-            replaces = Some(m.clone());
+            if AssetKind::of(m).0 == AssetKind::SourceMap {
+                replaces = Some(m.clone());
+            }
         }
         if !source_maps {
             return None;

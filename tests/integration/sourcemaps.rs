@@ -193,3 +193,22 @@ fn base64_encode(data: &[u8]) -> String {
     }
     s
 }
+
+#[test]
+fn a_source_mapping_url_naming_a_script_does_not_drop_that_script() {
+    let t = TestDir::new();
+    t.write(
+        "in/a.js",
+        "export const a = 1;\n//# sourceMappingURL=b.js\n",
+    );
+    t.write("in/b.js", "export const b = 2;\n");
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    // b.js is written, reported and in the manifest, like any script.
+    let names: Vec<String> = tree_by_original(&t.path("out")).into_keys().collect();
+    assert!(names.contains(&"b.js".to_string()), "{names:?}");
+    assert!(t.read_out_string("out", "b.js").contains("b=2"));
+    let m = crate::util::manifest(&t.path("out"));
+    assert!(m["assets"]["b.js"].is_object(), "{m}");
+    t.run(&["verify", "out"]).expect_code(0);
+}
