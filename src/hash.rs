@@ -36,7 +36,8 @@ pub struct Output {
     pub rel: String,
     /// Its final bytes, or `None` to copy the input file as it is.
     pub bytes: Option<Vec<u8>>,
-    /// Its source map, written as `<rel>.map`.
+    /// Its source map, written as `<rel>.map` (emptied with the bytes once
+    /// written: `Some` still tells that there is one).
     pub map: Option<Vec<u8>>,
     /// Size in bytes.
     pub size: u64,
@@ -47,6 +48,17 @@ pub struct Output {
     /// When it shares its hash with the other files of a reference cycle:
     /// the input paths of all of them, sorted.
     pub cycle: Vec<String>,
+}
+
+impl Output {
+    /// Frees the bytes and the map once written; names, sizes and integrity
+    /// stay for the manifest and the report.
+    pub fn release(&mut self) {
+        self.bytes = None;
+        if let Some(map) = &mut self.map {
+            *map = Vec::new();
+        }
+    }
 }
 
 /// What the hash stage needs to know about the run besides the files.
@@ -64,7 +76,8 @@ pub struct Plan<'a> {
 }
 
 /// Names every file, produces its final bytes and hands each to `write`
-/// (once, with `bytes` set, or `None` to copy the input file), dependencies
+/// (once, with `bytes` set, or `None` to copy the input file; `write`
+/// releases them), dependencies
 /// first. Files finished as soon as they were transformed (`finished`, see
 /// [`finish_alone`]) are taken as they are; the bytes of the others are
 /// taken out of `results`. `extra` are the image variants, finished the same
@@ -75,7 +88,7 @@ pub fn finalize(
     results: &mut [Transformed],
     plan: &Plan,
     extra: Vec<(String, Output)>,
-    write: &(dyn Fn(usize, &Output) -> Result<()> + Sync),
+    write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
 ) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
     let (written, naming) = (plan.written, plan.naming);
     let n_files = files.len();
@@ -243,8 +256,7 @@ pub fn finalize(
         let b = substitute(&b, styles[i], width, &deps[i], hashes, &[]);
         let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &fellows[i]);
         if let Some(Some(style)) = map_comments.get(i) {
-            let own = base_name(&name_of(i, hashes)).to_string();
-            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+            append_map_comment(&mut b, *style, &name_of(i, hashes));
         }
         Ok(b)
     };
@@ -354,9 +366,7 @@ pub fn finalize(
                     cycle: cycles[i].clone(),
                 }
             };
-            write(i, &output)?;
-            output.bytes = None;
-            output.map = output.map.map(|_| Vec::new());
+            write(i, &mut output)?;
             Ok(Some(output))
         })
         .collect::<Result<_>>()?;
@@ -400,20 +410,45 @@ pub fn finish_alone(
     let mut b = bytes;
     let map = map.map(|m| {
         if let Some(style) = map_comment {
-            let own = base_name(&rel).to_string();
-            b.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
+            append_map_comment(&mut b, style, &rel);
         }
         map_named(m, &rel, input_rel)
     });
     Ok(Output {
-        size: b.len() as u64,
-        integrity: sri(&b),
-        rel,
-        bytes: Some(b),
         map,
         hash,
-        cycle: Vec::new(),
+        ..written_as(rel, b)
     })
+}
+
+/// The output of an image variant: always hashed, named after `rel` (its
+/// path before hashing).
+pub fn finish_variant(rel: &str, bytes: Vec<u8>, width: usize) -> Output {
+    let hash = sha256_hex(&bytes)[..width].to_string();
+    Output {
+        hash: Some(hash.clone()),
+        ..written_as(hashed_name(rel, &hash), bytes)
+    }
+}
+
+/// An output of `bytes` at `rel`, with no map, hash or cycle.
+fn written_as(rel: String, bytes: Vec<u8>) -> Output {
+    Output {
+        rel,
+        size: bytes.len() as u64,
+        integrity: sri(&bytes),
+        bytes: Some(bytes),
+        map: None,
+        hash: None,
+        cycle: Vec::new(),
+    }
+}
+
+/// Appends the `sourceMappingURL` comment naming the map of the output
+/// `rel` (`<rel>.map`, beside it).
+fn append_map_comment(bytes: &mut Vec<u8>, style: MapComment, rel: &str) {
+    let own = base_name(rel);
+    bytes.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
 }
 
 /// `bytes` with each placeholder of a file it references (`deps`, sorted)

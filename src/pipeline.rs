@@ -171,14 +171,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         for (file, result) in files.iter().zip(results.iter_mut()) {
             if linked.contains(&file.rel) {
                 rewrite_linked_manifest(file, &ctx, result);
-                if let Some(bytes) = result.bytes.take() {
-                    let body = held.hold(bytes)?;
-                    held.count(&body);
-                    result.body = Some(body);
-                }
-                if let Some(map) = result.map.take() {
-                    result.map_body = Some(held.hold(map)?);
-                }
+                wait(result, &held)?;
             }
         }
         laps.done("transform");
@@ -348,54 +341,35 @@ fn settle(
     if let Some(info) = &mut t.image {
         for v in &mut info.variants {
             let rel = variant_rel(&file.rel, v);
-            let bytes = std::mem::take(&mut v.bytes);
-            let hash = hash::sha256_hex(&bytes)[..naming.hash_length].to_string();
-            let mut output = hash::Output {
-                rel: crate::rewrite::hashed_name(&rel, &hash),
-                size: bytes.len() as u64,
-                integrity: hash::sri(&bytes),
-                bytes: Some(bytes),
-                map: None,
-                hash: Some(hash),
-                cycle: Vec::new(),
-            };
-            writer.variant(&output)?;
-            output.bytes = None;
+            let mut output =
+                hash::finish_variant(&rel, std::mem::take(&mut v.bytes), naming.hash_length);
+            writer.variant(&mut output)?;
             info.written.push((rel, output));
         }
     }
-    let Some(bytes) = t.bytes.take() else {
-        if let Some(map) = t.map.take() {
-            t.map_body = Some(held.hold(map)?);
-        }
-        return Ok(());
-    };
     let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image);
-    let bytes = if alone {
-        match hash::finish_alone(
-            &file.rel,
-            bytes,
-            t.map.as_deref(),
-            t.map_comment,
-            t.style,
-            naming,
-        ) {
+    if let Some(bytes) = t.bytes.take_if(|_| alone) {
+        let map = t.map.as_deref();
+        match hash::finish_alone(&file.rel, bytes, map, t.map_comment, t.style, naming) {
             Ok(mut output) => {
-                writer.file(i, t.status, t.time, &output)?;
+                writer.file(i, t.status, t.time, &mut output)?;
                 t.map = None;
-                output.bytes = None;
-                output.map = output.map.map(|_| Vec::new());
                 t.finished = Some(output);
                 return Ok(());
             }
-            Err(bytes) => bytes,
+            Err(bytes) => t.bytes = Some(bytes),
         }
-    } else {
-        bytes
-    };
-    let body = held.hold(bytes)?;
-    held.count(&body);
-    t.body = Some(body);
+    }
+    wait(t, held)
+}
+
+/// Puts a file's transformed bytes and map aside until the hash stage.
+fn wait(t: &mut Transformed, held: &Held) -> Result<()> {
+    if let Some(bytes) = t.bytes.take() {
+        let body = held.hold(bytes)?;
+        held.count(&body);
+        t.body = Some(body);
+    }
     if let Some(map) = t.map.take() {
         t.map_body = Some(held.hold(map)?);
     }

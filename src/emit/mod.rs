@@ -88,8 +88,15 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes input file `i` as `output` (its bytes, or the input copied
-    /// when it has none), with its map and compressed copies.
-    pub fn file(&self, i: usize, status: Status, time: Duration, output: &Output) -> Result<()> {
+    /// when it has none), with its map and compressed copies, then releases
+    /// the bytes.
+    pub fn file(
+        &self,
+        i: usize,
+        status: Status,
+        time: Duration,
+        output: &mut Output,
+    ) -> Result<()> {
         let mut own: Vec<Encoding> = self.encodings.to_vec();
         own.retain(|e| {
             let copy = format!("{}.{}", output.rel, e.extension());
@@ -108,14 +115,16 @@ impl<'a> Writer<'a> {
             free
         });
         let report = write_one(self.staging, &self.files[i], status, time, output, &own)?;
+        output.release();
         *lock(&self.slots[i]) = Some(report);
         Ok(())
     }
 
-    /// Writes an image variant.
-    pub fn variant(&self, output: &Output) -> Result<()> {
+    /// Writes an image variant, then releases its bytes.
+    pub fn variant(&self, output: &mut Output) -> Result<()> {
         self.staging
             .write(&output.rel, output.bytes.as_deref().unwrap_or_default())?;
+        output.release();
         lock(&self.variants).push((output.rel.clone(), output.size));
         Ok(())
     }

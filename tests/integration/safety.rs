@@ -22,7 +22,9 @@ fn failed_run_leaves_previous_output_intact() {
     // error mid-write.
     let long = format!("{}.js", "a".repeat(243));
     t.write(&format!("site/{long}"), "export const a = 1;\n");
-    let run = t.run(&["build", "site", "--out", "out"]);
+    // Every file waiting for the hash stage waits on disk: the work file
+    // must go with the failed run too.
+    let run = t.run(&["build", "site", "--out", "out", "--max-held-bytes", "0"]);
     run.expect_code(2);
     assert!(
         run.stderr.contains("error: ") && run.stderr.contains(".map"),
@@ -34,9 +36,9 @@ fn failed_run_leaves_previous_output_intact() {
         tree(&t.path("out")),
         "previous output must survive"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(t.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let leftovers: Vec<String> = t
+        .entries()
+        .into_iter()
         .filter(|n| n.contains("assetpress"))
         .collect();
     assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
@@ -64,12 +66,7 @@ fn killed_run_leaves_previous_output_intact() {
         .unwrap();
     // Wait until the run is under way (its staging folder exists), then kill it.
     let started = std::time::Instant::now();
-    while !std::fs::read_dir(t.dir.path()).unwrap().any(|e| {
-        e.unwrap()
-            .file_name()
-            .to_string_lossy()
-            .contains("assetpress-staging")
-    }) {
+    while !t.entries().iter().any(|n| n.contains("assetpress-staging")) {
         assert!(
             started.elapsed().as_secs() < 30,
             "no staging folder appeared"
@@ -89,14 +86,10 @@ fn killed_run_leaves_previous_output_intact() {
     t.run(&["build", "in", "--out", "out", "--quiet"])
         .expect_code(0);
     assert!(!t.path("out/keep.txt").exists());
-    let names: Vec<_> = std::fs::read_dir(t.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
     assert_eq!(
-        names.len(),
-        3,
-        "only in/, out/ and out.nginx.conf remain: {names:?}"
+        t.entries(),
+        ["in", "out", "out.nginx.conf"],
+        "only the input, the output and its snippet remain"
     );
 }
 

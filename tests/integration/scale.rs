@@ -93,11 +93,11 @@ fn files_that_wait_on_disk_give_the_same_output() {
             &crate::util::tree(&t.path("memory")),
             &crate::util::tree(&t.path("disk")),
         );
-        // The work folder goes with the run.
-        let left: Vec<String> = std::fs::read_dir(t.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("assetpress-held"))
+        // The work folder (and the staging folder) go with the run.
+        let left: Vec<String> = t
+            .entries()
+            .into_iter()
+            .filter(|n| n.contains("assetpress"))
             .collect();
         assert!(left.is_empty(), "{left:?}");
         t.run(&["verify", "disk"]).expect_code(0);
