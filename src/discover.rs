@@ -128,7 +128,7 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
             .join("/")
     };
 
-    let walker = WalkDir::new(root)
+    let mut walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -143,7 +143,7 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
             e.path() != roots.out
         });
 
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
@@ -173,6 +173,11 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
                         None,
                         "symbolic link points outside the input folder; skipped",
                     ));
+                    // The walk follows links, so a linked folder would be
+                    // descended into next: nothing below it may be read.
+                    if entry.file_type().is_dir() {
+                        walker.skip_current_dir();
+                    }
                     continue;
                 }
                 Err(e) => {

@@ -179,6 +179,34 @@ fn symlinks_stay_inside_the_root_and_loops_end() {
     assert!(warnings.contains("broken.txt"), "{warnings}");
 }
 
+/// Regression: a link to a folder outside the input was reported as skipped,
+/// yet the walk still descended into it and published what it held.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_outside_the_root_is_not_descended_into() {
+    use std::os::unix::fs::symlink;
+    let t = TestDir::new();
+    t.write("outside/private/key.pem", "-----BEGIN PRIVATE KEY-----");
+    t.write("outside/shadow", "root:x:0:0");
+    t.write("in/index.html", "<p>hi</p>");
+    symlink(t.path("outside"), t.path("in/etc-link")).unwrap();
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let names: Vec<String> = tree_by_original(&t.path("out")).into_keys().collect();
+    assert_eq!(names, ["index.html"]);
+    let out = tree(&t.path("out"));
+    assert!(
+        out.values()
+            .all(|bytes| !String::from_utf8_lossy(bytes).contains("root:x")),
+        "content from outside the input was published"
+    );
+    let warnings = run.json()["warnings"].to_string();
+    assert!(
+        warnings.contains("etc-link") && warnings.contains("outside the input folder"),
+        "{warnings}"
+    );
+}
+
 #[test]
 fn include_and_exclude_globs_select_files() {
     let t = TestDir::with_fixture("site");
