@@ -122,6 +122,54 @@ pub struct SourceFile {
     pub js_flavor: Option<JsFlavor>,
 }
 
+/// A format variants can be written in.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// AV1 in HEIF (rav1e); slow to encode, about half WebP's bytes.
+    Avif,
+    /// Lossy WebP (libwebp).
+    Webp,
+    /// Baseline-compatible progressive JPEG.
+    Jpeg,
+    /// PNG, optimised by oxipng.
+    Png,
+}
+
+impl ImageFormat {
+    /// The file extension (and the `image/…` subtype).
+    pub fn ext(self) -> &'static str {
+        match self {
+            ImageFormat::Avif => "avif",
+            ImageFormat::Webp => "webp",
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Png => "png",
+        }
+    }
+
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Avif => "image/avif",
+            ImageFormat::Webp => "image/webp",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Png => "image/png",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,8 +24,8 @@ use std::time::SystemTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex;
 use crate::error::Diagnostic;
-use crate::hash::hex;
 
 /// Layout version of the folder and of an entry.
 const LAYOUT: &str = "v1";

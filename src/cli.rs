@@ -146,7 +146,7 @@ pub struct BuildArgs {
     pub widths: Vec<u32>,
     /// Modern formats of image variants, besides the source's own [default: webp] [config: images.formats]
     #[arg(long, value_name = "FORMAT,...", value_delimiter = ',')]
-    pub formats: Vec<crate::transform::image::Format>,
+    pub formats: Vec<crate::asset::ImageFormat>,
     /// Leave <img> tags alone instead of writing <picture> with the variants [config: images.picture = false]
     #[arg(long)]
     pub no_picture: bool,
@@ -191,8 +191,8 @@ fn parse_size_arg(s: &str) -> std::result::Result<u64, String> {
 }
 
 /// `--precompress gzip,br` / `none`.
-fn encodings(list: &[String]) -> Result<Vec<crate::emit::compress::Encoding>> {
-    use crate::emit::compress::Encoding;
+fn encodings(list: &[String]) -> Result<Vec<crate::encoding::Encoding>> {
+    use crate::encoding::Encoding;
     let mut out = Vec::new();
     for item in list {
         match item.trim().to_ascii_lowercase().as_str() {
@@ -302,8 +302,8 @@ impl BuildArgs {
             },
             images: crate::config::Images::default(),
             precompress: vec![
-                crate::emit::compress::Encoding::Gzip,
-                crate::emit::compress::Encoding::Br,
+                crate::encoding::Encoding::Gzip,
+                crate::encoding::Encoding::Br,
             ],
             sri: false,
             cache_control: crate::config::CacheControl::default(),

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::emit::compress::Encoding;
+use crate::asset::ImageFormat;
+use crate::encoding::Encoding;
 use crate::error::{Error, Result};
 use crate::targets::Targets;
 
@@ -42,7 +43,7 @@ pub struct Config {
     /// Hex digits of the content hash in file names, 8–64. Default: 8.
     pub hash_length: usize,
     /// Globs of files that keep their names, besides
-    /// [`crate::rewrite::DEFAULT_KEEP_NAMES`]. Default: none.
+    /// [`crate::naming::DEFAULT_KEEP_NAMES`]. Default: none.
     pub keep_names: Vec<String>,
     /// Absolute URL the output root is served from (a CDN); references to
     /// hashed files are written as absolute URLs under it. Default: none.
@@ -198,8 +199,9 @@ impl Default for Nginx {
     }
 }
 
-/// What is done with raster images (`[images]` in `assetpress.toml`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What is done with raster images (`[images]` in `assetpress.toml`). These
+/// are also the options of the image transform, and part of its cache key.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Images {
     /// Process images at all (variants, optimisation). Default: true.
@@ -211,7 +213,7 @@ pub struct Images {
     /// Widths of the responsive variants. Default: 480, 960, 1440, 1920.
     pub widths: Vec<u32>,
     /// Modern formats written besides the source's own. Default: webp.
-    pub formats: Vec<crate::transform::image::Format>,
+    pub formats: Vec<ImageFormat>,
     /// Lossy quality per format. Default: webp 80, jpeg 80.
     pub quality: Quality,
     /// oxipng preset for PNGs, 0–6. Default: 2.
@@ -233,7 +235,7 @@ pub struct Images {
 }
 
 /// Lossy encoder quality, 0–100.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Quality {
     /// WebP. Default: 80.
@@ -256,16 +258,15 @@ impl Default for Quality {
 
 impl Default for Images {
     fn default() -> Self {
-        let o = crate::transform::image::ImageOptions::default();
         Images {
             enabled: true,
             variants: true,
             srgb: false,
-            widths: o.widths,
-            formats: o.formats,
+            widths: vec![480, 960, 1440, 1920],
+            formats: vec![ImageFormat::Webp],
             quality: Quality::default(),
-            png_level: o.png_level,
-            max_pixels: o.max_pixels,
+            png_level: 2,
+            max_pixels: 100_000_000,
             picture: true,
             sizes: "100vw".into(),
             picture_style: "display:contents".into(),
@@ -275,20 +276,9 @@ impl Default for Images {
 }
 
 impl Images {
-    /// The options of the image transform.
-    pub fn options(&self) -> crate::transform::image::ImageOptions {
-        crate::transform::image::ImageOptions {
-            widths: self.widths.clone(),
-            formats: self.formats.clone(),
-            quality_webp: self.quality.webp,
-            quality_avif: self.quality.avif,
-            quality_jpeg: self.quality.jpeg,
-            png_level: self.png_level,
-            max_pixels: self.max_pixels,
-            background: parse_color(&self.background).unwrap_or([255, 255, 255]),
-            variants: self.variants,
-            srgb: self.srgb,
-        }
+    /// `background` as bytes (validated by [`Config::validate`]; white if not).
+    pub fn background_rgb(&self) -> [u8; 3] {
+        parse_color(&self.background).unwrap_or([255, 255, 255])
     }
 }
 

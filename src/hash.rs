@@ -12,22 +12,17 @@
 //! with the hashes of fellow members written as zeros — so it changes when any
 //! member or anything they reach changes. `assetpress verify` recomputes both.
 
-use std::fs::File;
-use std::io::Read;
-
+use crate::digest::{sha256_hex, sri};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256, Sha384};
 
 use crate::asset::SourceFile;
 use crate::error::{Error, Result};
 use crate::held::Body;
+use crate::naming::{append_map_comment, base_name, cycle_hash, hashed_name, MapComment, Naming};
 use crate::placeholder::{self, Style};
-use crate::rewrite::encode_path;
-use crate::rewrite::{hashed_name, Naming};
-use crate::transform::js::base_name;
-use crate::transform::{webmanifest, MapComment, Transformed};
+use crate::transform::{webmanifest, Transformed};
 
 /// One file as it will be written.
 #[derive(Debug, Clone)]
@@ -61,10 +56,48 @@ impl Output {
     }
 }
 
+/// Where a file's transformed bytes are between its transform and its write.
+#[derive(Debug)]
+pub enum Payload {
+    /// Nothing new: the input file is copied as it is.
+    Input,
+    /// It names other files, so it waits for the hash stage: its bytes and
+    /// its new source map, put aside (in memory or on disk).
+    Waiting {
+        /// The transformed bytes, placeholders and all.
+        body: Body,
+        /// Its new source map, if any.
+        map: Option<Body>,
+    },
+    /// It names no other file: named, finished and written as soon as it
+    /// was transformed ([`finish_alone`]); bytes released.
+    Written(Output),
+}
+
+/// A file once its transform is settled: its payload, and its image
+/// variants, written already (path before hashing, and output).
+#[derive(Debug)]
+pub struct Settled {
+    /// Where its bytes are.
+    pub payload: Payload,
+    /// Its image variants, as written.
+    pub variants: Vec<(String, Output)>,
+}
+
+impl Settled {
+    /// A file copied as it is, with no variants.
+    pub fn input() -> Settled {
+        Settled {
+            payload: Payload::Input,
+            variants: Vec::new(),
+        }
+    }
+}
+
 /// What the hash stage needs to know about the run besides the files.
 pub struct Plan<'a> {
     /// `false` for files left out of the output (input maps folded into new ones).
-    pub written: &'a [bool],
+    pub in_output: &'a [bool],
     /// The files each file references (the graph's edges): a placeholder
     /// is only replaced where its file is one of these, so text in an input
     /// that merely looks like a placeholder stays as it is.
@@ -77,20 +110,20 @@ pub struct Plan<'a> {
 
 /// Names every file, produces its final bytes and hands each to `write`
 /// (once, with `bytes` set, or `None` to copy the input file; `write`
-/// releases them), dependencies
-/// first. Files finished as soon as they were transformed (`finished`, see
-/// [`finish_alone`]) are taken as they are; the bytes of the others are
-/// taken out of `results`. `extra` are the image variants, finished the same
+/// releases them), dependencies first. Files already written
+/// ([`Payload::Written`]) are taken as they are; the others are finished
+/// from their payloads. `extra` are the image variants, written the same
 /// way (their path before hashing, and what was written), numbered after
 /// the input files. Returns every output, bytes dropped.
 pub fn finalize(
     files: &[SourceFile],
-    results: &mut [Transformed],
+    results: &[Transformed],
+    payloads: Vec<Payload>,
     plan: &Plan,
     extra: Vec<(String, Output)>,
     write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
 ) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
-    let (written, naming) = (plan.written, plan.naming);
+    let (in_output, naming) = (plan.in_output, plan.naming);
     let n_files = files.len();
     // What a placeholder of file `i` may stand for: its references, with a
     // map that follows its code file standing for that file.
@@ -119,18 +152,26 @@ pub fn finalize(
     }
     let hashed: Vec<bool> = files
         .iter()
-        .zip(written)
+        .zip(in_output)
         .zip(plan.follows)
         .map(|((f, &w), follows)| w && follows.is_none() && !naming.keeps_name(&f.rel))
         .chain(extra.iter().map(|_| true))
         .collect();
     let (extra_names, extra_done): (Vec<String>, Vec<Output>) = extra.into_iter().unzip();
-    let done: Vec<Option<Output>> = results.iter_mut().map(|r| r.finished.take()).collect();
-    let bytes: Vec<Option<Body>> = results
-        .iter_mut()
-        .map(|r| r.body.take())
-        .chain(extra_done.iter().map(|_| None))
-        .collect();
+    let mut done: Vec<Option<Output>> = Vec::with_capacity(n_files);
+    let mut bytes: Vec<Option<Body>> = Vec::with_capacity(n_files + extra_done.len());
+    let mut maps: Vec<Option<Body>> = Vec::with_capacity(n_files);
+    for payload in payloads {
+        let (d, b, m) = match payload {
+            Payload::Input => (None, None, None),
+            Payload::Waiting { body, map } => (None, Some(body), map),
+            Payload::Written(output) => (Some(output), None, None),
+        };
+        done.push(d);
+        bytes.push(b);
+        maps.push(m);
+    }
+    bytes.extend(extra_done.iter().map(|_| None));
     let styles: Vec<Style> = results
         .iter()
         .map(|r| r.style)
@@ -168,7 +209,7 @@ pub fn finalize(
             Ok((
                 pick(placeholder::find(&b, width, style), &|i| i < n && hashed[i]),
                 pick(placeholder::find_sri(&b, style), &|i| {
-                    i < n_files && written[i]
+                    i < n_files && in_output[i]
                 }),
             ))
         })
@@ -197,7 +238,7 @@ pub fn finalize(
     let copied: Vec<Option<(String, String, u64)>> = files
         .par_iter()
         .zip(&bytes)
-        .zip(written)
+        .zip(in_output)
         .zip(&done)
         .map(|(((f, b), &w), d)| match (b, w, d) {
             (None, true, None) => digest_file(f).map(Some),
@@ -228,7 +269,6 @@ pub fn finalize(
         hashes[i] = d.hash.clone();
         sris[i] = Some(d.integrity.clone());
     }
-    let maps: Vec<Option<Body>> = results.iter_mut().map(|r| r.map_body.take()).collect();
     // The comment naming a file's new map, appended once its name is known.
     let map_comments: Vec<Option<MapComment>> = results
         .iter()
@@ -278,19 +318,13 @@ pub fn finalize(
                     Ok(substitute_sri(&b, styles[i], &sri_deps[i], &sris, zeroed))
                 };
                 let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
-                    hex(&Sha256::digest(final_bytes(component[0], &[])?))
+                    sha256_hex(&final_bytes(component[0], &[])?)
                 } else {
-                    let mut members = component.clone();
-                    members.sort_by(|&a, &b| rel_of(a).cmp(rel_of(b)));
-                    let mut h = Sha256::new();
-                    for &i in &members {
-                        let b = final_bytes(i, component)?;
-                        h.update(rel_of(i).as_bytes());
-                        h.update([0]);
-                        h.update((b.len() as u64).to_le_bytes());
-                        h.update(&b);
-                    }
-                    hex(&h.finalize())
+                    let members = component
+                        .iter()
+                        .map(|&i| Ok((rel_of(i), final_bytes(i, component)?)))
+                        .collect::<Result<Vec<_>>>()?;
+                    cycle_hash(members.iter().map(|(rel, b)| (*rel, b.as_slice())))
                 };
                 Ok((component.clone(), hash[..width].to_string()))
             })
@@ -331,7 +365,7 @@ pub fn finalize(
     let outputs = (0..n_files)
         .into_par_iter()
         .map(|i| {
-            if !written[i] {
+            if !in_output[i] {
                 return Ok(None);
             }
             if let Some(d) = &done[i] {
@@ -417,7 +451,7 @@ pub fn finish_alone(
     Ok(Output {
         map,
         hash,
-        ..written_as(rel, b)
+        ..output_of(rel, b)
     })
 }
 
@@ -427,12 +461,12 @@ pub fn finish_variant(rel: &str, bytes: Vec<u8>, width: usize) -> Output {
     let hash = sha256_hex(&bytes)[..width].to_string();
     Output {
         hash: Some(hash.clone()),
-        ..written_as(hashed_name(rel, &hash), bytes)
+        ..output_of(hashed_name(rel, &hash), bytes)
     }
 }
 
 /// An output of `bytes` at `rel`, with no map, hash or cycle.
-fn written_as(rel: String, bytes: Vec<u8>) -> Output {
+fn output_of(rel: String, bytes: Vec<u8>) -> Output {
     Output {
         rel,
         size: bytes.len() as u64,
@@ -442,13 +476,6 @@ fn written_as(rel: String, bytes: Vec<u8>) -> Output {
         hash: None,
         cycle: Vec::new(),
     }
-}
-
-/// Appends the `sourceMappingURL` comment naming the map of the output
-/// `rel` (`<rel>.map`, beside it).
-fn append_map_comment(bytes: &mut Vec<u8>, style: MapComment, rel: &str) {
-    let own = base_name(rel);
-    bytes.extend_from_slice(style.line(&encode_path(&format!("{own}.map"))).as_bytes());
 }
 
 /// `bytes` with each placeholder of a file it references (`deps`, sorted)
@@ -542,50 +569,7 @@ fn levels(deps: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
 
 /// SHA-256 (hex), SRI value and size of an input file, read once.
 fn digest_file(f: &SourceFile) -> Result<(String, String, u64)> {
-    let mut file = File::open(&f.abs).map_err(|e| Error::io(&f.abs, e))?;
-    let mut sha256 = Sha256::new();
-    let mut sha384 = Sha384::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let k = file.read(&mut buf).map_err(|e| Error::io(&f.abs, e))?;
-        if k == 0 {
-            break;
-        }
-        sha256.update(&buf[..k]);
-        sha384.update(&buf[..k]);
-        size += k as u64;
-    }
-    Ok((
-        hex(&sha256.finalize()),
-        format!("sha384-{}", base64(&sha384.finalize())),
-        size,
-    ))
-}
-
-/// The Subresource Integrity value of `bytes`.
-pub fn sri(bytes: &[u8]) -> String {
-    format!("sha384-{}", base64(&Sha384::digest(bytes)))
-}
-
-/// SHA-256 of `bytes`, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    crate::digest::of_file(&f.abs).map_err(|e| Error::io(&f.abs, e))
 }
 
 #[cfg(test)]
@@ -600,13 +584,5 @@ mod tests {
         assert_eq!(l[0], vec![vec![2, 3], vec![4], vec![5]]);
         assert_eq!(l[1], vec![vec![1]]);
         assert_eq!(l[2], vec![vec![0]]);
-    }
-
-    #[test]
-    fn sri_of_the_empty_string() {
-        assert_eq!(
-            sri(b""),
-            "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
-        );
     }
 }

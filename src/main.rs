@@ -10,7 +10,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use assetpress::cli::{Cli, Command};
-use assetpress::pipeline::{self, Progress};
+use assetpress::Progress;
 
 /// swc allocates many small nodes per file; mimalloc (which @swc/core also
 /// uses) makes minification markedly faster than the system allocator.
@@ -87,7 +87,7 @@ fn build(args: assetpress::cli::BuildArgs) -> ExitCode {
         }
     };
     let result = if std::io::stderr().is_terminal() && !show.quiet {
-        pipeline::run(&config, &Bar(Mutex::new(None)))
+        assetpress::run_with_progress(&config, &Bar(Mutex::new(None)))
     } else {
         assetpress::run(&config)
     };

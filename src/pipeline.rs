@@ -5,21 +5,23 @@
 //! `limits.max_held_bytes`, then on disk) and are finished in dependency
 //! order once every transform is done.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::asset::{AssetKind, SourceFile};
+use crate::cache::Cache;
 use crate::config::Config;
-use crate::discover::{discover, roots};
-use crate::emit::headers::{self, OutFile};
-use crate::emit::{manifest, nginx, written, Pending, Place, Staging, Writer};
-use crate::error::{Error, Result};
-use crate::graph;
-use crate::hash;
+use crate::discover::{discover, roots, Roots};
+use crate::emit::generated::{write_and_commit, Assets, ServerFiles};
+use crate::emit::{in_output, Staging, Writer};
+use crate::error::{Diagnostic, Error, Result};
+use crate::graph::{self, Graph};
+use crate::hash::{self, Payload, Settled};
 use crate::held::Held;
+use crate::naming::Naming;
 use crate::report::Report;
-use crate::rewrite::{Naming, Rewriter};
+use crate::rewrite::Rewriter;
 use crate::transform::js::Unresolvable;
 use crate::transform::{
     is_page, rewrite_linked_manifest, transform_all, variant_rel, Context, Transformed, Variants,
@@ -51,63 +53,22 @@ const WORKER_STACK: usize = 1 << 30;
 /// Runs the pipeline. `Err` only for configuration and output I/O errors; bad
 /// input files are diagnostics in the report.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
-    let mut laps = Laps::new();
     let roots = roots(config)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.jobs)
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("assetpress-{i}"))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {} worker threads: {e}", config.jobs)))?;
-
-    pool.install(|| {
-        // Server files beside the output: refused early when misplaced.
-        let place = |path: Option<PathBuf>, flag: &str| {
-            path.map(|p| Place::of(&p, &roots.input, &roots.out, flag))
-                .transpose()
-        };
-        let mut early = Vec::new();
-        let nginx_place = match place(config.nginx_path(), "--nginx") {
-            // The default place beside an output inside the input: skipped.
-            Err(Error::Config(_)) if config.nginx.path.is_none() => {
-                early.push(crate::error::Diagnostic::warning(
-                    &config.out.display().to_string(),
-                    None,
-                    "no nginx snippet written: beside this output is inside the input; give --nginx FILE",
-                ));
-                None
-            }
-            other => other?,
-        };
-        let headers_place = place(config.headers_json.clone(), "--headers-json")?;
+    worker_pool(config.jobs)?.install(|| {
+        let mut laps = Laps::new();
+        let mut diagnostics = Vec::new();
+        // Refused before any work when misplaced.
+        let server_files = ServerFiles::place(config, &roots, &mut diagnostics)?;
         let found = discover(config, &roots)?;
-        let mut diagnostics = found.diagnostics;
-        diagnostics.extend(early);
+        diagnostics.extend(found.diagnostics);
         let files = found.files;
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
         let mut staging = Staging::create(&roots.out)?;
-        let cache = match &config.cache {
-            Some(dir) => match crate::cache::Cache::open(dir) {
-                Ok(c) => Some(std::sync::Arc::new(c)),
-                // The default folder may simply not be writable here (a
-                // read-only home in CI): the run goes on without a cache.
-                Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
-                Err(message) => {
-                    diagnostics.push(crate::error::Diagnostic::warning(
-                        &dir.display().to_string(),
-                        None,
-                        message,
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
+        let cache = open_cache(config, &mut diagnostics);
         staging.cache = cache.clone();
         laps.done("discover");
 
-        progress.stage("transform", files.len() as u64);
         let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
         let naming = Naming::new(
             &config.keep_names,
@@ -115,192 +76,47 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             &config.base,
             config.public_url.as_deref(),
         )?;
-        let rewriter = Rewriter::new(&files, &names, &naming);
-        let ctx = Context {
-            config,
-            root: &roots.input,
-            files: &names,
-            rewriter: &rewriter,
-            variants: None,
-            cache: cache.as_deref(),
-            text_context: if cache.is_some() {
-                crate::transform::text_context(config, &roots.input, &files)
-            } else {
-                String::new()
-            },
-        };
         let writer = Writer::new(&staging, &files, &naming, &names, &config.precompress);
         let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
-        let failure = std::sync::Mutex::new(None);
-        let after = |i: usize, t: &mut Transformed| {
-            // After a failed write the run is over: nothing more is written.
-            let failed = failure.lock().map(|f| f.is_some()).unwrap_or(true);
-            if failed {
-                return;
-            }
-            if let Err(e) = settle(&files[i], i, t, &writer, &held, &naming) {
-                failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
-            }
-            progress.inc();
+        let stage = Stage {
+            config,
+            roots: &roots,
+            files: &files,
+            names: &names,
+            naming: &naming,
+            writer: &writer,
+            held: &held,
+            progress,
         };
-        // Pages last: their <picture> markup names the image variants.
-        let first = transform_all(&files, &ctx, &|f| !is_page(f), &after);
-        let variants = Variants::collect(&files, &first);
-        let ctx = Context {
-            variants: Some(&variants),
-            text_context: crate::transform::pages_context(&ctx.text_context, &variants),
-            ..ctx
-        };
-        let pages = transform_all(&files, &ctx, &is_page, &after);
-        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
-        }
-        let mut results: Vec<Transformed> = first
-            .into_iter()
-            .zip(pages)
-            .map(|(a, b)| a.or(b).unwrap_or_else(Transformed::copied))
-            .collect();
-        // Manifests named like any JSON file are known once the pages are read.
-        let linked: BTreeSet<String> = results
-            .iter()
-            .flat_map(|r| r.linked_manifests.iter().cloned())
-            .collect();
-        for (file, result) in files.iter().zip(results.iter_mut()) {
-            if linked.contains(&file.rel) {
-                rewrite_linked_manifest(file, &ctx, result);
-                wait(result, &held)?;
-            }
-        }
+        let transformed = stage.transform(cache.as_deref())?;
         laps.done("transform");
 
-        let unresolved_imports = results.iter().fold(Unresolvable::default(), |mut sum, r| {
-            sum.bare += r.unresolvable.bare;
-            sum.computed += r.unresolvable.computed;
-            sum
-        });
-        let (graph, broken) = graph::build(&files, &results, &names, &config.base);
+        let (graph, broken) = graph::build(&files, &transformed.results, &names, &config.base);
         diagnostics.extend(broken);
         laps.done("graph");
 
-        let keep = written(&results, &files);
-        let follows = crate::rewrite::follows(&files);
-        // Placeholders may stand for a file's references and the variants
-        // its <picture> markup names.
-        let mut references = graph.edges.clone();
-        for (r, result) in references.iter_mut().zip(&results) {
-            r.extend(&result.variant_refs);
-        }
-        // The variants, written already, in the order `variants` numbers them.
-        let extra: Vec<(String, hash::Output)> = results
-            .iter_mut()
-            .filter_map(|r| r.image.as_mut())
-            .flat_map(|info| std::mem::take(&mut info.written))
-            .collect();
-        debug_assert!(extra
-            .iter()
-            .zip(&variants.list)
-            .all(|((rel, _), v)| *rel == v.rel));
-        let plan = hash::Plan {
-            written: &keep,
-            references: &references,
-            follows: &follows,
-            naming: &naming,
-        };
-        let how: Vec<_> = results.iter().map(|r| (r.status, r.time)).collect();
-        progress.stage(
-            "write",
-            results
-                .iter()
-                .zip(&keep)
-                .filter(|(r, &k)| k && r.finished.is_none())
-                .count() as u64,
-        );
-        let (outputs, variant_outputs) =
-            hash::finalize(&files, &mut results, &plan, extra, &|i, output| {
-                writer.file(i, how[i].0, how[i].1, output)?;
-                progress.inc();
-                Ok(())
-            })?;
+        let hashed = stage.hash(transformed, &graph)?;
         laps.done("hash");
-        let written = writer.finish(results);
-        diagnostics.extend(written.diagnostics);
-        let written_variants = written.variants;
-        let mut out_files = written.out_files;
-        let manifest = manifest::build(
+
+        let emitted = writer.finish(hashed.results);
+        diagnostics.extend(emitted.diagnostics);
+        let assets = Assets {
+            files: &files,
+            names: &names,
+            outputs: &hashed.outputs,
+            variants: (&hashed.variants, &hashed.variant_outputs),
+            graph: &graph,
+            out_files: emitted.out_files,
+        };
+        let outputs = write_and_commit(
             config,
-            &files,
-            &outputs,
-            &graph,
-            (&variants, &variant_outputs),
-        );
-        let mut report_outputs = std::collections::BTreeMap::new();
-        for (path, bytes) in manifest::render(config, &manifest, &files, &graph) {
-            if names.contains(&path) {
-                diagnostics.push(crate::error::Diagnostic::warning(
-                    &path,
-                    None,
-                    "this input file is overwritten by the manifest of the same path (see --manifest)",
-                ));
-            }
-            staging.write(&path, &bytes)?;
-            let key = if path == config.manifest {
-                "manifest".to_string()
-            } else {
-                format!("manifest_{path}")
-            };
-            report_outputs.insert(key, roots.out.join(&path).display().to_string());
-            out_files.push(OutFile::plain(path));
-        }
-        // Server files placed inside the output are files of it too.
-        if config.headers_file && !out_files.iter().any(|f| f.rel == "_headers") {
-            out_files.push(OutFile::plain("_headers".into()));
-        }
-        for place in [&nginx_place, &headers_place].into_iter().flatten() {
-            if let Place::Inside(rel) = place {
-                out_files.push(OutFile::plain(rel.clone()));
-            }
-        }
-        out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
-        if config.headers_file {
-            // After the input's own `_headers`, if it has one.
-            let mut text = staging.read("_headers").unwrap_or_default();
-            if !text.is_empty() && !text.ends_with(b"\n") {
-                text.push(b'\n');
-            }
-            text.extend_from_slice(headers::headers_file(&out_files, config).as_bytes());
-            staging.write("_headers", &text)?;
-            report_outputs.insert(
-                "headers_file".into(),
-                roots.out.join("_headers").display().to_string(),
-            );
-        }
-        let out_name = roots
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut pending = Vec::new();
-        let snippet = nginx::snippet(&out_files, config, &out_name).into_bytes();
-        let headers_json = headers::headers_json(&out_files, config);
-        for (key, place, bytes) in [
-            ("nginx", nginx_place, snippet),
-            ("headers_json", headers_place, headers_json),
-        ] {
-            let Some(place) = place else { continue };
-            report_outputs.insert(key.into(), place.display(&roots.out));
-            match place {
-                Place::Inside(rel) => staging.write(&rel, &bytes)?,
-                Place::Outside(path) => pending.push(Pending::write(&path, &bytes)?),
-            }
-        }
-        staging.commit()?;
-        for p in pending {
-            p.finish()?;
-        }
-        let mut cache_counts = std::collections::BTreeMap::new();
+            &roots,
+            staging,
+            server_files,
+            assets,
+            &mut diagnostics,
+        )?;
+        let mut cache_counts = BTreeMap::new();
         if let Some(cache) = &cache {
             diagnostics.extend(cache.take_problems());
             cache_counts = cache.counts();
@@ -309,21 +125,223 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         laps.done("write");
         progress.finish();
 
-        let mut report = Report::new(written.files, diagnostics, config.strict);
+        let mut report = Report::new(emitted.files, diagnostics, config.strict);
         report.cycles = graph.cycles;
-        report.outputs = report_outputs;
-        report.totals.variants = written_variants;
+        report.outputs = outputs;
+        report.totals.variants = emitted.variants;
         report.totals.cache = cache_counts
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        report.totals.unresolved_imports = unresolved_imports;
+        report.totals.unresolved_imports = hashed.unresolved_imports;
         report.totals.held_on_disk = held.spilled();
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();
         Ok(report)
     })
+}
+
+/// The rayon pool every stage runs on.
+fn worker_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("assetpress-{i}"))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {jobs} worker threads: {e}")))
+}
+
+/// The cache of the run, if one is used and can be opened.
+fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<Cache>> {
+    let dir = config.cache.as_ref()?;
+    match Cache::open(dir) {
+        Ok(c) => Some(Arc::new(c)),
+        // The default folder may simply not be writable here (a read-only
+        // home in CI): the run goes on without a cache.
+        Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
+        Err(message) => {
+            diagnostics.push(Diagnostic::warning(
+                &dir.display().to_string(),
+                None,
+                message,
+            ));
+            None
+        }
+    }
+}
+
+/// What the transform stage hands on: each file's result (references,
+/// diagnostics) and where its bytes went, with every image variant numbered.
+struct TransformStage {
+    results: Vec<Transformed>,
+    settled: Vec<Settled>,
+    variants: Variants,
+}
+
+/// What the hash stage hands on to emit.
+struct HashStage {
+    results: Vec<Transformed>,
+    outputs: Vec<Option<hash::Output>>,
+    variants: Variants,
+    variant_outputs: Vec<hash::Output>,
+    unresolved_imports: Unresolvable,
+}
+
+/// What the stages share within one run.
+struct Stage<'a> {
+    config: &'a Config,
+    roots: &'a Roots,
+    files: &'a [SourceFile],
+    names: &'a BTreeSet<String>,
+    naming: &'a Naming,
+    writer: &'a Writer<'a>,
+    held: &'a Held,
+    progress: &'a dyn Progress,
+}
+
+impl Stage<'_> {
+    /// Transforms every file, pages last (their `<picture>` markup names the
+    /// image variants), and settles each on its worker as it is done.
+    fn transform(&self, cache: Option<&Cache>) -> Result<TransformStage> {
+        let (config, files) = (self.config, self.files);
+        self.progress.stage("transform", files.len() as u64);
+        let rewriter = Rewriter::new(files, self.names, self.naming);
+        let ctx = Context {
+            config,
+            root: &self.roots.input,
+            files: self.names,
+            rewriter: &rewriter,
+            variants: None,
+            cache,
+            text_context: if cache.is_some() {
+                crate::transform::text_context(config, &self.roots.input, files)
+            } else {
+                String::new()
+            },
+        };
+        let failure = Mutex::new(None);
+        let after = |i: usize, t: &mut Transformed| -> Settled {
+            // After a failed write the run is over: nothing more is written.
+            let failed = failure.lock().map(|f| f.is_some()).unwrap_or(true);
+            if failed {
+                return Settled::input();
+            }
+            let settled = settle(&files[i], i, t, self.writer, self.held, self.naming);
+            self.progress.inc();
+            settled.unwrap_or_else(|e| {
+                failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+                Settled::input()
+            })
+        };
+        let first = transform_all(files, &ctx, &|f| !is_page(f), &after);
+        let variants = Variants::collect(files, &first);
+        let ctx = Context {
+            variants: Some(&variants),
+            text_context: crate::transform::pages_context(&ctx.text_context, &variants),
+            ..ctx
+        };
+        let pages = transform_all(files, &ctx, &is_page, &after);
+        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let (mut results, mut settled): (Vec<Transformed>, Vec<Settled>) = first
+            .into_iter()
+            .zip(pages)
+            .map(|(a, b)| {
+                a.or(b)
+                    .unwrap_or_else(|| (Transformed::copied(), Settled::input()))
+            })
+            .unzip();
+        // Manifests named like any JSON file are known once the pages are read.
+        let linked: BTreeSet<String> = results
+            .iter()
+            .flat_map(|r| r.linked_manifests.iter().cloned())
+            .collect();
+        for ((file, result), s) in files.iter().zip(results.iter_mut()).zip(&mut settled) {
+            if linked.contains(&file.rel) {
+                rewrite_linked_manifest(file, &ctx, result);
+                if let Some(payload) = wait(result, self.held)? {
+                    s.payload = payload;
+                }
+            }
+        }
+        Ok(TransformStage {
+            results,
+            settled,
+            variants,
+        })
+    }
+
+    /// Names every file and writes those that waited, dependencies first.
+    fn hash(&self, transformed: TransformStage, graph: &Graph) -> Result<HashStage> {
+        let TransformStage {
+            results,
+            settled,
+            variants,
+        } = transformed;
+        let unresolved_imports = results.iter().fold(Unresolvable::default(), |mut sum, r| {
+            sum.bare += r.unresolvable.bare;
+            sum.computed += r.unresolvable.computed;
+            sum
+        });
+        let keep = in_output(&results, self.files);
+        let follows = crate::rewrite::follows(self.files);
+        // Placeholders may stand for a file's references and the variants
+        // its <picture> markup names.
+        let mut references = graph.edges.clone();
+        for (r, result) in references.iter_mut().zip(&results) {
+            r.extend(&result.variant_refs);
+        }
+        // The variants, written already, in the order `variants` numbers them.
+        let mut payloads = Vec::with_capacity(settled.len());
+        let mut extra: Vec<(String, hash::Output)> = Vec::new();
+        for s in settled {
+            payloads.push(s.payload);
+            extra.extend(s.variants);
+        }
+        debug_assert!(extra
+            .iter()
+            .zip(&variants.list)
+            .all(|((rel, _), v)| *rel == v.rel));
+        let plan = hash::Plan {
+            in_output: &keep,
+            references: &references,
+            follows: &follows,
+            naming: self.naming,
+        };
+        let how: Vec<_> = results.iter().map(|r| (r.status, r.time)).collect();
+        self.progress.stage(
+            "write",
+            payloads
+                .iter()
+                .zip(&keep)
+                .filter(|(p, &k)| k && !matches!(p, Payload::Written(_)))
+                .count() as u64,
+        );
+        let (outputs, variant_outputs) = hash::finalize(
+            self.files,
+            &results,
+            payloads,
+            &plan,
+            extra,
+            &|i, output| {
+                self.writer.file(i, how[i].0, how[i].1, output)?;
+                self.progress.inc();
+                Ok(())
+            },
+        )?;
+        Ok(HashStage {
+            results,
+            outputs,
+            variants,
+            variant_outputs,
+            unresolved_imports,
+        })
+    }
 }
 
 /// Writes a file as soon as it is transformed when it names no other file
@@ -337,14 +355,15 @@ fn settle(
     writer: &Writer,
     held: &Held,
     naming: &Naming,
-) -> Result<()> {
+) -> Result<Settled> {
+    let mut variants = Vec::new();
     if let Some(info) = &mut t.image {
         for v in &mut info.variants {
             let rel = variant_rel(&file.rel, v);
             let mut output =
                 hash::finish_variant(&rel, std::mem::take(&mut v.bytes), naming.hash_length);
             writer.variant(&mut output)?;
-            info.written.push((rel, output));
+            variants.push((rel, output));
         }
     }
     let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image);
@@ -354,26 +373,28 @@ fn settle(
             Ok(mut output) => {
                 writer.file(i, t.status, t.time, &mut output)?;
                 t.map = None;
-                t.finished = Some(output);
-                return Ok(());
+                return Ok(Settled {
+                    payload: Payload::Written(output),
+                    variants,
+                });
             }
             Err(bytes) => t.bytes = Some(bytes),
         }
     }
-    wait(t, held)
+    let payload = wait(t, held)?.unwrap_or(Payload::Input);
+    Ok(Settled { payload, variants })
 }
 
-/// Puts a file's transformed bytes and map aside until the hash stage.
-fn wait(t: &mut Transformed, held: &Held) -> Result<()> {
-    if let Some(bytes) = t.bytes.take() {
-        let body = held.hold(bytes)?;
-        held.count(&body);
-        t.body = Some(body);
-    }
-    if let Some(map) = t.map.take() {
-        t.map_body = Some(held.hold(map)?);
-    }
-    Ok(())
+/// Puts a file's transformed bytes and map aside until the hash stage;
+/// `None` when it has no new bytes (the input is copied).
+fn wait(t: &mut Transformed, held: &Held) -> Result<Option<Payload>> {
+    let Some(bytes) = t.bytes.take() else {
+        return Ok(None);
+    };
+    let body = held.hold(bytes)?;
+    held.count(&body);
+    let map = t.map.take().map(|m| held.hold(m)).transpose()?;
+    Ok(Some(Payload::Waiting { body, map }))
 }
 
 /// Wall-clock time of each stage.

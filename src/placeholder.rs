@@ -52,9 +52,6 @@ impl Style {
 }
 const DIGITS: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
-/// Shortest hash (and so placeholder) length.
-pub const MIN_WIDTH: usize = 8;
-
 /// How many files placeholders of `width` characters can tell apart.
 pub fn capacity(width: usize) -> usize {
     let digits = width.saturating_sub(OPEN_LEN + CLOSE_LEN) as u32;

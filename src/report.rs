@@ -34,7 +34,7 @@ pub struct FileReport {
     pub br_out: Option<u64>,
     /// Compressed copies written beside the output (`gzip` → `.gz`, `br` → `.br`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub precompressed: Vec<crate::emit::compress::Encoding>,
+    pub precompressed: Vec<crate::encoding::Encoding>,
     /// Size of the source map written beside the output, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub map_bytes: Option<u64>,

@@ -7,103 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-
 use crate::asset::{AssetKind, SourceFile};
-use crate::error::{Error, Result};
+use crate::naming::{hashed_name, Naming};
 use crate::placeholder::{self, Style};
-use crate::resolve::{percent_decode, resolve, Target};
-
-/// Files whose URL is a public contract keep their names by default: pages,
-/// crawler and platform files, service workers (their URL is their scope),
-/// web app manifests.
-pub const DEFAULT_KEEP_NAMES: &[&str] = &[
-    "**/*.html",
-    "**/*.htm",
-    "robots.txt",
-    "sitemap*.xml",
-    "favicon.ico",
-    "**/sw.js",
-    "**/service-worker.js",
-    ".well-known/**",
-    "**/*.webmanifest",
-    "_headers",
-    "_redirects",
-    "ads.txt",
-    "app-ads.txt",
-    "humans.txt",
-    "browserconfig.xml",
-    "crossdomain.xml",
-    "CNAME",
-];
-
-/// The naming policy of a run.
-#[derive(Debug, Clone)]
-pub struct Naming {
-    keep: GlobSet,
-    /// Hex digits of the hash in names (8–64).
-    pub hash_length: usize,
-    /// Public path of the output root (`/`, `/static/`).
-    pub base: String,
-    /// Absolute URL of the output root, ending in `/`, when references to
-    /// hashed files are written absolute.
-    pub public_url: Option<String>,
-}
-
-impl Naming {
-    /// A policy keeping the names that match `keep_globs` (the defaults are
-    /// always included) and hashing the rest.
-    pub fn new(
-        keep_globs: &[String],
-        hash_length: usize,
-        base: &str,
-        public_url: Option<&str>,
-    ) -> Result<Naming> {
-        let mut set = GlobSetBuilder::new();
-        for g in DEFAULT_KEEP_NAMES
-            .iter()
-            .map(|s| s.to_string())
-            .chain(keep_globs.iter().cloned())
-        {
-            let glob = GlobBuilder::new(&g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Config(format!("keep_names: bad glob {g:?}: {e}")))?;
-            set.add(glob);
-        }
-        let keep = set
-            .build()
-            .map_err(|e| Error::Config(format!("keep_names: {e}")))?;
-        Ok(Naming {
-            keep,
-            hash_length,
-            base: base.to_string(),
-            public_url: public_url.map(|u| format!("{}/", u.trim_end_matches('/'))),
-        })
-    }
-
-    /// Whether the file `rel` keeps its name.
-    pub fn keeps_name(&self, rel: &str) -> bool {
-        self.keep.is_match(rel)
-    }
-}
-
-/// `rel` with `hash` put before its extension: `css/app.css` →
-/// `css/app.<hash>.css`; `LICENSE` → `LICENSE.<hash>`.
-pub fn hashed_name(rel: &str, hash: &str) -> String {
-    let (dir, base) = match rel.rsplit_once('/') {
-        Some((d, b)) => (Some(d), b),
-        None => (None, rel),
-    };
-    let base = match base.rfind('.') {
-        Some(dot) if dot > 0 => format!("{}.{hash}{}", &base[..dot], &base[dot..]),
-        _ => format!("{base}.{hash}"),
-    };
-    match dir {
-        Some(d) => format!("{d}/{base}"),
-        None => base,
-    }
-}
+use crate::resolve::{encode_path, percent_decode, resolve, Target};
 
 /// A reference's new text, and the file it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,20 +187,6 @@ fn encode_hashed(rel: &str, hash: &str) -> String {
     encode_path(&hashed_name(rel, "\0")).replace("%00", hash)
 }
 
-/// Percent-encodes what cannot stand in a URL path (space, `%`, `?`, `#`,
-/// non-ASCII, controls); `/` separates segments.
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,37 +284,5 @@ mod tests {
             "../img/my photo.jpg#x",
             Some("https://cdn.test/assets/img/my%20photo.HASH.jpg#x"),
         );
-    }
-
-    #[test]
-    fn names_get_the_hash_before_the_extension() {
-        assert_eq!(hashed_name("css/app.min.css", "h"), "css/app.min.h.css");
-        assert_eq!(hashed_name("LICENSE", "h"), "LICENSE.h");
-        assert_eq!(hashed_name("a/.htaccess", "h"), "a/.htaccess.h");
-    }
-
-    #[test]
-    fn default_kept_names() {
-        let n = Naming::new(&["legal/*.pdf".into()], 8, "/", None).unwrap();
-        for kept in [
-            "index.html",
-            "a/b/page.htm",
-            "robots.txt",
-            "sitemap-1.xml",
-            ".well-known/security.txt",
-            "sw.js",
-            "app/site.webmanifest",
-            "legal/terms.pdf",
-        ] {
-            assert!(n.keeps_name(kept), "{kept}");
-        }
-        for hashed in [
-            "css/app.css",
-            "img/robots.txt",
-            "a/favicon.ico",
-            "legal/x/terms.pdf",
-        ] {
-            assert!(!n.keeps_name(hashed), "{hashed}");
-        }
     }
 }

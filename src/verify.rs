@@ -10,15 +10,15 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
-use crate::emit::compress::{decompress, Encoding};
+use crate::encoding::{decompress, Encoding};
 
 use crate::asset::{AssetKind, JsFlavor};
+use crate::digest::{sha256_hex, sri};
 use crate::emit::manifest::Manifest;
 use crate::error::{Diagnostic, Error, Loc, Result};
-use crate::hash::{hex, sri};
+use crate::naming::{cycle_hash, hash_in_name, variant_name, without_map_comment};
 use crate::resolve::{resolve, Target};
 use crate::transform::{css, html, js, webmanifest};
 
@@ -185,48 +185,14 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
     Ok(v)
 }
 
-/// The hash in the output name `file` of the input `key`, if it has one:
-/// `file` must be `key` with `.<hex>` of `length` digits put where
-/// [`crate::rewrite::hashed_name`] puts it.
-fn hash_in_name(key: &str, file: &str, length: usize) -> Option<String> {
-    if key == file {
-        return None;
-    }
-    let (dir, base) = key.rsplit_once('/').map_or(("", key), |(d, b)| (d, b));
-    let (file_dir, file_base) = file.rsplit_once('/').map_or(("", file), |(d, b)| (d, b));
-    if dir != file_dir {
-        return None;
-    }
-    let (stem, ext) = match base.rfind('.') {
-        Some(dot) if dot > 0 => base.split_at(dot),
-        _ => (base, ""),
-    };
-    let hash = file_base
-        .strip_prefix(stem)?
-        .strip_prefix('.')?
-        .strip_suffix(ext)?;
-    (hash.len() == length && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        .then(|| hash.to_string())
-}
-
 /// The bytes a name's hash covers: for a file with a map assetpress wrote
 /// (`entry.map`), the file without the `sourceMappingURL` line naming that
 /// map, which is appended after hashing.
 fn hashed_bytes<'a>(bytes: &'a [u8], entry: &crate::emit::manifest::Entry) -> &'a [u8] {
-    if entry.map.is_none() {
-        return bytes;
+    match entry.map {
+        Some(_) => without_map_comment(bytes, &entry.file),
+        None => bytes,
     }
-    let file = entry.file.as_str();
-    let own = crate::rewrite::encode_path(&format!("{}.map", js::base_name(file)));
-    for line in [
-        format!("//# sourceMappingURL={own}\n"),
-        format!("/*# sourceMappingURL={own} */\n"),
-    ] {
-        if let Some(rest) = bytes.strip_suffix(line.as_bytes()) {
-            return rest;
-        }
-    }
-    bytes
 }
 
 fn check_entry(
@@ -272,7 +238,6 @@ fn check_entry(
         }
     }
     // Image variants: there, whole, named after their content.
-    let stem = key.rsplit_once('.').map_or(key, |(s, _)| s);
     for v in &entry.variants {
         let Ok(bytes) = fs::read(out.join(&v.file)) else {
             problems.push(Diagnostic::error(
@@ -285,8 +250,8 @@ fn check_entry(
         if sri(&bytes) != v.integrity {
             problems.push(Diagnostic::error(&v.file, None, "integrity mismatch"));
         }
-        let name = format!("{stem}-{}w.{}", v.width, v.format.ext());
-        let actual = hex(&Sha256::digest(&bytes));
+        let name = variant_name(key, v.width, v.format.ext());
+        let actual = sha256_hex(&bytes);
         if hash_in_name(&name, &v.file, m.hash_length).as_deref() != actual.get(..m.hash_length) {
             problems.push(Diagnostic::error(
                 &v.file,
@@ -299,7 +264,7 @@ fn check_entry(
         return (problems, false);
     };
     if entry.cycle.is_empty() {
-        let actual = hex(&Sha256::digest(hashed_bytes(&bytes, entry)));
+        let actual = sha256_hex(hashed_bytes(&bytes, entry));
         if actual.get(..m.hash_length) != Some(hash.as_str()) {
             problems.push(Diagnostic::error(
                 &entry.file,
@@ -328,19 +293,18 @@ fn check_cycle(out: &Path, m: &Manifest, group: &[String]) -> Vec<Diagnostic> {
         return problems;
     };
     let zeros = "0".repeat(hash.len());
-    let mut h = Sha256::new();
+    let mut members = Vec::new();
     for (key, entry) in &entries {
         let Ok(bytes) = fs::read(out.join(&entry.file)) else {
             return problems;
         };
         let content = hashed_bytes(&bytes, entry);
-        let normalized = replace_all(content, hash.as_bytes(), zeros.as_bytes());
-        h.update(key.as_bytes());
-        h.update([0]);
-        h.update((normalized.len() as u64).to_le_bytes());
-        h.update(&normalized);
+        members.push((
+            key.as_str(),
+            replace_all(content, hash.as_bytes(), zeros.as_bytes()),
+        ));
     }
-    let actual = hex(&h.finalize());
+    let actual = cycle_hash(members.iter().map(|(k, b)| (*k, b.as_slice())));
     if actual[..hash.len()] != hash {
         for (_, entry) in &entries {
             problems.push(Diagnostic::error(
@@ -467,7 +431,7 @@ fn check_references(
         let actual = match integrity_of.get(target.as_str()) {
             Some(v) => v.to_string(),
             None => fs::read(out.join(&target))
-                .map(|b| crate::hash::sri(&b))
+                .map(|b| sri(&b))
                 .unwrap_or_default(),
         };
         if !value.split_ascii_whitespace().any(|v| v == actual) {

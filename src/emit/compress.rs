@@ -4,45 +4,7 @@
 //! beside each compressible text file of at least [`MIN_SIZE`] bytes, kept only
 //! when they save at least 10%. The bytes depend on the input alone.
 
-use std::io::Write;
-
-use serde::{Deserialize, Serialize};
-
-/// A `Content-Encoding` written ahead of time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    /// `.gz`, `Content-Encoding: gzip`.
-    Gzip,
-    /// `.br`, `Content-Encoding: br`.
-    Br,
-}
-
-impl Encoding {
-    /// The file extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gz",
-            Encoding::Br => "br",
-        }
-    }
-
-    /// The `Content-Encoding` value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gzip",
-            Encoding::Br => "br",
-        }
-    }
-
-    /// Compresses `data`.
-    pub fn compress(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Encoding::Gzip => gzip(data),
-            Encoding::Br => brotli(data),
-        }
-    }
-}
+use crate::encoding::Encoding;
 
 /// Smaller files are not worth a second request path: one TCP packet either way.
 pub const MIN_SIZE: usize = 1024;
@@ -118,53 +80,6 @@ pub fn precompress(
         .collect()
 }
 
-/// gzip at level 9 with a fixed header: no mtime, no name, OS "unknown".
-pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(
-            Vec::with_capacity(data.len() / 3 + 64),
-            flate2::Compression::best(),
-        );
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(data);
-    enc.finish().unwrap_or_default()
-}
-
-/// brotli at quality 11 with a window of up to 16 MiB (`brotli -q 11`'s;
-/// every browser decodes it), no larger than the data needs: the encoder's
-/// tables grow with the window.
-pub fn brotli(data: &[u8]) -> Vec<u8> {
-    let bits = usize::BITS - data.len().saturating_sub(1).leading_zeros();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: bits.clamp(10, 24) as i32,
-        size_hint: data.len(),
-        ..Default::default()
-    };
-    let mut out = Vec::with_capacity(data.len() / 4 + 64);
-    let mut input = data;
-    // Reading a slice and writing a Vec cannot fail.
-    let _ = brotli::BrotliCompress(&mut input, &mut out, &params);
-    out
-}
-
-/// Decompresses `data` written in `encoding` (for `assetpress verify`).
-pub fn decompress(encoding: Encoding, data: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    match encoding {
-        Encoding::Gzip => {
-            flate2::read::GzDecoder::new(data).read_to_end(&mut out)?;
-        }
-        Encoding::Br => {
-            brotli::Decompressor::new(data, 1 << 16).read_to_end(&mut out)?;
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,24 +89,6 @@ mod tests {
             .map(|i| format!("function f{i}(a) {{ return a * {i}; }}\n"))
             .collect::<String>()
             .into_bytes()
-    }
-
-    #[test]
-    fn round_trips_and_is_deterministic() {
-        let data = text();
-        for e in [Encoding::Gzip, Encoding::Br] {
-            let a = e.compress(&data);
-            assert_eq!(a, e.compress(&data));
-            assert!(a.len() * 4 < data.len(), "{e:?} {}", a.len());
-            assert_eq!(decompress(e, &a).unwrap(), data);
-        }
-    }
-
-    #[test]
-    fn gzip_header_has_no_time_and_no_name() {
-        let gz = gzip(&text());
-        assert_eq!(&gz[..4], &[0x1f, 0x8b, 8, 0], "no FNAME flag");
-        assert_eq!(&gz[4..8], &[0, 0, 0, 0], "mtime 0");
     }
 
     #[test]

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::compress::Encoding;
 use crate::asset::extension;
 use crate::config::{CacheControl, Config};
-use crate::rewrite::encode_path;
+use crate::encoding::Encoding;
+use crate::resolve::encode_path;
 
 /// One file of the output.
 #[derive(Debug, Clone, PartialEq, Eq)]

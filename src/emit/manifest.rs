@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::asset::ImageFormat;
 use crate::asset::{AssetKind, SourceFile};
 use crate::config::{Config, ManifestFormat};
+use crate::digest::sha256_hex;
 use crate::graph::Graph;
-use crate::hash::{sha256_hex, Output};
-use crate::transform::image::Format;
+use crate::hash::Output;
 use crate::transform::Variants;
 
 /// `assetpress-manifest.json`.
@@ -75,7 +76,7 @@ pub struct VariantEntry {
     /// Height in pixels.
     pub height: u32,
     /// `webp`, `jpeg` or `png`.
-    pub format: Format,
+    pub format: ImageFormat,
     /// Size in bytes.
     pub size: u64,
     /// Subresource Integrity of the file.

@@ -12,21 +12,22 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub mod compress;
+pub mod generated;
 pub mod headers;
 pub mod manifest;
 pub mod nginx;
 
 use crate::asset::SourceFile;
+use crate::encoding::Encoding;
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
+use crate::naming::Naming;
 use crate::report::FileReport;
-use crate::rewrite::Naming;
 use crate::transform::{Status, Transformed};
-use compress::Encoding;
 use headers::OutFile;
 
-/// What writing the outputs produced.
-pub struct Written {
+/// What the writer wrote, for the report and the generated files.
+pub struct Emitted {
     /// One report per file written, in input order.
     pub files: Vec<FileReport>,
     /// The transforms' diagnostics.
@@ -37,9 +38,9 @@ pub struct Written {
     pub out_files: Vec<OutFile>,
 }
 
-/// Which files are written: all but input source maps that a minified file
-/// folded into its own new map (or made stale).
-pub fn written(results: &[Transformed], files: &[SourceFile]) -> Vec<bool> {
+/// Which files go to the output: all but input source maps that a minified
+/// file folded into its own new map (or made stale).
+pub fn in_output(results: &[Transformed], files: &[SourceFile]) -> Vec<bool> {
     let replaced: BTreeSet<&str> = results
         .iter()
         .filter_map(|r| r.replaces_map.as_deref())
@@ -130,7 +131,7 @@ impl<'a> Writer<'a> {
     }
 
     /// What was written, with the transforms' diagnostics.
-    pub fn finish(self, results: Vec<Transformed>) -> Written {
+    pub fn finish(self, results: Vec<Transformed>) -> Emitted {
         let variants = self
             .variants
             .into_inner()
@@ -158,7 +159,7 @@ impl<'a> Writer<'a> {
         let mut diagnostics: Vec<Diagnostic> =
             results.into_iter().flat_map(|r| r.diagnostics).collect();
         diagnostics.extend(self.clashes.into_inner().unwrap_or_else(|e| e.into_inner()));
-        Written {
+        Emitted {
             files: reports,
             diagnostics,
             variants: variant_totals,
@@ -389,11 +390,6 @@ impl Staging {
             out: out.to_path_buf(),
             committed: false,
         })
-    }
-
-    /// The staging folder itself.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The work folder for transformed files waiting for the hash stage,

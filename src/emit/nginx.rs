@@ -11,10 +11,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::compress::Encoding;
 use super::headers::{Class, OutFile, IMAGE_EXTENSIONS};
 use crate::asset::extension;
 use crate::config::Config;
+use crate::encoding::Encoding;
 
 /// MIME types the snippet sets itself: missing from the `mime.types` of
 /// many nginx versions (`mjs`, `webmanifest`, `map`) or of older ones.
@@ -279,7 +279,7 @@ mod tests {
             OutFile {
                 rel: "app.3f2a9c1b.mjs".into(),
                 hashed: true,
-                encodings: vec![crate::emit::compress::Encoding::Gzip],
+                encodings: vec![crate::encoding::Encoding::Gzip],
             },
             OutFile {
                 rel: "legacy.0badc0de.js".into(),

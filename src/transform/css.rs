@@ -12,7 +12,7 @@ use lightningcss::targets::Targets;
 use parcel_sourcemap::SourceMap;
 
 use crate::error::{loc_of_offset, Diagnostic, Loc};
-use crate::transform::js::base_name;
+use crate::naming::base_name;
 
 /// Settings of one CSS minification.
 #[derive(Debug, Clone, Copy)]

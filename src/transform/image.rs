@@ -11,98 +11,10 @@ use std::io::Cursor;
 
 use fast_image_resize as fr;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageReader};
 
-/// A format variants can be written in.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// AV1 in HEIF (rav1e); slow to encode, about half WebP's bytes.
-    Avif,
-    /// Lossy WebP (libwebp).
-    Webp,
-    /// Baseline-compatible progressive JPEG.
-    Jpeg,
-    /// PNG, optimised by oxipng.
-    Png,
-}
-
-impl Format {
-    /// The file extension (and the `image/…` subtype).
-    pub fn ext(self) -> &'static str {
-        match self {
-            Format::Avif => "avif",
-            Format::Webp => "webp",
-            Format::Jpeg => "jpg",
-            Format::Png => "png",
-        }
-    }
-
-    /// The MIME type.
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Avif => "image/avif",
-            Format::Webp => "image/webp",
-            Format::Jpeg => "image/jpeg",
-            Format::Png => "image/png",
-        }
-    }
-}
-
-/// Settings of the image work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageOptions {
-    /// Widths of the responsive variants (never wider than the source).
-    pub widths: Vec<u32>,
-    /// Modern formats each variant is also written in.
-    pub formats: Vec<Format>,
-    /// Lossy WebP quality, 0–100.
-    pub quality_webp: f32,
-    /// AVIF quality, 1–100.
-    pub quality_avif: f32,
-    /// JPEG quality, 1–100.
-    pub quality_jpeg: u8,
-    /// oxipng preset, 0–6.
-    pub png_level: u8,
-    /// Largest image decoded, in pixels; larger ones pass through.
-    pub max_pixels: u64,
-    /// The colour a transparent image is flattened onto when a JPEG is
-    /// asked of it (`formats` includes `jpeg`).
-    pub background: [u8; 3],
-    /// Make responsive variants (else only the original is optimised).
-    pub variants: bool,
-    /// Convert variants to sRGB instead of embedding the source's profile.
-    pub srgb: bool,
-}
-
-impl Default for ImageOptions {
-    fn default() -> Self {
-        ImageOptions {
-            widths: vec![480, 960, 1440, 1920],
-            formats: vec![Format::Webp],
-            quality_webp: 80.0,
-            quality_avif: 60.0,
-            quality_jpeg: 80,
-            png_level: 2,
-            max_pixels: 100_000_000,
-            background: [255, 255, 255],
-            variants: true,
-            srgb: false,
-        }
-    }
-}
+use crate::asset::ImageFormat;
+use crate::config::Images;
 
 /// One resized (or re-encoded) copy of an image.
 #[derive(Debug, Clone)]
@@ -112,7 +24,7 @@ pub struct Variant {
     /// Height in pixels.
     pub height: u32,
     /// Its format.
-    pub format: Format,
+    pub format: ImageFormat,
     /// The encoded file.
     pub bytes: Vec<u8>,
 }
@@ -220,7 +132,7 @@ static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
 
 /// Runs `f` (the processing of the image `bytes`) once its pixels fit in
 /// the shared budget.
-pub fn with_budget<T>(bytes: &[u8], opts: &ImageOptions, f: impl FnOnce() -> T) -> T {
+pub fn with_budget<T>(bytes: &[u8], opts: &Images, f: impl FnOnce() -> T) -> T {
     let pixels = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .ok()
@@ -252,15 +164,15 @@ pub fn with_budget<T>(bytes: &[u8], opts: &ImageOptions, f: impl FnOnce() -> T) 
 }
 
 /// Processes the image `bytes`.
-pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
+pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
     let Ok(format) = image::guess_format(bytes) else {
         return Err("not an image format assetpress reads; copied unchanged".into());
     };
     let source = match format {
-        ImageFormat::Jpeg => Format::Jpeg,
-        ImageFormat::Png => Format::Png,
-        ImageFormat::WebP => Format::Webp,
-        ImageFormat::Gif => Format::Png,
+        image::ImageFormat::Jpeg => ImageFormat::Jpeg,
+        image::ImageFormat::Png => ImageFormat::Png,
+        image::ImageFormat::WebP => ImageFormat::Webp,
+        image::ImageFormat::Gif => ImageFormat::Png,
         // .ico, .avif, …: served as they are.
         _ => return Ok(None),
     };
@@ -307,9 +219,11 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     let original = match format {
         // oxipng also drops the text and EXIF chunks (privacy): its result
         // is kept unless it is larger.
-        ImageFormat::Png => optimize_png(bytes, opts.png_level).filter(|b| b.len() <= bytes.len()),
-        ImageFormat::WebP => strip_webp_metadata(bytes),
-        ImageFormat::Jpeg => {
+        image::ImageFormat::Png => {
+            optimize_png(bytes, opts.png_level).filter(|b| b.len() <= bytes.len())
+        }
+        image::ImageFormat::WebP => strip_webp_metadata(bytes),
+        image::ImageFormat::Jpeg => {
             let stripped = strip_jpeg_metadata(bytes, orientation_tag(orientation));
             let base = stripped.as_deref().unwrap_or(bytes);
             // Same coefficients, better entropy coding: kept when smaller.
@@ -353,7 +267,7 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     };
     // A PNG at its own width with the original's very pixels (8-bit, not
     // converted): the original, already through oxipng, serves at that width.
-    let same_pixels = format == ImageFormat::Png && !deep && !converted;
+    let same_pixels = format == image::ImageFormat::Png && !deep && !converted;
 
     // Variant widths: every configured width below the source's, and the
     // source's own when it is below the largest configured one.
@@ -366,10 +280,10 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
     }
     widths.sort_unstable();
     widths.dedup();
-    let mut formats: Vec<Format> = opts.formats.clone();
+    let mut formats: Vec<ImageFormat> = opts.formats.clone();
     // A JPEG made from a transparent image turns the transparency black.
-    let own = if alpha && source == Format::Jpeg {
-        Format::Png
+    let own = if alpha && source == ImageFormat::Jpeg {
+        ImageFormat::Png
     } else {
         source
     };
@@ -389,13 +303,13 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
-            if vw == width && f == Format::Png && same_pixels {
+            if vw == width && f == ImageFormat::Png && same_pixels {
                 continue;
             }
             // WebP holds at most 16383 pixels a side, JPEG 65535.
             let max_side = match f {
-                Format::Webp => 16_383,
-                Format::Avif => 8_192,
+                ImageFormat::Webp => 16_383,
+                ImageFormat::Avif => 8_192,
                 _ => 65_535,
             };
             if vw > max_side || vh > max_side {
@@ -404,8 +318,8 @@ pub fn process(bytes: &[u8], opts: &ImageOptions) -> Outcome {
             // A JPEG asked of a transparent image: flattened, never black.
             let flat;
             let px = match px {
-                Pixels::Rgba(b) if f == Format::Jpeg => {
-                    flat = Pixels::Rgb(flatten(b, opts.background));
+                Pixels::Rgba(b) if f == ImageFormat::Jpeg => {
+                    flat = Pixels::Rgb(flatten(b, opts.background_rgb()));
                     &flat
                 }
                 _ => px,
@@ -518,19 +432,19 @@ fn encode(
     px: &Pixels,
     w: u32,
     h: u32,
-    format: Format,
-    opts: &ImageOptions,
+    format: ImageFormat,
+    opts: &Images,
     icc: Option<&[u8]>,
 ) -> Result<Vec<u8>, String> {
     match format {
-        Format::Avif => {
+        ImageFormat::Avif => {
             // ravif writes no ICC profile: a tagged image is converted to
             // sRGB first, so its colours still come out right.
             let converted = icc.and_then(|p| to_srgb(px, p));
             let px = converted.as_ref().unwrap_or(px);
             let enc = ravif::Encoder::new()
-                .with_quality(opts.quality_avif.clamp(1.0, 100.0))
-                .with_alpha_quality(opts.quality_avif.clamp(1.0, 100.0))
+                .with_quality(opts.quality.avif.clamp(1.0, 100.0))
+                .with_alpha_quality(opts.quality.avif.clamp(1.0, 100.0))
                 .with_speed(6)
                 .with_num_threads(Some(1));
             let (w, h) = (w as usize, h as usize);
@@ -554,12 +468,12 @@ fn encode(
                 .map(|e| e.avif_file)
                 .map_err(|e| format!("cannot encode AVIF: {e}"))
         }
-        Format::Webp => {
+        ImageFormat::Webp => {
             let encoder = match px {
                 Pixels::Rgb(b) => webp::Encoder::from_rgb(b, w, h),
                 Pixels::Rgba(b) => webp::Encoder::from_rgba(b, w, h),
             };
-            let data = encoder.encode(opts.quality_webp).to_vec();
+            let data = encoder.encode(opts.quality.webp).to_vec();
             Ok(match icc {
                 Some(icc) => {
                     webp_with_icc(&data, icc, w, h, matches!(px, Pixels::Rgba(_))).unwrap_or(data)
@@ -567,15 +481,15 @@ fn encode(
                 None => data,
             })
         }
-        Format::Jpeg => {
+        ImageFormat::Jpeg => {
             // mozjpeg (trellis quantisation, optimised progressive scans):
             // about a quarter smaller than a plain encoder at the same quality.
-            let moz = std::panic::catch_unwind(|| mozjpeg_encode(px, w, h, opts.quality_jpeg, icc));
+            let moz = std::panic::catch_unwind(|| mozjpeg_encode(px, w, h, opts.quality.jpeg, icc));
             if let Ok(Ok(bytes)) = moz {
                 return Ok(bytes);
             }
             let mut out = Vec::new();
-            let mut enc = jpeg_encoder::Encoder::new(&mut out, opts.quality_jpeg);
+            let mut enc = jpeg_encoder::Encoder::new(&mut out, opts.quality.jpeg);
             enc.set_progressive(true);
             enc.set_optimized_huffman_tables(true);
             if let Some(icc) = icc {
@@ -594,7 +508,7 @@ fn encode(
                 .map_err(|e| format!("cannot encode JPEG: {e}"))?;
             Ok(out)
         }
-        Format::Png => {
+        ImageFormat::Png => {
             // Straight from the pixels into oxipng: no PNG encoded only to
             // be decoded again.
             let (buf, color) = match px {
@@ -784,18 +698,18 @@ fn splice_markers(original: &[u8], coded: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Whether a GIF, WebP or PNG (APNG) is animated.
-fn animated(bytes: &[u8], format: ImageFormat) -> bool {
+fn animated(bytes: &[u8], format: image::ImageFormat) -> bool {
     match format {
-        ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+        image::ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
             .map(|d| {
                 use image::AnimationDecoder;
                 d.into_frames().take(2).count() > 1
             })
             .unwrap_or(false),
-        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+        image::ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
             .map(|d| d.has_animation())
             .unwrap_or(false),
-        ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
+        image::ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
             .ok()
             .and_then(|d| d.is_apng().ok())
             .unwrap_or(false),
@@ -1002,10 +916,10 @@ mod tests {
 
     #[test]
     fn variants_never_upscale_and_include_the_source_width() {
-        let p = process(&jpeg(1000, 500), &ImageOptions::default())
+        let p = process(&jpeg(1000, 500), &Images::default())
             .unwrap()
             .unwrap();
-        let sizes: Vec<(u32, u32, Format)> = p
+        let sizes: Vec<(u32, u32, ImageFormat)> = p
             .variants
             .iter()
             .map(|v| (v.width, v.height, v.format))
@@ -1013,27 +927,27 @@ mod tests {
         assert_eq!(
             sizes,
             [
-                (480, 240, Format::Webp),
-                (480, 240, Format::Jpeg),
-                (960, 480, Format::Webp),
-                (960, 480, Format::Jpeg),
-                (1000, 500, Format::Webp),
-                (1000, 500, Format::Jpeg),
+                (480, 240, ImageFormat::Webp),
+                (480, 240, ImageFormat::Jpeg),
+                (960, 480, ImageFormat::Webp),
+                (960, 480, ImageFormat::Jpeg),
+                (1000, 500, ImageFormat::Webp),
+                (1000, 500, ImageFormat::Jpeg),
             ]
         );
         assert_eq!((p.width, p.height), (1000, 500));
         // A source exactly as wide as the largest width gets a variant at
         // it: the modern format must reach full resolution.
-        let opts = ImageOptions {
+        let opts = Images {
             widths: vec![480, 1000],
-            ..ImageOptions::default()
+            ..Images::default()
         };
         let exact = process(&jpeg(1000, 500), &opts).unwrap().unwrap();
         assert!(exact
             .variants
             .iter()
-            .any(|v| v.width == 1000 && v.format == Format::Webp));
-        let small = process(&jpeg(100, 50), &ImageOptions::default())
+            .any(|v| v.width == 1000 && v.format == ImageFormat::Webp));
+        let small = process(&jpeg(100, 50), &Images::default())
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -1046,19 +960,20 @@ mod tests {
     fn a_png_gets_no_png_variant_at_its_own_width() {
         let img = RgbImage::from_fn(1000, 500, |x, y| Rgb([(x % 251) as u8, (y % 241) as u8, 7]));
         let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
-        let sizes: Vec<(u32, Format)> = p.variants.iter().map(|v| (v.width, v.format)).collect();
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        let sizes: Vec<(u32, ImageFormat)> =
+            p.variants.iter().map(|v| (v.width, v.format)).collect();
         // The original (through oxipng) holds the same pixels at 1000.
         assert_eq!(
             sizes,
             [
-                (480, Format::Webp),
-                (480, Format::Png),
-                (960, Format::Webp),
-                (960, Format::Png),
-                (1000, Format::Webp),
+                (480, ImageFormat::Webp),
+                (480, ImageFormat::Png),
+                (960, ImageFormat::Webp),
+                (960, ImageFormat::Png),
+                (1000, ImageFormat::Webp),
             ]
         );
     }
@@ -1067,14 +982,14 @@ mod tests {
     fn alpha_never_becomes_jpeg() {
         let img = RgbaImage::from_fn(600, 300, |x, _| Rgba([255, 0, 0, (x % 256) as u8]));
         let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
-        assert!(p.variants.iter().all(|v| v.format != Format::Jpeg));
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != ImageFormat::Jpeg));
         let webp = p
             .variants
             .iter()
-            .find(|v| v.format == Format::Webp)
+            .find(|v| v.format == ImageFormat::Webp)
             .unwrap();
         let decoded = image::load_from_memory(&webp.bytes).unwrap();
         assert!(decoded.color().has_alpha());
@@ -1119,10 +1034,10 @@ mod tests {
     fn sides_over_what_webp_holds_get_no_webp() {
         let img = RgbImage::from_pixel(20, 17_000, Rgb([9, 9, 9]));
         let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let p = process(&png, &ImageOptions::default()).unwrap().unwrap();
-        assert!(p.variants.iter().all(|v| v.format != Format::Webp));
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != ImageFormat::Webp));
     }
 
     #[test]

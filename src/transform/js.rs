@@ -25,6 +25,7 @@ use swc_core::ecma::visit::{Visit, VisitMut, VisitMutWith, VisitWith};
 
 use crate::asset::JsFlavor;
 use crate::error::{loc_of_offset, Diagnostic, Loc};
+use crate::naming::base_name;
 
 /// Settings of one JavaScript minification.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +45,6 @@ pub struct JsOutput {
     pub code: Vec<u8>,
     /// The source map (JSON), to be written beside the code as `<name>.map`.
     pub map: Option<Vec<u8>>,
-    /// Whether the file was an ES module.
-    pub is_module: bool,
     /// URLs of other files the code loads, found in its syntax tree.
     pub references: Vec<JsReference>,
     /// Specifiers that are not files of the site.
@@ -414,15 +413,9 @@ pub fn minify(
     Ok(JsOutput {
         code,
         map,
-        is_module,
         references,
         unresolvable,
     })
-}
-
-/// The last path segment of a `/`-separated relative path.
-pub fn base_name(rel: &str) -> &str {
-    rel.rsplit('/').next().unwrap_or(rel)
 }
 
 /// Splits the comments into the legal ones to keep (`/*!`, `@license`,

@@ -20,9 +20,10 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::asset::{AssetKind, ImageFormat, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{require_utf8, Diagnostic, Loc};
+use crate::naming::{variant_name, MapComment};
 use crate::placeholder::{self, Style};
 use crate::resolve::{resolve, Target};
 use crate::rewrite::Rewriter;
@@ -61,13 +62,6 @@ pub struct Transformed {
     pub map_comment: Option<MapComment>,
     /// Time spent on this file.
     pub time: Duration,
-    /// Where `bytes` wait for the hash stage (moved there after the transform).
-    pub body: Option<crate::held::Body>,
-    /// Where `map` waits for the hash stage, likewise.
-    pub map_body: Option<crate::held::Body>,
-    /// The output, when the file was written as soon as it was transformed
-    /// (it names no other file: see [`crate::hash::finish_alone`]).
-    pub finished: Option<crate::hash::Output>,
 }
 
 /// An image's upright size and the variants made of it.
@@ -77,29 +71,8 @@ pub struct ImageInfo {
     pub width: u32,
     /// Height in pixels, after EXIF orientation.
     pub height: u32,
-    /// Resized copies, by width then format (their bytes dropped once written).
+    /// Resized copies, by width then format (their bytes taken once written).
     pub variants: Vec<image::Variant>,
-    /// The variants as written: path before hashing, and output.
-    pub written: Vec<(String, crate::hash::Output)>,
-}
-
-/// How a file names its source map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapComment {
-    /// `//# sourceMappingURL=…`
-    Js,
-    /// `/*# sourceMappingURL=… */`
-    Css,
-}
-
-impl MapComment {
-    /// The comment line naming `map_url`, newline included.
-    pub fn line(self, map_url: &str) -> String {
-        match self {
-            MapComment::Js => format!("//# sourceMappingURL={map_url}\n"),
-            MapComment::Css => format!("/*# sourceMappingURL={map_url} */\n"),
-        }
-    }
 }
 
 /// The outcome for one file.
@@ -153,8 +126,6 @@ pub struct Variants {
 /// One variant file.
 #[derive(Debug, Clone)]
 pub struct VariantFile {
-    /// The image it was made of.
-    pub owner: usize,
     /// Its path before hashing: `images/hero-960w.webp`.
     pub rel: String,
     /// Width in pixels.
@@ -162,30 +133,28 @@ pub struct VariantFile {
     /// Height in pixels.
     pub height: u32,
     /// Its format.
-    pub format: image::Format,
+    pub format: ImageFormat,
 }
 
 /// The path of a variant of the image `rel`, before hashing:
 /// `images/hero-960w.webp`.
 pub fn variant_rel(rel: &str, variant: &image::Variant) -> String {
-    let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
-    format!("{stem}-{}w.{}", variant.width, variant.format.ext())
+    variant_name(rel, variant.width, variant.format.ext())
 }
 
 impl Variants {
     /// Numbers the variants the transforms made; `results` are by input file.
-    pub fn collect(files: &[SourceFile], results: &[Option<Transformed>]) -> Variants {
+    pub fn collect<R>(files: &[SourceFile], results: &[Option<(Transformed, R)>]) -> Variants {
         let mut v = Variants {
             first: files.len(),
             ..Default::default()
         };
-        for (i, (file, r)) in files.iter().zip(results).enumerate() {
+        for (file, r) in files.iter().zip(results) {
             let start = v.list.len();
-            let info = r.as_ref().and_then(|r| r.image.as_ref());
+            let info = r.as_ref().and_then(|(r, _)| r.image.as_ref());
             v.sizes.push(info.map(|i| (i.width, i.height)));
             for var in info.map(|i| i.variants.as_slice()).unwrap_or_default() {
                 v.list.push(VariantFile {
-                    owner: i,
                     rel: variant_rel(&file.rel, var),
                     width: var.width,
                     height: var.height,
@@ -259,12 +228,12 @@ fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<htm
     // the <img>'s srcset. A srcset candidate cannot hold a space.
     let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let original_format = match ext.as_deref() {
-        Some("jpg" | "jpeg") => Some(image::Format::Jpeg),
-        Some("png") => Some(image::Format::Png),
-        Some("webp") => Some(image::Format::Webp),
+        Some("jpg" | "jpeg") => Some(ImageFormat::Jpeg),
+        Some("png") => Some(ImageFormat::Png),
+        Some("webp") => Some(ImageFormat::Webp),
         _ => None,
     };
-    let full = |f: image::Format| {
+    let full = |f: ImageFormat| {
         variants
             .of(i)
             .any(|(_, v)| v.width == width && v.format == f)
@@ -313,13 +282,13 @@ fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<htm
 /// big library (typescript.js takes seconds) then starts at once instead of
 /// last, and the other threads share out the rest meanwhile.
 /// `after` gets each result on its worker, as soon as it is made (to write
-/// it at once, or put its bytes aside).
-pub fn transform_all(
+/// it at once, or put its bytes aside); what it returns is kept beside it.
+pub fn transform_all<R: Send>(
     files: &[SourceFile],
     ctx: &Context,
     select: &(dyn Fn(&SourceFile) -> bool + Sync),
-    after: &(dyn Fn(usize, &mut Transformed) + Sync),
-) -> Vec<Option<Transformed>> {
+    after: &(dyn Fn(usize, &mut Transformed) -> R + Sync),
+) -> Vec<Option<(Transformed, R)>> {
     let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
     let cost = |f: &SourceFile| match f.kind {
         AssetKind::Js | AssetKind::Css => f.size,
@@ -329,7 +298,8 @@ pub fn transform_all(
     };
     order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i])));
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Transformed>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<(Transformed, R)>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
     rayon::broadcast(|_| loop {
         let k = next.fetch_add(1, Ordering::Relaxed);
         let Some(&i) = order.get(k) else { break };
@@ -343,20 +313,23 @@ pub fn transform_all(
                 );
                 failed(&files[i], &message)
             });
-        after(i, &mut t);
+        let r = after(i, &mut t);
         if let Ok(mut slot) = slots[i].lock() {
-            *slot = Some(t);
+            *slot = Some((t, r));
         }
     });
     slots
         .into_iter()
         .zip(files)
-        .map(|(slot, file)| {
+        .enumerate()
+        .map(|(i, (slot, file))| {
             if !select(file) {
                 return None;
             }
             Some(slot.into_inner().ok().flatten().unwrap_or_else(|| {
-                failed(file, "internal error: not transformed; copied unchanged")
+                let mut t = failed(file, "internal error: not transformed; copied unchanged");
+                let r = after(i, &mut t);
+                (t, r)
             }))
         })
         .collect()
@@ -385,9 +358,6 @@ impl Transformed {
             style: Style::default(),
             linked_manifests: Vec::new(),
             time: Duration::ZERO,
-            body: None,
-            map_body: None,
-            finished: None,
         }
     }
 }
@@ -567,9 +537,6 @@ fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
             }
         }),
         time: Duration::ZERO,
-        body: None,
-        map_body: None,
-        finished: None,
     })
 }
 
@@ -621,12 +588,12 @@ pub fn text_context(config: &Config, root: &Path, files: &[SourceFile]) -> Strin
             h.update(maps.next().map(Vec::as_slice).unwrap_or_default());
         }
     }
-    crate::hash::hex(&h.finalize())
+    crate::digest::hex(&h.finalize())
 }
 
 /// [`text_context`] for pages, which also name the image variants.
 pub fn pages_context(text_context: &str, variants: &Variants) -> String {
-    crate::hash::sha256_hex(format!("{text_context}\0{:?}", variants.list).as_bytes())
+    crate::digest::sha256_hex(format!("{text_context}\0{:?}", variants.list).as_bytes())
 }
 
 /// Transforms one file, without the cache.
@@ -699,8 +666,8 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             return;
         }
     };
-    let opts = ctx.config.images.options();
-    let compute = || image::with_budget(&bytes, &opts, || image::process(&bytes, &opts));
+    let opts = &ctx.config.images;
+    let compute = || image::with_budget(&bytes, opts, || image::process(&bytes, opts));
     let result = match ctx.cache {
         Some(cache) => {
             let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
@@ -718,7 +685,6 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 width: p.width,
                 height: p.height,
                 variants: p.variants,
-                written: Vec::new(),
             });
         }
         Ok(None) => {}
