@@ -1,5 +1,8 @@
-//! Helpers that make each integration test a few lines: a temporary folder
-//! with fixtures copied in, the real binary run on it, and tree comparisons.
+//! Helpers that make each test a few lines: a temporary folder with
+//! fixtures copied in, the real binary run on it, and tree comparisons.
+//! Shared by both harnesses (`tests/integration`, `tests/e2e`), which
+//! include it as their `util` module; each uses only some of it.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -347,6 +350,21 @@ pub fn corpus() -> PathBuf {
         dir.join(".complete").exists(),
         "the real-input corpus is missing at {}: run `scripts/test` (it fetches it), or `../shared/corpus/fetch.sh {}` and set ASSETPRESS_CORPUS",
         dir.display(),
+        dir.display()
+    );
+    dir
+}
+
+/// The folder holding the pinned node packages (jsdom, playwright-core) that
+/// `scripts/test` installs from `tests/js-semantics/package-lock.json`, or a
+/// panic that says how to get them.
+pub fn node_tools() -> PathBuf {
+    let dir = std::env::var_os("ASSETPRESS_NODE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("node-tools"));
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "the node packages are missing at {}: run `scripts/test` (it installs them), or copy tests/js-semantics/package*.json there, run `npm ci` in it and set ASSETPRESS_NODE_TOOLS",
         dir.display()
     );
     dir
