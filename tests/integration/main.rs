@@ -13,6 +13,7 @@ mod hashing;
 mod images;
 mod safety;
 mod scale;
+mod snapshot;
 mod sourcemaps;
 #[path = "../support/mod.rs"]
 mod util;
