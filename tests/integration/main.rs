@@ -1,18 +1,19 @@
 //! Integration tests: the real `assetpress` binary run over fixtures from
 //! `testdata/` copied into temporary folders, asserting on output files,
-//! printed reports and exit statuses.
+//! printed reports and exit statuses. They need nothing but a built crate
+//! (and python3 and util-linux's `script`, on every machine): tests that
+//! need nginx, Chromium, node or the real-input corpus are in `tests/e2e/`.
 
 mod bad_input;
-mod browser;
 mod build;
 mod cache;
 mod config;
-mod corpus;
 mod delivery;
 mod hashing;
 mod images;
 mod safety;
 mod scale;
-mod serve;
+mod snapshot;
 mod sourcemaps;
+#[path = "../support/mod.rs"]
 mod util;

@@ -1,5 +1,8 @@
-//! Helpers that make each integration test a few lines: a temporary folder
-//! with fixtures copied in, the real binary run on it, and tree comparisons.
+//! Helpers that make each test a few lines: a temporary folder with
+//! fixtures copied in, the real binary run on it, and tree comparisons.
+//! Shared by both harnesses (`tests/integration`, `tests/e2e`), which
+//! include it as their `util` module; each uses only some of it.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -109,6 +112,131 @@ impl TestDir {
     }
 }
 
+/// A fixture built once: `assetpress build <fixture> --out out FLAGS` run
+/// in a fresh [`TestDir`] and asserted to succeed. Dereferences to the
+/// folder; outputs are reached by the name of the input they came from.
+pub struct Built {
+    pub dir: TestDir,
+    /// The build's run (its `--json` report when that flag was given).
+    pub run: Run,
+}
+
+impl TestDir {
+    /// Copies `testdata/<fixture>` and builds it into `out` with `flags`,
+    /// asserting exit status 0.
+    #[track_caller]
+    pub fn build(fixture: &str, flags: &[&str]) -> Built {
+        let dir = TestDir::with_fixture(fixture);
+        let mut args = vec!["build", fixture, "--out", "out"];
+        args.extend_from_slice(flags);
+        let run = dir.run(&args);
+        run.expect_code(0);
+        Built { dir, run }
+    }
+}
+
+impl std::ops::Deref for Built {
+    type Target = TestDir;
+    fn deref(&self) -> &TestDir {
+        &self.dir
+    }
+}
+
+impl Built {
+    /// The output's manifest.
+    pub fn manifest(&self) -> serde_json::Value {
+        manifest(&self.path("out"))
+    }
+
+    /// The text the input file `original` became.
+    #[track_caller]
+    pub fn text(&self, original: &str) -> String {
+        self.read_out_string("out", original)
+    }
+
+    /// The hash in the output name of the input `original`.
+    #[track_caller]
+    pub fn hash(&self, original: &str) -> String {
+        hash_in_name(&self.dir, "out", original)
+    }
+
+    /// `template` with every `[[path]]` replaced by the hash of that input.
+    #[track_caller]
+    pub fn fill(&self, template: &str) -> String {
+        fill_hashes(&self.dir, "out", template)
+    }
+
+    /// `assetpress verify out`, asserted to exit with `code`.
+    #[track_caller]
+    pub fn verify(&self, code: i32) -> Run {
+        let run = self.run(&["verify", "out"]);
+        run.expect_code(code);
+        run
+    }
+}
+
+/// The hash in the name that the input `original` has in the output `out`.
+#[track_caller]
+pub fn hash_in_name(t: &TestDir, out: &str, original: &str) -> String {
+    let m = manifest(&t.path(out));
+    let file = m["assets"][original]["file"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{original} not in the manifest"))
+        .to_string();
+    let (stem, ext) = original.rsplit_once('.').unwrap();
+    file.strip_prefix(&format!("{stem}."))
+        .and_then(|f| f.strip_suffix(&format!(".{ext}")))
+        .unwrap_or_else(|| panic!("{original} became {file}, not a hashed name"))
+        .to_string()
+}
+
+/// Fills `[[path]]` markers in `template` with that input's hash in `out`.
+#[track_caller]
+pub fn fill_hashes(t: &TestDir, out: &str, template: &str) -> String {
+    let mut s = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("[[") {
+        let close = open + rest[open..].find("]]").unwrap();
+        s.push_str(&rest[..open]);
+        s.push_str(&hash_in_name(t, out, &rest[open + 2..close]));
+        rest = &rest[close + 2..];
+    }
+    s.push_str(rest);
+    s
+}
+
+/// Asserts that what `original` became contains `template` with its
+/// `[[path]]` markers filled with hashes: a reference was rewritten.
+#[track_caller]
+pub fn assert_refers(b: &Built, original: &str, template: &str) {
+    assert_has(&b.text(original), original, &b.fill(template));
+}
+
+/// Asserts that what `original` became contains `text` exactly as written.
+#[track_caller]
+pub fn assert_kept(b: &Built, original: &str, text: &str) {
+    assert_has(&b.text(original), original, text);
+}
+
+/// Asserts that what `original` became does not contain `text`.
+#[track_caller]
+pub fn assert_lacks(b: &Built, original: &str, text: &str) {
+    let got = b.text(original);
+    assert!(
+        !got.contains(text),
+        "{original} has {text}\n--- {original}:\n{got}"
+    );
+}
+
+/// Asserts `haystack` (the text of `what`) contains `needle`, showing it when not.
+#[track_caller]
+pub fn assert_has(haystack: &str, what: &str, needle: &str) {
+    assert!(
+        haystack.contains(needle),
+        "{what} lacks {needle}\n--- {what}:\n{haystack}"
+    );
+}
+
 /// What a run of the binary printed and returned.
 pub struct Run {
     pub code: i32,
@@ -128,6 +256,7 @@ impl From<Output> for Run {
 
 impl Run {
     /// Asserts the exit status, showing the output when it differs.
+    #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(
             self.code, code,
@@ -339,6 +468,7 @@ pub fn assert_same_trees(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec
 }
 
 /// The corpus fetched by `../shared/corpus/fetch.sh`, or a panic that says how to get it.
+#[track_caller]
 pub fn corpus() -> PathBuf {
     let dir = std::env::var_os("ASSETPRESS_CORPUS")
         .map(PathBuf::from)
@@ -352,6 +482,22 @@ pub fn corpus() -> PathBuf {
     dir
 }
 
+/// The folder holding the pinned node packages (jsdom, playwright-core) that
+/// `scripts/test` installs from `tests/js-semantics/package-lock.json`, or a
+/// panic that says how to get them.
+#[track_caller]
+pub fn node_tools() -> PathBuf {
+    let dir = std::env::var_os("ASSETPRESS_NODE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("node-tools"));
+    assert!(
+        dir.join("node_modules").is_dir(),
+        "the node packages are missing at {}: run `scripts/test` (it installs them), or copy tests/js-semantics/package*.json there, run `npm ci` in it and set ASSETPRESS_NODE_TOOLS",
+        dir.display()
+    );
+    dir
+}
+
 /// Cargo's target folder.
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -360,6 +506,7 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Panics with an install hint when `tool` is not on the PATH.
+#[track_caller]
 pub fn require_tool(tool: &str, install: &str) {
     let ok = Command::new("sh")
         .arg("-c")

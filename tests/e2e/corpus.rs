@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::util::{corpus, repo, require_tool, target_dir, tree, tree_by_original, TestDir};
+use crate::util::{corpus, node_tools, repo, require_tool, tree, tree_by_original, TestDir};
 
 fn build(input: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
@@ -31,6 +31,7 @@ fn build(input: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
 #[test]
 fn js_libraries_compute_the_same_results_minified() {
     require_tool("node", "apt-get install nodejs");
+    let tools = node_tools();
     let js = corpus().join("js");
     let t = TestDir::new();
     let report = build(&js, &t.path("out"));
@@ -51,8 +52,6 @@ fn js_libraries_compute_the_same_results_minified() {
             assert!(outb * 10 < inb * 7, "{f}");
         }
     }
-    let tools = std::env::var("ASSETPRESS_NODE_TOOLS")
-        .unwrap_or_else(|_| target_dir().join("node-tools").display().to_string());
     let o = Command::new("node")
         .arg(repo().join("tests/js-semantics/check.mjs"))
         .arg(&js)

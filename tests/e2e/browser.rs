@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::serve::{Nginx, Site};
-use crate::util::{corpus, repo, require_tool, target_dir, TestDir};
+use crate::util::{corpus, node_tools, repo, require_tool, TestDir};
 
 /// Share of (4×4-averaged) pixels allowed to differ by more than
 /// [`PIXEL_TOLERANCE`] in some channel: room for re-encoded images, none
@@ -61,6 +61,7 @@ fn pages(root: &Path) -> Vec<String> {
 fn check_site(name: &str, input: &Path) {
     require_tool("node", "apt-get install nodejs");
     require_tool("chromium", "apt-get install chromium");
+    let tools = node_tools();
     let t = TestDir::new();
     let out = t.path("out");
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
@@ -112,8 +113,6 @@ fn check_site(name: &str, input: &Path) {
         "pages": list,
     });
     std::fs::write(t.path("spec.json"), spec.to_string()).unwrap();
-    let tools = std::env::var("ASSETPRESS_NODE_TOOLS")
-        .unwrap_or_else(|_| target_dir().join("node-tools").display().to_string());
     let run = Command::new("node")
         .arg(repo().join("tests/browser/check.mjs"))
         .arg(t.path("spec.json"))
