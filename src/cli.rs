@@ -8,7 +8,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
     normalize_base, Config, FileConfig, Limits, ManifestFormat, CONFIG_FILE_NAME, DEFAULT_MANIFEST,
-    DEFAULT_TARGETS,
 };
 use crate::error::{Error, Result};
 use crate::targets::Targets;
@@ -243,11 +242,13 @@ impl BuildArgs {
             .out
             .or(file.out)
             .ok_or_else(|| Error::Config("no output folder: add `--out DIR`".into()))?;
-        let query = self
-            .targets
-            .or(file.targets)
-            .unwrap_or_else(|| DEFAULT_TARGETS.into());
-        let file_limits = file.limits.unwrap_or_default();
+        // Every default comes from here.
+        let d = Config::new(&input, &out)?;
+        let targets = match self.targets.or(file.targets) {
+            Some(query) => Targets::from_query(&query)?,
+            None => d.targets.clone(),
+        };
+        let file_limits = file.limits.unwrap_or(d.limits);
         let limits = Limits {
             max_nesting_depth: self
                 .max_nesting_depth
@@ -260,39 +261,45 @@ impl BuildArgs {
                 "--max-nesting-depth must be at least 1".into(),
             ));
         }
-        let or_file = |flag: Vec<String>, file: Option<Vec<String>>| {
+        let or_file = |flag: Vec<String>, file: Option<Vec<String>>, default: &Vec<String>| {
             if flag.is_empty() {
-                file.unwrap_or_default()
+                file.unwrap_or_else(|| default.clone())
             } else {
                 flag
             }
         };
         let config = Config {
-            input,
-            out,
-            include: or_file(self.include, file.include),
-            exclude: or_file(self.exclude, file.exclude),
-            jobs: self.jobs.or(file.jobs).unwrap_or(0),
-            targets: Targets::from_query(&query)?,
-            minify_js: !self.no_minify_js && file.minify_js.unwrap_or(true),
-            minify_css: !self.no_minify_css && file.minify_css.unwrap_or(true),
-            source_maps: !self.no_source_maps && file.source_maps.unwrap_or(true),
-            strict: self.strict || file.strict.unwrap_or(false),
-            base: normalize_base(&self.base.or(file.base).unwrap_or_default()),
+            include: or_file(self.include, file.include, &d.include),
+            exclude: or_file(self.exclude, file.exclude, &d.exclude),
+            jobs: self.jobs.or(file.jobs).unwrap_or(d.jobs),
+            targets,
+            minify_js: !self.no_minify_js && file.minify_js.unwrap_or(d.minify_js),
+            minify_css: !self.no_minify_css && file.minify_css.unwrap_or(d.minify_css),
+            source_maps: !self.no_source_maps && file.source_maps.unwrap_or(d.source_maps),
+            strict: self.strict || file.strict.unwrap_or(d.strict),
+            base: match self.base.or(file.base) {
+                Some(base) => normalize_base(&base),
+                None => d.base.clone(),
+            },
             limits,
-            hash_length: self.hash_length.or(file.hash_length).unwrap_or(8),
-            keep_names: or_file(self.keep_names, file.keep_names),
+            hash_length: self
+                .hash_length
+                .or(file.hash_length)
+                .unwrap_or(d.hash_length),
+            keep_names: or_file(self.keep_names, file.keep_names, &d.keep_names),
             public_url: self
                 .public_url
                 .or(file.public_url)
-                .map(|u| format!("{}/", u.trim_end_matches('/'))),
+                .map(|u| format!("{}/", u.trim_end_matches('/')))
+                .or(d.public_url.clone()),
             manifest: self
                 .manifest
                 .or(file.manifest)
-                .unwrap_or_else(|| DEFAULT_MANIFEST.into()),
+                .unwrap_or(d.manifest.clone()),
             manifest_formats: {
                 let mut f = if self.manifest_formats.is_empty() {
-                    file.manifest_formats.unwrap_or_default()
+                    file.manifest_formats
+                        .unwrap_or_else(|| d.manifest_formats.clone())
                 } else {
                     self.manifest_formats
                 };
@@ -300,18 +307,7 @@ impl BuildArgs {
                 f.dedup();
                 f
             },
-            images: crate::config::Images::default(),
-            precompress: vec![
-                crate::encoding::Encoding::Gzip,
-                crate::encoding::Encoding::Br,
-            ],
-            sri: false,
-            cache_control: crate::config::CacheControl::default(),
-            nginx: crate::config::Nginx::default(),
-            headers_file: false,
-            headers_json: None,
-            cache: None,
-            cache_max_size: crate::config::DEFAULT_CACHE_MAX_SIZE,
+            ..d
         };
         let mut images = file.images.clone().unwrap_or_default();
         images.enabled &= !self.no_images;
@@ -362,10 +358,10 @@ impl BuildArgs {
             cache_max_size: self.cache_max_size.unwrap_or(build_cache.max_size.0),
             images,
             precompress,
-            sri: self.sri || file.sri.unwrap_or(false),
+            sri: self.sri || file.sri.unwrap_or(config.sri),
             cache_control: file.cache_control.unwrap_or_default(),
             nginx,
-            headers_file: self.headers_file || file.headers_file.unwrap_or(false),
+            headers_file: self.headers_file || file.headers_file.unwrap_or(config.headers_file),
             headers_json,
             ..config
         };

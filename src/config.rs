@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::asset::ImageFormat;
 use crate::encoding::Encoding;
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::targets::Targets;
 
 /// Everything the pipeline needs to know.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Config {
     /// The build folder to read. Never written to.
     pub input: PathBuf,
@@ -144,7 +144,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 }
 
 /// `Cache-Control` per class of output file (`[cache_control]` in `assetpress.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheControl {
     /// Files with a content hash in their name: they never change.
@@ -173,7 +173,7 @@ impl Default for CacheControl {
 }
 
 /// The nginx snippet (`[nginx]` in `assetpress.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Nginx {
     /// Write it at all. Default: true.
@@ -201,7 +201,7 @@ impl Default for Nginx {
 
 /// What is done with raster images (`[images]` in `assetpress.toml`). These
 /// are also the options of the image transform, and part of its cache key.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Images {
     /// Process images at all (variants, optimisation). Default: true.
@@ -235,7 +235,7 @@ pub struct Images {
 }
 
 /// Lossy encoder quality, 0–100.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Quality {
     /// WebP. Default: 80.
@@ -283,7 +283,9 @@ impl Images {
 }
 
 /// A manifest format other tools read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ManifestFormat {
     /// `manifest.json`: `{"css/app.css": "css/app.3f2a9c1b.css"}` (gulp-rev, webpack-manifest-plugin).
@@ -297,7 +299,7 @@ pub enum ManifestFormat {
 }
 
 /// Bounds on the work one input file may cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Deepest nesting of expressions, statements or blocks in a JS or CSS
@@ -595,5 +597,85 @@ mod tests {
             cfg.limits.unwrap().max_text_size,
             Limits::default().max_text_size
         );
+    }
+
+    /// A README default cell against the value `Config::new` has; `None`
+    /// when the cell describes the default in words.
+    fn readme_default_holds(key_cell: &str, cell: &str, value: &serde_json::Value) -> Option<bool> {
+        use serde_json::Value;
+        if key_cell.ends_with("= false`") {
+            return Some(value == &Value::Bool(true));
+        }
+        if cell == "off" || cell.starts_with("off ") {
+            return Some(matches!(value, Value::Bool(false) | Value::Null));
+        }
+        if cell == "none" {
+            return Some(value.is_null() || value.as_array().is_some_and(|a| a.is_empty()));
+        }
+        let text = cell.strip_prefix('`').and_then(|c| c.strip_suffix('`'));
+        let text = match text {
+            Some(t) if !t.contains('`') => t,
+            _ if cell.parse::<f64>().is_ok() => cell,
+            _ => return None,
+        };
+        Some(match value {
+            Value::String(s) => s == text,
+            Value::Number(n) => {
+                let n = n.as_f64();
+                text.parse::<f64>().ok() == n || parse_size(text).map(|b| b as f64) == n
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+                    .collect();
+                items.join(",") == text
+            }
+            _ => false,
+        })
+    }
+
+    /// The option table of the README states the defaults of [`Config::new`]
+    /// (and so of the flags and the config file, which start from it).
+    #[test]
+    fn the_readme_states_every_default_there_is() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let defaults = serde_json::to_value(Config::new("in", "out").unwrap()).unwrap();
+        // Config keys whose field has another name in `Config`.
+        let field = |key: &str| match key {
+            "cache.max_size" => "cache_max_size".to_string(),
+            k => k.to_string(),
+        };
+        let mut checked = Vec::new();
+        for row in readme.lines().filter(|l| l.starts_with("| ")) {
+            let cells: Vec<&str> = row
+                .trim_matches(|c| c == '|' || c == ' ')
+                .split(" | ")
+                .collect();
+            let [_, key_cell, default_cell, ..] = cells[..] else {
+                continue;
+            };
+            let keys: Vec<&str> = key_cell
+                .split(", ")
+                .map(|k| k.trim_matches('`').split(' ').next().unwrap_or_default())
+                .collect();
+            let cells: Vec<&str> = if keys.len() > 1 {
+                default_cell.split(", ").collect()
+            } else {
+                vec![default_cell]
+            };
+            for (key, cell) in keys.iter().zip(cells) {
+                let path = format!("/{}", field(key).replace('.', "/"));
+                let Some(value) = defaults.pointer(&path) else {
+                    continue;
+                };
+                if let Some(holds) = readme_default_holds(key_cell, cell, value) {
+                    assert!(holds, "README says {key} defaults to {cell}; it is {value}");
+                    checked.push(key.to_string());
+                }
+            }
+        }
+        assert!(checked.len() >= 30, "too few defaults checked: {checked:?}");
     }
 }

@@ -115,6 +115,12 @@ pub struct Plan<'a> {
 /// from their payloads. `extra` are the image variants, written the same
 /// way (their path before hashing, and what was written), numbered after
 /// the input files. Returns every output, bytes dropped.
+///
+/// The phases, in order: number the nodes ([`Nodes::new`]); find what each
+/// node's placeholders stand for ([`Nodes::links`]); take the names already
+/// known (copied inputs hashed from disk, files written early); name the
+/// rest level by level, dependencies first ([`Nodes::name_level`]); finish
+/// and write every waiting file ([`Nodes::write_all`]).
 pub fn finalize(
     files: &[SourceFile],
     results: &[Transformed],
@@ -123,288 +129,449 @@ pub fn finalize(
     extra: Vec<(String, Output)>,
     write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
 ) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
-    let (in_output, naming) = (plan.in_output, plan.naming);
-    let n_files = files.len();
-    // What a placeholder of file `i` may stand for: its references, with a
-    // map that follows its code file standing for that file.
-    let allowed: Vec<Vec<usize>> = plan
-        .references
-        .iter()
-        .map(Vec::as_slice)
-        .chain(extra.iter().map(|_| &[][..]))
-        .map(|r| {
-            let mut a: Vec<usize> = r
-                .iter()
-                .map(|&j| plan.follows.get(j).copied().flatten().unwrap_or(j))
-                .collect();
-            a.sort_unstable();
-            a.dedup();
-            a
-        })
-        .collect();
+    let width = plan.naming.hash_length;
     let n = files.len() + extra.len();
-    let width = naming.hash_length;
     if n > placeholder::capacity(width) {
         return Err(Error::Config(format!(
             "{n} files need a longer hash: use --hash-length {}",
             width + 1
         )));
     }
-    let hashed: Vec<bool> = files
-        .iter()
-        .zip(in_output)
-        .zip(plan.follows)
-        .map(|((f, &w), follows)| w && follows.is_none() && !naming.keeps_name(&f.rel))
-        .chain(extra.iter().map(|_| true))
-        .collect();
-    let (extra_names, extra_done): (Vec<String>, Vec<Output>) = extra.into_iter().unzip();
-    let mut done: Vec<Option<Output>> = Vec::with_capacity(n_files);
-    let mut bytes: Vec<Option<Body>> = Vec::with_capacity(n_files + extra_done.len());
-    let mut maps: Vec<Option<Body>> = Vec::with_capacity(n_files);
-    for payload in payloads {
-        let (d, b, m) = match payload {
-            Payload::Input => (None, None, None),
-            Payload::Waiting { body, map } => (None, Some(body), map),
-            Payload::Written(output) => (Some(output), None, None),
-        };
-        done.push(d);
-        bytes.push(b);
-        maps.push(m);
+    let (nodes, mut early) = Nodes::new(files, results, payloads, plan, extra);
+    let links = nodes.links(plan)?;
+    let mut names = nodes.known_names(&mut early)?;
+    for level in levels(&links.order()) {
+        nodes.name_level(&level, &links, &mut names)?;
     }
-    bytes.extend(extra_done.iter().map(|_| None));
-    let styles: Vec<Style> = results
-        .iter()
-        .map(|r| r.style)
-        .chain(extra_names.iter().map(|_| Style::default()))
-        .collect();
-    let rel_of = |i: usize| -> &str {
-        if i < n_files {
-            &files[i].rel
-        } else {
-            &extra_names[i - n_files]
-        }
-    };
-    // The files a file's placeholders stand for: only files it references
-    // (and, for hashes, files that get one); integrity placeholders (in
-    // pages) only of written files.
-    let found: Vec<(Vec<usize>, Vec<usize>)> = bytes
-        .par_iter()
-        .zip(&allowed)
-        .zip(&styles)
-        .map(|((b, allowed), &style)| {
-            let Some(b) = b else {
-                return Ok((Vec::new(), Vec::new()));
-            };
-            let b = b.load()?;
-            let pick = |found: Vec<(usize, usize)>, keep: &dyn Fn(usize) -> bool| {
-                let mut d: Vec<usize> = found
-                    .into_iter()
-                    .map(|(_, i)| i)
-                    .filter(|&i| keep(i) && allowed.binary_search(&i).is_ok())
-                    .collect();
-                d.sort_unstable();
-                d.dedup();
-                d
-            };
-            Ok((
-                pick(placeholder::find(&b, width, style), &|i| i < n && hashed[i]),
-                pick(placeholder::find_sri(&b, style), &|i| {
-                    i < n_files && in_output[i]
-                }),
-            ))
-        })
-        .collect::<Result<_>>()?;
-    let (deps, sri_deps): (Vec<Vec<usize>>, Vec<Vec<usize>>) = found.into_iter().unzip();
-    let sri_needed: Vec<bool> = {
-        let mut needed = vec![false; n];
-        for &j in sri_deps.iter().flatten() {
-            needed[j] = true;
-        }
-        needed
-    };
-    // Files are finished after everything their names or integrity values
-    // depend on.
-    let order: Vec<Vec<usize>> = deps
-        .iter()
-        .zip(&sri_deps)
-        .map(|(d, s)| {
-            let mut all: Vec<usize> = d.iter().chain(s).copied().collect();
-            all.sort_unstable();
-            all.dedup();
-            all
-        })
-        .collect();
-    // Files copied as they are: hashed straight from the input.
-    let copied: Vec<Option<(String, String, u64)>> = files
-        .par_iter()
-        .zip(&bytes)
-        .zip(in_output)
-        .zip(&done)
-        .map(|(((f, b), &w), d)| match (b, w, d) {
-            (None, true, None) => digest_file(f).map(Some),
-            _ => Ok(None),
-        })
-        .collect::<Result<_>>()?;
+    let outputs = nodes.write_all(&links, &early, &names, write)?;
+    Ok((outputs, early.variants))
+}
 
-    let mut hashes: Vec<Option<String>> = vec![None; n];
-    let mut sris: Vec<Option<String>> = vec![None; n];
-    let mut cycles: Vec<Vec<String>> = vec![Vec::new(); n];
-    // The members of each file's reference cycle: their integrity values
-    // stay empty in each other, as when the cycle's hash is computed.
-    let mut fellows: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, c) in copied.iter().enumerate() {
-        if let Some((sha, integrity, _)) = c {
-            if hashed[i] {
-                hashes[i] = Some(sha[..width].to_string());
+/// Every file of the hash stage, numbered as placeholders number them:
+/// the input files in path order, then the image variants in the order the
+/// transform stage listed them. Each vector is indexed by that number.
+struct Nodes<'a> {
+    files: &'a [SourceFile],
+    plan: &'a Plan<'a>,
+    /// The image variants' paths before hashing.
+    variant_rels: Vec<String>,
+    /// Whether it gets a hash in its name.
+    hashed: Vec<bool>,
+    /// Its transformed bytes, when they waited for this stage.
+    bytes: Vec<Option<Body>>,
+    /// The marks of its placeholders.
+    styles: Vec<Style>,
+    /// The comment naming its new map (input files only).
+    map_comments: Vec<Option<MapComment>>,
+    /// Its new source map, when it waited (input files only).
+    maps: Vec<Option<Body>>,
+}
+
+/// Files finished before this stage: input files that named no other
+/// file (by input index) and every image variant (in variant order).
+struct Early {
+    files: Vec<Option<Output>>,
+    variants: Vec<Output>,
+    /// SHA-256, integrity and size of each input file copied as it is.
+    copied: Vec<Option<(String, String, u64)>>,
+}
+
+/// What each node's placeholders stand for.
+struct Links {
+    /// The nodes whose hash it names (sorted).
+    deps: Vec<Vec<usize>>,
+    /// The nodes whose integrity value it names (sorted).
+    sri_deps: Vec<Vec<usize>>,
+    /// Whether a page names its integrity value.
+    sri_needed: Vec<bool>,
+}
+
+impl Links {
+    /// Everything a node's name or integrity value depends on.
+    fn order(&self) -> Vec<Vec<usize>> {
+        self.deps
+            .iter()
+            .zip(&self.sri_deps)
+            .map(|(d, s)| {
+                let mut all: Vec<usize> = d.iter().chain(s).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                all
+            })
+            .collect()
+    }
+}
+
+/// What is known of each node's name so far.
+struct Names {
+    hashes: Vec<Option<String>>,
+    sris: Vec<Option<String>>,
+    /// For a member of a reference cycle, the input paths of all members.
+    cycles: Vec<Vec<String>>,
+    /// The members of its reference cycle: their integrity values stay empty
+    /// in each other, as when the cycle's hash is computed.
+    fellows: Vec<Vec<usize>>,
+}
+
+impl<'a> Nodes<'a> {
+    fn new(
+        files: &'a [SourceFile],
+        results: &[Transformed],
+        payloads: Vec<Payload>,
+        plan: &'a Plan<'a>,
+        extra: Vec<(String, Output)>,
+    ) -> (Nodes<'a>, Early) {
+        let mut early = Early {
+            files: Vec::with_capacity(files.len()),
+            variants: Vec::with_capacity(extra.len()),
+            copied: Vec::new(),
+        };
+        let mut bytes = Vec::with_capacity(files.len() + extra.len());
+        let mut maps = Vec::with_capacity(files.len());
+        for payload in payloads {
+            let (written, body, map) = match payload {
+                Payload::Input => (None, None, None),
+                Payload::Waiting { body, map } => (None, Some(body), map),
+                Payload::Written(output) => (Some(output), None, None),
+            };
+            early.files.push(written);
+            bytes.push(body);
+            maps.push(map);
+        }
+        let mut hashed: Vec<bool> = files
+            .iter()
+            .zip(plan.in_output)
+            .zip(plan.follows)
+            .map(|((f, &w), follows)| w && follows.is_none() && !plan.naming.keeps_name(&f.rel))
+            .collect();
+        let mut variant_rels = Vec::with_capacity(extra.len());
+        for (r, output) in extra {
+            variant_rels.push(r);
+            early.variants.push(output);
+        }
+        hashed.extend(variant_rels.iter().map(|_| true));
+        bytes.extend(variant_rels.iter().map(|_| None));
+        let styles = results
+            .iter()
+            .map(|r| r.style)
+            .chain(variant_rels.iter().map(|_| Style::default()))
+            .collect();
+        let map_comments = results
+            .iter()
+            .zip(&maps)
+            .map(|(r, m)| m.as_ref().and(r.map_comment))
+            .collect();
+        let nodes = Nodes {
+            files,
+            plan,
+            variant_rels,
+            hashed,
+            bytes,
+            styles,
+            map_comments,
+            maps,
+        };
+        (nodes, early)
+    }
+
+    fn len(&self) -> usize {
+        self.files.len() + self.variant_rels.len()
+    }
+
+    /// Node `i`'s path before hashing.
+    fn rel(&self, i: usize) -> &str {
+        match self.files.get(i) {
+            Some(f) => &f.rel,
+            None => &self.variant_rels[i - self.files.len()],
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.plan.naming.hash_length
+    }
+
+    /// The files each node's placeholders stand for: only files it
+    /// references (a map that follows its code file standing for that file)
+    /// and, for hashes, files that get one; integrity placeholders (in
+    /// pages) only of input files in the output.
+    fn links(&self, plan: &Plan) -> Result<Links> {
+        let (n, n_files, width) = (self.len(), self.files.len(), self.width());
+        let allowed: Vec<Vec<usize>> = plan
+            .references
+            .iter()
+            .map(Vec::as_slice)
+            .chain((n_files..n).map(|_| &[][..]))
+            .map(|r| {
+                let mut a: Vec<usize> = r
+                    .iter()
+                    .map(|&j| plan.follows.get(j).copied().flatten().unwrap_or(j))
+                    .collect();
+                a.sort_unstable();
+                a.dedup();
+                a
+            })
+            .collect();
+        let found: Vec<(Vec<usize>, Vec<usize>)> = self
+            .bytes
+            .par_iter()
+            .zip(&allowed)
+            .zip(&self.styles)
+            .map(|((b, allowed), &style)| {
+                let Some(b) = b else {
+                    return Ok((Vec::new(), Vec::new()));
+                };
+                let b = b.load()?;
+                let pick = |found: Vec<(usize, usize)>, keep: &dyn Fn(usize) -> bool| {
+                    let mut d: Vec<usize> = found
+                        .into_iter()
+                        .map(|(_, i)| i)
+                        .filter(|&i| keep(i) && allowed.binary_search(&i).is_ok())
+                        .collect();
+                    d.sort_unstable();
+                    d.dedup();
+                    d
+                };
+                Ok((
+                    pick(placeholder::find(&b, width, style), &|i| {
+                        i < n && self.hashed[i]
+                    }),
+                    pick(placeholder::find_sri(&b, style), &|i| {
+                        i < n_files && plan.in_output[i]
+                    }),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let (deps, sri_deps): (Vec<Vec<usize>>, Vec<Vec<usize>>) = found.into_iter().unzip();
+        let mut sri_needed = vec![false; n];
+        for &j in sri_deps.iter().flatten() {
+            sri_needed[j] = true;
+        }
+        Ok(Links {
+            deps,
+            sri_deps,
+            sri_needed,
+        })
+    }
+
+    /// The names and integrity values known before any file is finished:
+    /// input files copied as they are (hashed straight from the input, which
+    /// fills `early.copied`) and files written early.
+    fn known_names(&self, early: &mut Early) -> Result<Names> {
+        let (n, width) = (self.len(), self.width());
+        early.copied = self
+            .files
+            .par_iter()
+            .zip(&self.bytes)
+            .zip(self.plan.in_output)
+            .zip(&early.files)
+            .map(|(((f, b), &w), d)| match (b, w, d) {
+                (None, true, None) => digest_file(f).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        let mut names = Names {
+            hashes: vec![None; n],
+            sris: vec![None; n],
+            cycles: vec![Vec::new(); n],
+            fellows: vec![Vec::new(); n],
+        };
+        for (i, c) in early.copied.iter().enumerate() {
+            if let Some((sha, integrity, _)) = c {
+                if self.hashed[i] {
+                    names.hashes[i] = Some(sha[..width].to_string());
+                }
+                names.sris[i] = Some(integrity.clone());
             }
-            sris[i] = Some(integrity.clone());
+        }
+        let n_files = self.files.len();
+        for (i, d) in early
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((i, d.as_ref()?)))
+            .chain(
+                early
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| (n_files + k, d)),
+            )
+        {
+            names.hashes[i] = d.hash.clone();
+            names.sris[i] = Some(d.integrity.clone());
+        }
+        Ok(names)
+    }
+
+    /// The output name of node `i`, once its hash is known.
+    fn name_of(&self, i: usize, hashes: &[Option<String>]) -> String {
+        match &hashes[i] {
+            Some(h) => hashed_name(self.rel(i), h),
+            None => self.rel(i).to_string(),
         }
     }
-    for (i, d) in done
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Some((i, d.as_ref()?)))
-        .chain(extra_done.iter().enumerate().map(|(k, d)| (n_files + k, d)))
-    {
-        hashes[i] = d.hash.clone();
-        sris[i] = Some(d.integrity.clone());
+
+    /// Node `i`'s bytes with every placeholder it may fill replaced, the
+    /// hashes and integrity values of the nodes in `zeroed` (its cycle's
+    /// members) left as zeros and empty.
+    fn substituted(
+        &self,
+        i: usize,
+        links: &Links,
+        names: &Names,
+        zeroed_hashes: &[usize],
+        zeroed_sris: &[usize],
+    ) -> Result<Vec<u8>> {
+        let b = match &self.bytes[i] {
+            Some(b) => b.load()?,
+            None => std::borrow::Cow::Borrowed(&[][..]),
+        };
+        let (style, width) = (self.styles[i], self.width());
+        let b = substitute(
+            &b,
+            style,
+            width,
+            &links.deps[i],
+            &names.hashes,
+            zeroed_hashes,
+        );
+        Ok(substitute_sri(
+            &b,
+            style,
+            &links.sri_deps[i],
+            &names.sris,
+            zeroed_sris,
+        ))
     }
-    // The comment naming a file's new map, appended once its name is known.
-    let map_comments: Vec<Option<MapComment>> = results
-        .iter()
-        .zip(&maps)
-        .map(|(r, m)| m.as_ref().and(r.map_comment))
-        .collect();
-    let name_of = |i: usize, hashes: &[Option<String>]| match &hashes[i] {
-        Some(h) => hashed_name(rel_of(i), h),
-        None => rel_of(i).to_string(),
-    };
-    // A file's bytes as written: placeholders replaced, then the
-    // `sourceMappingURL` comment naming its map after its own final name.
-    let load = |i: usize| -> Result<std::borrow::Cow<'_, [u8]>> {
-        match &bytes[i] {
-            Some(b) => b.load(),
-            None => Ok(std::borrow::Cow::Borrowed(&[])),
-        }
-    };
-    let finish = |i: usize,
-                  hashes: &[Option<String>],
-                  sris: &[Option<String>],
-                  fellows: &[Vec<usize>]|
-     -> Result<Vec<u8>> {
-        let b = load(i)?;
-        let b = substitute(&b, styles[i], width, &deps[i], hashes, &[]);
-        let mut b = substitute_sri(&b, styles[i], &sri_deps[i], sris, &fellows[i]);
-        if let Some(Some(style)) = map_comments.get(i) {
-            append_map_comment(&mut b, *style, &name_of(i, hashes));
+
+    /// Node `i`'s bytes as written: placeholders replaced, then the
+    /// `sourceMappingURL` comment naming its map after its own final name.
+    fn finished(&self, i: usize, links: &Links, names: &Names) -> Result<Vec<u8>> {
+        let mut b = self.substituted(i, links, names, &[], &names.fellows[i])?;
+        if let Some(Some(style)) = self.map_comments.get(i) {
+            append_map_comment(&mut b, *style, &self.name_of(i, &names.hashes));
         }
         Ok(b)
-    };
-    for level in levels(&order) {
-        for component in &level {
+    }
+
+    /// Names the components of one level (their dependencies are named
+    /// already), in parallel, then computes the integrity values pages name.
+    fn name_level(&self, level: &[Vec<usize>], links: &Links, names: &mut Names) -> Result<()> {
+        for component in level {
             if component.len() > 1 {
                 for &i in component {
-                    fellows[i] = component.clone();
+                    names.fellows[i] = component.clone();
                 }
             }
         }
-        let done: Vec<(Vec<usize>, String)> = level
+        let width = self.width();
+        let in_cycle = |c: &[usize]| c.len() > 1 || links.deps[c[0]].contains(&c[0]);
+        let named: Vec<(&Vec<usize>, String)> = level
             .par_iter()
-            .filter(|c| c.iter().any(|&i| hashed[i] && bytes[i].is_some()))
+            .filter(|c| c.iter().any(|&i| self.hashed[i] && self.bytes[i].is_some()))
             .map(|component| {
-                let final_bytes = |i: usize, zeroed: &[usize]| -> Result<Vec<u8>> {
-                    let b = load(i)?;
-                    let b = substitute(&b, styles[i], width, &deps[i], &hashes, zeroed);
-                    Ok(substitute_sri(&b, styles[i], &sri_deps[i], &sris, zeroed))
-                };
-                let hash = if component.len() == 1 && !deps[component[0]].contains(&component[0]) {
-                    sha256_hex(&final_bytes(component[0], &[])?)
+                let hash = if !in_cycle(component) {
+                    sha256_hex(&self.substituted(component[0], links, names, &[], &[])?)
                 } else {
                     let members = component
                         .iter()
-                        .map(|&i| Ok((rel_of(i), final_bytes(i, component)?)))
+                        .map(|&i| {
+                            let b = self.substituted(i, links, names, component, component)?;
+                            Ok((self.rel(i), b))
+                        })
                         .collect::<Result<Vec<_>>>()?;
                     cycle_hash(members.iter().map(|(rel, b)| (*rel, b.as_slice())))
                 };
-                Ok((component.clone(), hash[..width].to_string()))
+                Ok((component, hash[..width].to_string()))
             })
             .collect::<Result<_>>()?;
-        for (component, hash) in done {
-            if component.len() > 1 || deps[component[0]].contains(&component[0]) {
-                let mut names: Vec<String> =
-                    component.iter().map(|&i| rel_of(i).to_string()).collect();
-                names.sort();
-                for &i in &component {
-                    cycles[i] = names.clone();
+        for (component, hash) in named {
+            if in_cycle(component) {
+                let mut members: Vec<String> =
+                    component.iter().map(|&i| self.rel(i).to_string()).collect();
+                members.sort();
+                for &i in component {
+                    names.cycles[i] = members.clone();
                 }
             }
-            for i in component {
-                if hashed[i] {
-                    hashes[i] = Some(hash.clone());
+            for &i in component {
+                if self.hashed[i] {
+                    names.hashes[i] = Some(hash.clone());
                 }
             }
         }
-        // Integrity values of this level's files that pages name.
         let values: Vec<(usize, String)> = level
             .par_iter()
             .flatten()
-            .filter(|&&i| sri_needed[i] && bytes[i].is_some())
-            .map(|&i| Ok((i, sri(&finish(i, &hashes, &sris, &fellows)?))))
+            .filter(|&&i| links.sri_needed[i] && self.bytes[i].is_some())
+            .map(|&i| Ok((i, sri(&self.finished(i, links, names)?))))
             .collect::<Result<_>>()?;
         for (i, value) in values {
-            sris[i] = Some(value);
+            names.sris[i] = Some(value);
         }
+        Ok(())
     }
 
-    let mut names: Vec<String> = (0..n).map(|i| name_of(i, &hashes)).collect();
-    for (i, owner) in plan.follows.iter().enumerate() {
-        if let Some(owner) = owner {
-            names[i] = format!("{}.map", names[*owner]);
+    /// Finishes every input file in the output that was not written early
+    /// and hands it to `write`; returns every input file's output.
+    fn write_all(
+        &self,
+        links: &Links,
+        early: &Early,
+        names: &Names,
+        write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
+    ) -> Result<Vec<Option<Output>>> {
+        let mut rels: Vec<String> = (0..self.len())
+            .map(|i| self.name_of(i, &names.hashes))
+            .collect();
+        for (i, owner) in self.plan.follows.iter().enumerate() {
+            if let Some(owner) = owner {
+                rels[i] = format!("{}.map", rels[*owner]);
+            }
         }
-    }
-    let outputs = (0..n_files)
-        .into_par_iter()
-        .map(|i| {
-            if !in_output[i] {
-                return Ok(None);
-            }
-            if let Some(d) = &done[i] {
-                return Ok(Some(d.clone()));
-            }
-            let rel = names[i].clone();
-            let hash = hashes[i].clone();
-            let mut output = if bytes[i].is_none() {
-                let (_, integrity, size) = copied[i].clone().unwrap_or_default();
-                Output {
-                    rel,
-                    bytes: None,
-                    map: None,
-                    size,
-                    integrity,
-                    hash,
-                    cycle: Vec::new(),
+        (0..self.files.len())
+            .into_par_iter()
+            .map(|i| {
+                if !self.plan.in_output[i] {
+                    return Ok(None);
                 }
-            } else {
-                let b = finish(i, &hashes, &sris, &fellows)?;
-                let map = match &maps[i] {
-                    Some(m) => Some(map_named(&m.load()?, &rel, &files[i].rel)),
-                    None => None,
+                if let Some(d) = &early.files[i] {
+                    return Ok(Some(d.clone()));
+                }
+                let rel = rels[i].clone();
+                let hash = names.hashes[i].clone();
+                let mut output = if self.bytes[i].is_none() {
+                    let (_, integrity, size) = early.copied[i].clone().unwrap_or_default();
+                    Output {
+                        rel,
+                        bytes: None,
+                        map: None,
+                        size,
+                        integrity,
+                        hash,
+                        cycle: Vec::new(),
+                    }
+                } else {
+                    let b = self.finished(i, links, names)?;
+                    let map = match &self.maps[i] {
+                        Some(m) => Some(map_named(&m.load()?, &rel, &self.files[i].rel)),
+                        None => None,
+                    };
+                    Output {
+                        rel,
+                        size: b.len() as u64,
+                        integrity: sri(&b),
+                        bytes: Some(b),
+                        map,
+                        hash,
+                        cycle: names.cycles[i].clone(),
+                    }
                 };
-                Output {
-                    rel,
-                    size: b.len() as u64,
-                    integrity: sri(&b),
-                    bytes: Some(b),
-                    map,
-                    hash,
-                    cycle: cycles[i].clone(),
-                }
-            };
-            write(i, &mut output)?;
-            Ok(Some(output))
-        })
-        .collect::<Result<_>>()?;
-    Ok((outputs, extra_done))
+                write(i, &mut output)?;
+                Ok(Some(output))
+            })
+            .collect()
+    }
 }
 
 /// The source map `map` of the file `input_rel`, its `file` naming the

@@ -7,7 +7,7 @@ use swc_core::ecma::ast::EsVersion;
 
 use crate::error::{Error, Result};
 
-/// The resolved targets of a run.
+/// The resolved targets of a run; serialized as its query.
 #[derive(Debug, Clone)]
 pub struct Targets {
     /// The browserslist query as given.
@@ -28,6 +28,12 @@ impl Targets {
             css: CssTargets::from(browsers),
             js: browsers.map_or(EsVersion::latest(), |b| es_version_for(&b)),
         })
+    }
+}
+
+impl serde::Serialize for Targets {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.query)
     }
 }
 
