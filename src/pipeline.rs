@@ -64,9 +64,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let files = found.files;
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
-        let mut staging = Staging::create(&roots.out)?;
+        let staging = Staging::create(&roots.out)?;
         let cache = open_cache(config, &mut diagnostics);
-        staging.cache = cache.clone();
         laps.done("discover");
 
         let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
@@ -76,7 +75,14 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             &config.base,
             config.public_url.as_deref(),
         )?;
-        let writer = Writer::new(&staging, &files, &naming, &names, &config.precompress);
+        let writer = Writer::new(
+            &staging,
+            &files,
+            &naming,
+            &names,
+            &config.precompress,
+            cache.as_deref(),
+        );
         let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
         let stage = Stage {
             config,

@@ -47,30 +47,17 @@ pub fn compressible(rel: &str) -> bool {
 }
 
 /// The compressed copies of `data` worth keeping, in the order of
-/// `encodings`, taken from `cache` when it has them.
+/// `encodings`; `compress` makes one copy per encoding, in that order (the
+/// caller may take them from a cache).
 pub fn precompress(
     data: &[u8],
     encodings: &[Encoding],
-    cache: Option<&crate::cache::Cache>,
+    compress: impl FnOnce() -> Vec<Vec<u8>>,
 ) -> Vec<(Encoding, Vec<u8>)> {
     if data.len() < MIN_SIZE {
         return Vec::new();
     }
-    let compute = || crate::cache::Entry {
-        meta: Vec::new(),
-        blobs: encodings.iter().map(|e| e.compress(data)).collect(),
-    };
-    let copies = match cache {
-        Some(c) => {
-            let key = c.key(
-                "precompress",
-                &format!("{encodings:?} gzip 9, br 11"),
-                &[data],
-            );
-            c.get_or("precompress", &key, compute).blobs
-        }
-        None => compute().blobs,
-    };
+    let copies = compress();
     let limit = (data.len() as f64 * MAX_RATIO) as usize;
     encodings
         .iter()
@@ -84,6 +71,10 @@ pub fn precompress(
 mod tests {
     use super::*;
 
+    fn copies(data: &[u8], encodings: &[Encoding]) -> Vec<Vec<u8>> {
+        encodings.iter().map(|e| e.compress(data)).collect()
+    }
+
     fn text() -> Vec<u8> {
         (0..400)
             .map(|i| format!("function f{i}(a) {{ return a * {i}; }}\n"))
@@ -93,7 +84,7 @@ mod tests {
 
     #[test]
     fn small_and_incompressible_data_get_no_copies() {
-        assert!(precompress(&text()[..1000], &[Encoding::Gzip], None).is_empty());
+        assert!(precompress(&text()[..1000], &[Encoding::Gzip], || unreachable!()).is_empty());
         // Pseudo-random bytes do not compress by 10%.
         let mut x = 0x2545f4914f6cdd1du64;
         let noise: Vec<u8> = (0..4096)
@@ -104,8 +95,10 @@ mod tests {
                 x as u8
             })
             .collect();
-        assert!(precompress(&noise, &[Encoding::Gzip, Encoding::Br], None).is_empty());
-        let kept = precompress(&text(), &[Encoding::Br, Encoding::Gzip], None);
+        let both = [Encoding::Gzip, Encoding::Br];
+        assert!(precompress(&noise, &both, || copies(&noise, &both)).is_empty());
+        let order = [Encoding::Br, Encoding::Gzip];
+        let kept = precompress(&text(), &order, || copies(&text(), &order));
         assert_eq!(
             kept.iter().map(|k| k.0).collect::<Vec<_>>(),
             [Encoding::Br, Encoding::Gzip]

@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod nginx;
 
 use crate::asset::SourceFile;
+use crate::cache::{Cache, Entry};
 use crate::encoding::Encoding;
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
@@ -62,6 +63,8 @@ pub struct Writer<'a> {
     /// that keeps its name (an input that brings its own `app.js.gz`).
     names: &'a BTreeSet<String>,
     encodings: &'a [Encoding],
+    /// Where compressed copies are taken from when they were made before.
+    cache: Option<&'a Cache>,
     slots: Vec<Mutex<Option<Report>>>,
     variants: Mutex<Vec<(String, u64)>>,
     clashes: Mutex<Vec<Diagnostic>>,
@@ -75,6 +78,7 @@ impl<'a> Writer<'a> {
         naming: &'a Naming,
         names: &'a BTreeSet<String>,
         encodings: &'a [Encoding],
+        cache: Option<&'a Cache>,
     ) -> Writer<'a> {
         Writer {
             staging,
@@ -82,6 +86,7 @@ impl<'a> Writer<'a> {
             naming,
             names,
             encodings,
+            cache,
             slots: files.iter().map(|_| Mutex::new(None)).collect(),
             variants: Mutex::new(Vec::new()),
             clashes: Mutex::new(Vec::new()),
@@ -115,7 +120,15 @@ impl<'a> Writer<'a> {
             }
             free
         });
-        let report = write_one(self.staging, &self.files[i], status, time, output, &own)?;
+        let report = write_one(
+            self.staging,
+            self.cache,
+            &self.files[i],
+            status,
+            time,
+            output,
+            &own,
+        )?;
         output.release();
         *lock(&self.slots[i]) = Some(report);
         Ok(())
@@ -175,10 +188,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// What writing one file produced: its report and the files written.
 type Report = (FileReport, Vec<OutFile>);
 
+/// The compressed copies of `bytes` worth keeping, taken from `cache` when
+/// they were made before.
+fn compressed(
+    cache: Option<&Cache>,
+    bytes: &[u8],
+    encodings: &[Encoding],
+) -> Vec<(Encoding, Vec<u8>)> {
+    let compute = || Entry {
+        meta: Vec::new(),
+        blobs: encodings.iter().map(|e| e.compress(bytes)).collect(),
+    };
+    compress::precompress(bytes, encodings, || match cache {
+        Some(c) => {
+            let key = c.key(
+                "precompress",
+                &format!("{encodings:?} gzip 9, br 11"),
+                &[bytes],
+            );
+            c.get_or("precompress", &key, compute).blobs
+        }
+        None => compute().blobs,
+    })
+}
+
 /// Writes one file (and its map) into the staging folder, with their
 /// compressed copies, and reports its sizes.
 fn write_one(
     staging: &Staging,
+    cache: Option<&Cache>,
     file: &SourceFile,
     status: Status,
     time: Duration,
@@ -200,7 +238,10 @@ fn write_one(
         Some(bytes) => {
             staging.write(&output.rel, bytes)?;
             if compress {
-                copies = staging.write_compressed(&output.rel, bytes, encodings)?;
+                for (encoding, data) in compressed(cache, bytes, encodings) {
+                    staging.write(&format!("{}.{}", output.rel, encoding.extension()), &data)?;
+                    copies.push((encoding, data.len() as u64));
+                }
             }
             let size_of = |e| copies.iter().find(|c| c.0 == e).map(|c| c.1);
             gzip_out =
@@ -346,8 +387,6 @@ pub struct Staging {
     dir: PathBuf,
     /// Where transformed files wait past the memory budget (see `held`).
     held: PathBuf,
-    /// The cache precompressed copies are taken from.
-    pub cache: Option<std::sync::Arc<crate::cache::Cache>>,
     out: PathBuf,
     committed: bool,
 }
@@ -386,7 +425,6 @@ impl Staging {
         Ok(Staging {
             dir,
             held,
-            cache: None,
             out: out.to_path_buf(),
             committed: false,
         })
@@ -404,22 +442,6 @@ impl Staging {
         fs::File::create(&path)
             .and_then(|mut f| f.write_all(bytes))
             .map_err(|e| Error::io(&path, e))
-    }
-
-    /// Writes the compressed copies of `bytes` worth keeping beside `rel`
-    /// (`rel.gz`, `rel.br`).
-    fn write_compressed(
-        &self,
-        rel: &str,
-        bytes: &[u8],
-        encodings: &[Encoding],
-    ) -> Result<Vec<(Encoding, u64)>> {
-        let mut written = Vec::new();
-        for (encoding, data) in compress::precompress(bytes, encodings, self.cache.as_deref()) {
-            self.write(&format!("{rel}.{}", encoding.extension()), &data)?;
-            written.push((encoding, data.len() as u64));
-        }
-        Ok(written)
     }
 
     /// Reads back a file written at `rel`, if there is one.
