@@ -26,9 +26,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The new output is in place, but a file beside it could not be put
+    /// in place after it.
+    #[error("{0} (the new output is in place)")]
+    AfterCommit(Box<Error>),
 }
 
 impl Error {
+    /// Whether the output was already replaced when the run stopped.
+    pub fn output_replaced(&self) -> bool {
+        matches!(self, Error::AfterCommit(_))
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

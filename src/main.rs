@@ -95,7 +95,9 @@ fn build(args: assetpress::cli::BuildArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("the previous output, if any, was left unchanged");
+            if !e.output_replaced() {
+                eprintln!("the previous output, if any, was left unchanged");
+            }
             return ExitCode::from(2);
         }
     };
@@ -106,8 +108,18 @@ fn build(args: assetpress::cli::BuildArgs) -> ExitCode {
         for d in &report.errors {
             eprintln!("error: {d}");
         }
+        // What --strict counts as errors is printed as errors too.
+        if report.strict {
+            for d in &report.warnings {
+                eprintln!("error (--strict): {d}");
+            }
+        }
     } else {
         print!("{}", report.to_table());
     }
-    ExitCode::from(report.exit_code() as u8)
+    let code = report.exit_code();
+    if let Some(reason) = report.exit_reason() {
+        eprintln!("exit status {code}: {reason}");
+    }
+    ExitCode::from(code as u8)
 }

@@ -162,9 +162,39 @@ impl Report {
         }
     }
 
-    /// The report as pretty-printed JSON.
+    /// Why the exit status is not 0, when it is not.
+    pub fn exit_reason(&self) -> Option<String> {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        if !self.errors.is_empty() {
+            Some(format!(
+                "{} (the files were copied unchanged)",
+                plural(self.errors.len(), "error")
+            ))
+        } else if self.strict && !self.warnings.is_empty() {
+            Some(format!(
+                "--strict: {} count as errors",
+                plural(self.warnings.len(), "warning")
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The report as pretty-printed JSON, with the exit status and its reason.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        #[derive(Serialize)]
+        struct WithStatus<'a> {
+            #[serde(flatten)]
+            report: &'a Report,
+            exit_status: i32,
+            exit_reason: Option<String>,
+        }
+        let with = WithStatus {
+            report: self,
+            exit_status: self.exit_code(),
+            exit_reason: self.exit_reason(),
+        };
+        serde_json::to_string_pretty(&with).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 
     /// The human summary: a table per kind with totals, then diagnostics.
@@ -368,7 +398,15 @@ mod tests {
             Report::new(files.clone(), warn.clone(), false).exit_code(),
             0
         );
-        assert_eq!(Report::new(files.clone(), warn, true).exit_code(), 1);
+        let strict = Report::new(files.clone(), warn, true);
+        assert_eq!(strict.exit_code(), 1);
+        assert_eq!(
+            strict.exit_reason().as_deref(),
+            Some("--strict: 1 warning count as errors")
+        );
+        let json: serde_json::Value = serde_json::from_str(&strict.to_json()).unwrap();
+        assert_eq!(json["exit_status"], 1);
+        assert_eq!(json["exit_reason"], "--strict: 1 warning count as errors");
         assert_eq!(
             Report::new(files, vec![Diagnostic::error("a.js", None, "e")], false).exit_code(),
             1

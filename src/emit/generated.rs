@@ -153,7 +153,7 @@ pub fn write_and_commit(
     }
     staging.commit()?;
     for p in pending {
-        p.finish()?;
+        p.finish().map_err(|e| Error::AfterCommit(Box::new(e)))?;
     }
     Ok(written)
 }

@@ -319,6 +319,11 @@ impl Place {
                 }
                 Ok(Place::Inside(rel))
             }
+            // Checked now: after the output is replaced it would be too late.
+            Err(_) if abs.is_dir() => Err(Error::Config(format!(
+                "{flag} {}: that is a folder; give the path of a file",
+                path.display()
+            ))),
             Err(_) => Ok(Place::Outside(abs)),
         }
     }
@@ -414,6 +419,7 @@ impl Staging {
             )));
         }
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        restore_interrupted(parent, &name, out)?;
         remove_stale(parent, &name, false);
         let dir = parent.join(format!(".{name}{STAGING_TAG}{}", std::process::id()));
         if dir.exists() {
@@ -535,6 +541,38 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
         io::ErrorKind::Unsupported,
         "no atomic exchange",
     ))
+}
+
+/// Puts back the previous output when a run died between the two renames
+/// of a commit without an atomic exchange: the output is gone and its old
+/// tree (`.<name>.assetpress-old-<pid>`, of a process no longer alive) is
+/// the only copy. With an output in place, an old tree is leftover garbage
+/// for [`remove_stale`].
+fn restore_interrupted(parent: &Path, name: &str, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Ok(());
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let prefix = format!(".{name}{OLD_TAG}");
+    let mut olds: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix(&prefix)
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| !process_alive(pid))
+        })
+        .map(|e| e.path())
+        .collect();
+    // Several can only come from several dead runs; any one is a previous
+    // output, and the sorted first makes the choice deterministic.
+    olds.sort();
+    if let Some(old) = olds.first() {
+        fs::rename(old, out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
 }
 
 /// Removes what runs that died left in `parent`: staging and old folders of

@@ -195,3 +195,28 @@ fn oversized_files_are_copied_with_a_warning() {
     );
     assert_eq!(t.read_out("out", "big.js"), t.read("in/big.js"));
 }
+
+/// Regression: `--strict` with `-q` or `--json` exited 1 and printed no
+/// reason; the reason is on stderr and in the JSON in every mode.
+#[test]
+fn a_non_zero_exit_always_says_why() {
+    let t = TestDir::new();
+    t.write("in/index.html", "<link rel=stylesheet href=missing.css>");
+    for mode in [&["-q"][..], &["--json"], &["--json", "-q"]] {
+        let mut args = vec!["build", "in", "--out", "out", "--strict"];
+        args.extend_from_slice(mode);
+        let run = t.run(&args);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("missing.css")
+                && run.stderr.contains("--strict: 1 warning count as errors"),
+            "{mode:?}: {}",
+            run.stderr
+        );
+        if mode.contains(&"--json") {
+            let json = run.json();
+            assert_eq!(json["exit_status"], 1, "{mode:?}");
+            assert_eq!(json["exit_reason"], "--strict: 1 warning count as errors");
+        }
+    }
+}

@@ -238,3 +238,108 @@ fn include_and_exclude_globs_select_files() {
     bad.expect_code(2);
     assert!(bad.stderr.contains("--include"), "{}", bad.stderr);
 }
+
+/// A shared library that makes `renameat2` fail with `EINVAL`, as on file
+/// systems without `RENAME_EXCHANGE` (NFS, some FUSE mounts; macOS has no
+/// such call), so the commit takes its two-rename fallback. Built with the
+/// C compiler the crate's C dependencies need anyway.
+#[cfg(target_os = "linux")]
+fn no_exchange_shim(t: &TestDir) -> std::path::PathBuf {
+    t.write(
+        "shim/no_exchange.c",
+        "#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n\
+         int renameat2(int a, const char *b, int c, const char *d, unsigned int e) {\n\
+           (void)a; (void)b; (void)c; (void)d; (void)e;\n\
+           const char *mark = getenv(\"SHIM_MARK\");\n\
+           if (mark) { FILE *f = fopen(mark, \"w\"); if (f) fclose(f); }\n\
+           errno = EINVAL;\n  return -1;\n}\n",
+    );
+    let so = t.path("shim/no_exchange.so");
+    let status = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(t.path("shim/no_exchange.c"))
+        .status()
+        .expect("cc (the C compiler the build needs) runs");
+    assert!(status.success());
+    so
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_commit_without_an_atomic_exchange_replaces_the_output() {
+    let t = TestDir::with_fixture("site");
+    t.write("out/stale.txt", "from an older build");
+    let shim = no_exchange_shim(&t);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .env("LD_PRELOAD", &shim)
+        .env("SHIM_MARK", t.path("shim/called"))
+        .args(["build", "site", "--out", "out", "--quiet"])
+        .current_dir(t.dir.path())
+        .status()
+        .unwrap();
+    assert!(run.success());
+    assert!(t.path("shim/called").exists(), "the exchange was not tried");
+    let names: Vec<String> = tree_by_original(&t.path("out")).into_keys().collect();
+    assert!(names.contains(&"index.html".to_string()), "{names:?}");
+    assert!(!t.path("out/stale.txt").exists());
+    let leftovers: Vec<String> = t
+        .entries()
+        .into_iter()
+        .filter(|n| n.contains("assetpress"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Regression: a run killed between the two renames of the fallback commit
+/// left the previous output only as `.out.assetpress-old-PID`, and the next
+/// run deleted it; if that run failed too, nothing was left.
+#[test]
+fn a_previous_output_left_aside_by_a_killed_commit_is_put_back() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    let previous = tree(&t.path("out"));
+    // What a kill between the renames leaves: no output, the old tree aside
+    // under the name of a process that no longer runs.
+    std::fs::rename(t.path("out"), t.path(".out.assetpress-old-999999999")).unwrap();
+    // The next run fails before its commit (a file whose map name is too long).
+    t.write(
+        &format!("site/{}.js", "a".repeat(243)),
+        "export const a = 1;\n",
+    );
+    let run = t.run(&["build", "site", "--out", "out"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("previous output, if any, was left unchanged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        previous,
+        tree(&t.path("out")),
+        "the previous output is back"
+    );
+    assert!(!t.path(".out.assetpress-old-999999999").exists());
+}
+
+/// Regression: `--nginx` or `--headers-json` naming an existing folder failed
+/// only after the output was replaced, saying it was left unchanged.
+#[test]
+fn a_server_file_path_that_is_a_folder_fails_before_any_work() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "out"]).expect_code(0);
+    let previous = tree(&t.path("out"));
+    std::fs::create_dir(t.path("a-folder")).unwrap();
+    for flag in ["--nginx", "--headers-json=a-folder"] {
+        let mut args = vec!["build", "site", "--out", "out", flag];
+        if flag == "--nginx" {
+            args.push("a-folder");
+        }
+        let run = t.run(&args);
+        run.expect_code(2);
+        assert!(run.stderr.contains("that is a folder"), "{}", run.stderr);
+        assert_eq!(previous, tree(&t.path("out")));
+    }
+}
