@@ -1,0 +1,6 @@
+import { show } from './status.js';
+
+export function run() {
+  show('lazy', 'lazy chunk ran');
+  document.getElementById('lazy').classList.add('lazy-done');
+}
