@@ -426,7 +426,8 @@ impl Config {
             }
         }
         let m = &self.manifest;
-        if m.is_empty() || m.starts_with('/') || m.split('/').any(|s| s == ".." || s.is_empty()) {
+        if m.is_empty() || m.starts_with('/') || m.split('/').any(|s| matches!(s, "" | "." | ".."))
+        {
             return Err(Error::Config(format!(
                 "--manifest {m:?}: give a relative path inside the output, such as assetpress-manifest.json"
             )));
@@ -677,5 +678,26 @@ mod tests {
             }
         }
         assert!(checked.len() >= 30, "too few defaults checked: {checked:?}");
+    }
+
+    /// Regression: `--manifest .` failed only after the whole build.
+    #[test]
+    fn a_manifest_path_must_name_a_file_inside_the_output() {
+        for bad in [
+            ".",
+            "./",
+            "a/./b.json",
+            "../m.json",
+            "/m.json",
+            "a//b.json",
+            "",
+        ] {
+            let mut c = Config::new("in", "out").unwrap();
+            c.manifest = bad.into();
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
+        let mut c = Config::new("in", "out").unwrap();
+        c.manifest = "meta/manifest.json".into();
+        assert!(c.validate().is_ok());
     }
 }

@@ -45,25 +45,30 @@ pub fn resolve(referrer: &str, url: &str, base: &str, files: &BTreeSet<String>) 
     let split = url.find(['?', '#']).unwrap_or(url.len());
     let (path, suffix) = url.split_at(split);
     let path = percent_decode(path);
-    let joined = if let Some(abs) = path.strip_prefix('/') {
-        let base = base.trim_matches('/');
-        if base.is_empty() {
-            join("", abs)
-        } else {
-            match abs
-                .strip_prefix(base)
-                .and_then(|rest| rest.strip_prefix('/').or((rest.is_empty()).then_some("")))
-            {
-                Some(rest) => join("", rest),
-                None => return Target::External,
-            }
-        }
+    // The URL path as a browser builds it, under the public path `base`.
+    let base_parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    let absolute = path.starts_with('/');
+    let (parts, clamped) = if absolute {
+        url_path(path.split('/'))
     } else {
-        join(parent(referrer), &path)
+        let dir = parent(referrer);
+        url_path(
+            base_parts
+                .iter()
+                .copied()
+                .chain(dir.split('/'))
+                .chain(path.split('/')),
+        )
     };
-    let Some(rel) = joined else {
-        return Target::OutsideRoot;
+    let Some(rest) = parts.strip_prefix(base_parts.as_slice()) else {
+        // Another path of the same host: not a file of this output.
+        return if absolute {
+            Target::External
+        } else {
+            Target::OutsideRoot
+        };
     };
+    let rel = rest.join("/");
     if rel.is_empty() || path.ends_with('/') {
         return Target::Folder(rel);
     }
@@ -78,9 +83,29 @@ pub fn resolve(referrer: &str, url: &str, base: &str, files: &BTreeSet<String>) 
         .is_some_and(|f| f.starts_with(&format!("{rel}/")))
     {
         Target::Folder(rel)
+    } else if clamped {
+        // `..` above the root: a browser stays at the root, and no such
+        // file is there; the author most likely meant a file outside.
+        Target::OutsideRoot
     } else {
         Target::Missing(rel)
     }
+}
+
+/// The segments of a URL path with `.` and `..` resolved as a browser
+/// resolves them: `..` at the root stays at the root (`/../x.png` is
+/// `/x.png`). Also tells whether that happened.
+fn url_path<'a>(segments: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, bool) {
+    let mut parts = Vec::new();
+    let mut clamped = false;
+    for seg in segments {
+        match seg {
+            "" | "." => {}
+            ".." => clamped |= parts.pop().is_none(),
+            s => parts.push(s),
+        }
+    }
+    (parts, clamped)
 }
 
 /// Whether `url` starts with a URL scheme such as `https:` or `data:`.
@@ -97,21 +122,6 @@ fn has_scheme(url: &str) -> bool {
 /// The folder part of a `/`-separated relative path ("" at the root).
 pub fn parent(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(p, _)| p)
-}
-
-/// Joins `base` and `path` and normalizes `.` and `..`; `None` if the result escapes the root.
-pub fn join(base: &str, path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Decodes `%XX` escapes as UTF-8; invalid escapes, or escapes that do not
@@ -260,6 +270,23 @@ mod tests {
             Target::Missing("img/nope.png".into()),
         );
         test("css/app.css", "../../secret.txt", Target::OutsideRoot);
+        // Browsers stay at the root: `/../x.png` is `/x.png`.
+        test(
+            "index.html",
+            "/../img/bg.png",
+            Target::Asset {
+                rel: "img/bg.png".into(),
+                suffix: String::new(),
+            },
+        );
+        test(
+            "css/app.css",
+            "../../../img/bg.png",
+            Target::Asset {
+                rel: "img/bg.png".into(),
+                suffix: String::new(),
+            },
+        );
         test("index.html", "/../x.png", Target::OutsideRoot);
         test("index.html", "blog/", Target::Folder("blog".into()));
         test("index.html", "/", Target::Folder(String::new()));

@@ -1083,3 +1083,26 @@ fn verify_follows_public_urls() {
         run.stderr
     );
 }
+
+/// Regression: `/../x.png` (a browser stays at the root: `/x.png`) was left
+/// as written, and 404ed once `x.png` was renamed.
+#[test]
+fn dot_dot_above_the_root_resolves_as_a_browser_does() {
+    let t = TestDir::new();
+    t.write("in/img/x.png", b"not really a png".as_slice());
+    t.write(
+        "in/css/a.css",
+        ".a{background:url(../../img/x.png)}.b{background:url(/../img/x.png)}",
+    );
+    t.write("in/index.html", "<link rel=stylesheet href=/../css/a.css>");
+    t.run(&["build", "in", "--out", "out", "--no-images"])
+        .expect_code(0);
+    let png = t.out_path("out", "img/x.png");
+    let png = png.rsplit('/').next().unwrap();
+    assert!(png.starts_with("x.") && png != "x.png", "{png}");
+    let css = t.read_out_string("out", "css/a.css");
+    assert_eq!(css.matches(png).count(), 2, "{css}");
+    let page = t.read_string("out/index.html");
+    let css_name = t.out_path("out", "css/a.css");
+    assert!(page.contains(css_name.trim_start_matches("out/")), "{page}");
+}
