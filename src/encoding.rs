@@ -75,19 +75,18 @@ pub fn brotli(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Decompresses `data` written in `encoding` (for `assetpress verify`).
-pub fn decompress(encoding: Encoding, data: &[u8]) -> std::io::Result<Vec<u8>> {
+/// Decompresses `data` written in `encoding` (for `assetpress verify`),
+/// stopping past `limit` bytes: `Ok(None)` when it would inflate to more,
+/// so a decompression bomb costs at most `limit` bytes of memory.
+pub fn decompress(encoding: Encoding, data: &[u8], limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut out = Vec::new();
-    match encoding {
-        Encoding::Gzip => {
-            flate2::read::GzDecoder::new(data).read_to_end(&mut out)?;
-        }
-        Encoding::Br => {
-            brotli::Decompressor::new(data, 1 << 16).read_to_end(&mut out)?;
-        }
-    }
-    Ok(out)
+    let reader: Box<dyn Read + '_> = match encoding {
+        Encoding::Gzip => Box::new(flate2::read::GzDecoder::new(data)),
+        Encoding::Br => Box::new(brotli::Decompressor::new(data, 1 << 16)),
+    };
+    reader.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    Ok((out.len() as u64 <= limit).then_some(out))
 }
 
 #[cfg(test)]
@@ -108,7 +107,11 @@ mod tests {
             let a = e.compress(&data);
             assert_eq!(a, e.compress(&data));
             assert!(a.len() * 4 < data.len(), "{e:?} {}", a.len());
-            assert_eq!(decompress(e, &a).unwrap(), data);
+            assert_eq!(
+                decompress(e, &a, data.len() as u64).unwrap(),
+                Some(data.clone())
+            );
+            assert_eq!(decompress(e, &a, data.len() as u64 - 1).unwrap(), None);
         }
     }
 

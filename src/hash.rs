@@ -38,6 +38,9 @@ pub struct Output {
     pub size: u64,
     /// Subresource Integrity value (`sha384-…`) of the bytes.
     pub integrity: String,
+    /// The integrity value of its source map, when it has one (the manifest
+    /// records it, so `verify` catches an edited map).
+    pub map_integrity: Option<String>,
     /// The content hash in its name, if it has one.
     pub hash: Option<String>,
     /// When it shares its hash with the other files of a reference cycle:
@@ -46,6 +49,13 @@ pub struct Output {
 }
 
 impl Output {
+    /// The output with `map` as its source map.
+    fn with_map(mut self, map: Option<Vec<u8>>) -> Output {
+        self.map_integrity = map.as_deref().map(sri);
+        self.map = map;
+        self
+    }
+
     /// Frees the bytes and the map once written; names, sizes and integrity
     /// stay for the manifest and the report.
     pub fn release(&mut self) {
@@ -546,6 +556,7 @@ impl<'a> Nodes<'a> {
                         rel,
                         bytes: None,
                         map: None,
+                        map_integrity: None,
                         size,
                         integrity,
                         hash,
@@ -562,10 +573,12 @@ impl<'a> Nodes<'a> {
                         size: b.len() as u64,
                         integrity: sri(&b),
                         bytes: Some(b),
-                        map,
+                        map: None,
+                        map_integrity: None,
                         hash,
                         cycle: names.cycles[i].clone(),
                     }
+                    .with_map(map)
                 };
                 write(i, &mut output)?;
                 Ok(Some(output))
@@ -616,10 +629,10 @@ pub fn finish_alone(
         map_named(m, &rel, input_rel)
     });
     Ok(Output {
-        map,
         hash,
         ..output_of(rel, b)
-    })
+    }
+    .with_map(map))
 }
 
 /// The output of an image variant: always hashed, named after `rel` (its
@@ -640,6 +653,7 @@ fn output_of(rel: String, bytes: Vec<u8>) -> Output {
         integrity: sri(&bytes),
         bytes: Some(bytes),
         map: None,
+        map_integrity: None,
         hash: None,
         cycle: Vec::new(),
     }

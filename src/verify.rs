@@ -146,9 +146,10 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
                 return None;
             }
             let want = fs::read(out.join(original)).ok()?;
+            // Inflated no further than the file it must equal.
             let got = fs::read(out.join(rel))
                 .ok()
-                .and_then(|c| decompress(encoding, &c).ok());
+                .and_then(|c| decompress(encoding, &c, want.len() as u64).ok().flatten());
             (got.as_deref() != Some(&want[..])).then(|| {
                 Diagnostic::error(
                     rel,
@@ -165,6 +166,7 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         .filter(|f| (f.ends_with(".gz") || f.ends_with(".br")) && !listed.contains(f.as_str()))
         .count();
     v.problems.extend(copies);
+    v.problems.extend(unlisted(&m, &files));
     // JSON files that pages link as their web app manifest.
     for rel in linked {
         if AssetKind::of(&rel).0 == AssetKind::Other {
@@ -195,6 +197,39 @@ fn hashed_bytes<'a>(bytes: &'a [u8], entry: &crate::emit::manifest::Entry) -> &'
     }
 }
 
+/// Whether `rel` is a plain relative path that stays inside the output.
+fn inside(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !rel.contains('\\')
+        && rel.split('/').all(|s| !matches!(s, "" | "." | ".."))
+}
+
+/// Files of the output that the manifest does not account for: not an
+/// asset, its map or variant, a generated file, or a compressed copy of one.
+fn unlisted(m: &Manifest, files: &BTreeSet<String>) -> Vec<Diagnostic> {
+    let mut known: BTreeSet<&str> = m.generated.iter().map(String::as_str).collect();
+    for e in m.assets.values() {
+        known.insert(&e.file);
+        known.extend(e.map.as_deref());
+        known.extend(e.variants.iter().map(|v| v.file.as_str()));
+    }
+    files
+        .iter()
+        .filter(|f| {
+            let copy_of = f.strip_suffix(".gz").or_else(|| f.strip_suffix(".br"));
+            !known.contains(f.as_str()) && !copy_of.is_some_and(|o| known.contains(o))
+        })
+        .map(|f| {
+            Diagnostic::error(
+                f,
+                None,
+                "not listed in the manifest: a file the build did not write",
+            )
+        })
+        .collect()
+}
+
 fn check_entry(
     out: &Path,
     m: &Manifest,
@@ -202,6 +237,19 @@ fn check_entry(
     entry: &crate::emit::manifest::Entry,
 ) -> (Vec<Diagnostic>, bool) {
     let mut problems = Vec::new();
+    let paths = std::iter::once(entry.file.as_str())
+        .chain(entry.map.as_deref())
+        .chain(entry.variants.iter().map(|v| v.file.as_str()));
+    for path in paths {
+        if !inside(path) {
+            problems.push(Diagnostic::error(
+                key,
+                None,
+                format!("the manifest names {path:?}, a path outside the output; not read"),
+            ));
+            return (problems, false);
+        }
+    }
     let path = out.join(&entry.file);
     let bytes = match fs::read(&path) {
         Ok(b) => b,
@@ -229,12 +277,25 @@ fn check_entry(
         ));
     }
     if let Some(map) = &entry.map {
-        if !out.join(map).is_file() {
-            problems.push(Diagnostic::error(
+        match fs::read(out.join(map)) {
+            Err(_) => problems.push(Diagnostic::error(
                 &entry.file,
                 None,
                 format!("its source map {map} is missing"),
-            ));
+            )),
+            Ok(bytes) => {
+                if entry
+                    .map_integrity
+                    .as_ref()
+                    .is_some_and(|i| *i != sri(&bytes))
+                {
+                    problems.push(Diagnostic::error(
+                        map,
+                        None,
+                        "integrity mismatch: the source map was changed after the build",
+                    ));
+                }
+            }
         }
     }
     // Image variants: there, whole, named after their content.
@@ -295,6 +356,9 @@ fn check_cycle(out: &Path, m: &Manifest, group: &[String]) -> Vec<Diagnostic> {
     let zeros = "0".repeat(hash.len());
     let mut members = Vec::new();
     for (key, entry) in &entries {
+        if !inside(&entry.file) {
+            return problems;
+        }
         let Ok(bytes) = fs::read(out.join(&entry.file)) else {
             return problems;
         };
@@ -516,6 +580,7 @@ mod tests {
             original_size: 0,
             integrity: String::new(),
             map: map.then(|| format!("{file}.map")),
+            map_integrity: None,
             references: Vec::new(),
             cycle: Vec::new(),
             width: None,

@@ -90,7 +90,27 @@ pub fn write_and_commit(
         graph,
         mut out_files,
     } = assets;
-    let manifest = manifest::build(config, files, outputs, graph, variants);
+    let mut generated: Vec<String> = std::iter::once(config.manifest.clone())
+        .chain(
+            config
+                .manifest_formats
+                .iter()
+                .map(|f| manifest::path_of(*f).to_string()),
+        )
+        .chain(config.headers_file.then(|| "_headers".to_string()))
+        .chain(
+            [&server.nginx, &server.headers_json]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    Place::Inside(rel) => Some(rel.clone()),
+                    Place::Outside(_) => None,
+                }),
+        )
+        .collect();
+    generated.sort();
+    generated.dedup();
+    let manifest = manifest::build(config, files, outputs, graph, variants, generated);
     let mut written = BTreeMap::new();
     for (path, bytes) in manifest::render(config, &manifest, files, graph) {
         if names.contains(&path) {

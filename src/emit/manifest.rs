@@ -32,6 +32,12 @@ pub struct Manifest {
     pub public_url: Option<String>,
     /// Input path → what became of it.
     pub assets: BTreeMap<String, Entry>,
+    /// The other files the build wrote into the output (this manifest, the
+    /// other formats, `_headers`, server files placed inside), sorted: with
+    /// the assets, their maps, variants and compressed copies, they are every
+    /// file of the output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated: Vec<String>,
 }
 
 /// One input file in the manifest.
@@ -48,6 +54,9 @@ pub struct Entry {
     /// Its source map's output path, when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map: Option<String>,
+    /// Subresource Integrity of its source map, when one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_integrity: Option<String>,
     /// Input paths of the files it references.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
@@ -90,6 +99,7 @@ pub fn build(
     outputs: &[Option<Output>],
     graph: &Graph,
     variants: (&Variants, &[Output]),
+    generated: Vec<String>,
 ) -> Manifest {
     let mut assets = BTreeMap::new();
     for (i, (file, output)) in files.iter().zip(outputs).enumerate() {
@@ -104,6 +114,7 @@ pub fn build(
                 original_size: file.size,
                 integrity: o.integrity.clone(),
                 map: o.map.as_ref().map(|_| format!("{}.map", o.rel)),
+                map_integrity: o.map_integrity.clone(),
                 references: graph.edges[i]
                     .iter()
                     .filter(|&&j| outputs[j].is_some())
@@ -136,6 +147,17 @@ pub fn build(
         base: config.base.clone(),
         public_url: config.public_url.clone(),
         assets,
+        generated,
+    }
+}
+
+/// Where a manifest of `format` goes inside the output.
+pub fn path_of(format: ManifestFormat) -> &'static str {
+    match format {
+        ManifestFormat::Flat => "rev-manifest.json",
+        ManifestFormat::Vite => ".vite/manifest.json",
+        ManifestFormat::Propshaft => ".manifest.json",
+        ManifestFormat::Django => "staticfiles.json",
     }
 }
 
@@ -149,18 +171,16 @@ pub fn render(
 ) -> Vec<(String, Vec<u8>)> {
     let mut out = vec![(config.manifest.clone(), pretty(manifest))];
     for format in &config.manifest_formats {
-        let (path, value) = match format {
-            ManifestFormat::Flat => ("rev-manifest.json", serde_json::to_value(flat(manifest))),
-            ManifestFormat::Vite => (
-                ".vite/manifest.json",
-                serde_json::to_value(vite(manifest, files, graph)),
-            ),
-            ManifestFormat::Propshaft => {
-                (".manifest.json", serde_json::to_value(propshaft(manifest)))
-            }
-            ManifestFormat::Django => ("staticfiles.json", serde_json::to_value(django(manifest))),
+        let value = match format {
+            ManifestFormat::Flat => serde_json::to_value(flat(manifest)),
+            ManifestFormat::Vite => serde_json::to_value(vite(manifest, files, graph)),
+            ManifestFormat::Propshaft => serde_json::to_value(propshaft(manifest)),
+            ManifestFormat::Django => serde_json::to_value(django(manifest)),
         };
-        out.push((path.to_string(), pretty(&value.unwrap_or_default())));
+        out.push((
+            path_of(*format).to_string(),
+            pretty(&value.unwrap_or_default()),
+        ));
     }
     out
 }

@@ -1106,3 +1106,84 @@ fn dot_dot_above_the_root_resolves_as_a_browser_does() {
     let css_name = t.out_path("out", "css/a.css");
     assert!(page.contains(css_name.trim_start_matches("out/")), "{page}");
 }
+
+/// Regression: verify missed an edited source map and files the manifest
+/// does not list.
+#[test]
+fn verify_finds_an_edited_map_and_files_the_build_did_not_write() {
+    let b = TestDir::build("refs", &["--quiet", "--manifest-format", "vite,django"]);
+    b.verify(0);
+    let map = b.out_path("out", "js/lib.js.map");
+    let mut bytes = b.read(&map);
+    bytes.insert(1, b' ');
+    b.write(&map, bytes);
+    b.write("out/js/extra.js", "alert(1)");
+    b.write("out/js/extra.js.gz", "not even gzip");
+    let run = b.verify(1);
+    let map_name = &map["out/".len()..];
+    for expected in [
+        format!("error: {map_name}: integrity mismatch: the source map was changed"),
+        "error: js/extra.js: not listed in the manifest".to_string(),
+        "error: js/extra.js.gz: not listed in the manifest".to_string(),
+    ] {
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected}:\n{}",
+            run.stderr
+        );
+    }
+    // The other manifests are files the build wrote.
+    assert!(!run.stderr.contains("staticfiles.json"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(".vite/manifest.json"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Regression: verify read manifest paths outside the output
+/// (`../../../etc/passwd`) and reported on them.
+#[test]
+fn verify_reads_nothing_outside_the_output() {
+    let b = TestDir::build("site", &["--quiet"]);
+    let path = b.path("out/assetpress-manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["assets"]["index.html"]["file"] = "../../../../../../etc/passwd".into();
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let run = b.verify(1);
+    assert!(
+        run.stderr.contains("a path outside the output; not read"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("bytes, the manifest says"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Regression: a `.gz` bomb beside a file was inflated without bound.
+#[test]
+fn verify_inflates_a_compressed_copy_no_further_than_its_file() {
+    use std::io::Write;
+    let b = TestDir::build("site", &["--quiet"]);
+    let page = b.path("out/index.html");
+    let size = std::fs::metadata(&page).unwrap().len();
+    // 64 MiB of zeros in about 64 KB; verify must stop reading just past
+    // the page's size.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+    }
+    std::fs::write(b.path("out/index.html.gz"), gz.finish().unwrap()).unwrap();
+    let run = b.verify(1);
+    assert!(
+        run.stderr
+            .contains("index.html.gz: does not decompress to index.html"),
+        "{}",
+        run.stderr
+    );
+    assert!(size < 1 << 20);
+}
