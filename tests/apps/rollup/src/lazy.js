@@ -1,4 +1,4 @@
-import { show } from './status.js';
+import { show } from './shared/status.js';
 
 export function run() {
   show('lazy', 'lazy chunk ran');

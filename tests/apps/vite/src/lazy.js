@@ -1,5 +1,5 @@
 import './lazy.css';
-import { show } from './status.js';
+import { show } from './shared/status.js';
 
 export function run() {
   show('lazy', 'lazy chunk ran');

@@ -1,3 +1,0 @@
-export function answer(n) {
-  return n * 2 + 2;
-}
