@@ -90,10 +90,11 @@ pub fn decompress(encoding: Encoding, data: &[u8], limit: u64) -> std::io::Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn text() -> Vec<u8> {
+    /// Text that compresses well, for the tests of compression.
+    pub(crate) fn text() -> Vec<u8> {
         (0..400)
             .map(|i| format!("function f{i}(a) {{ return a * {i}; }}\n"))
             .collect::<String>()

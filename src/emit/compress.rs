@@ -70,16 +70,10 @@ pub fn precompress(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::tests::text;
 
     fn copies(data: &[u8], encodings: &[Encoding]) -> Vec<Vec<u8>> {
         encodings.iter().map(|e| e.compress(data)).collect()
-    }
-
-    fn text() -> Vec<u8> {
-        (0..400)
-            .map(|i| format!("function f{i}(a) {{ return a * {i}; }}\n"))
-            .collect::<String>()
-            .into_bytes()
     }
 
     #[test]
