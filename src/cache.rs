@@ -134,19 +134,24 @@ impl Cache {
 
     /// Reads and checks an entry; a corrupt one is reported and ignored.
     fn read(&self, path: &Path) -> Option<Entry> {
-        let bytes = fs::read(path).ok()?;
-        let entry = decode(&bytes);
-        if entry.is_none() {
-            self.problems
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Diagnostic::warning(
-                    &path.display().to_string(),
-                    None,
-                    "corrupt cache entry (checksum mismatch): recomputed",
-                ));
-        }
-        entry
+        let problem = match fs::read(path) {
+            Ok(bytes) => match decode(&bytes) {
+                Some(entry) => return Some(entry),
+                None => "corrupt cache entry (checksum mismatch): recomputed",
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(_) if path.is_dir() => "cache entry is a folder: replaced",
+            Err(_) => "unreadable cache entry: recomputed",
+        };
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Diagnostic::warning(
+                &path.display().to_string(),
+                None,
+                problem,
+            ));
+        None
     }
 
     /// Stores an entry: a temporary file renamed into place. A failure only
@@ -161,6 +166,11 @@ impl Cache {
             std::process::id(),
             SEQ.fetch_add(1, Ordering::Relaxed)
         ));
+        // Whatever stands in the entry's place (a folder, say) is replaced,
+        // so a damaged cache heals instead of missing on every run.
+        if path.is_dir() {
+            let _ = fs::remove_dir_all(path);
+        }
         let ok = fs::File::create(&tmp)
             .and_then(|mut f| f.write_all(&bytes))
             .and_then(|_| fs::rename(&tmp, path));

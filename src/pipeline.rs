@@ -65,7 +65,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
         let staging = Staging::create(&roots.out)?;
-        let cache = open_cache(config, &mut diagnostics);
+        let mut cache_warnings = Vec::new();
+        let cache = open_cache(config, &mut cache_warnings);
         laps.done("discover");
 
         let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
@@ -124,7 +125,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         )?;
         let mut cache_counts = BTreeMap::new();
         if let Some(cache) = &cache {
-            diagnostics.extend(cache.take_problems());
+            cache_warnings.extend(cache.take_problems());
             cache_counts = cache.counts();
             cache.prune(config.cache_max_size);
         }
@@ -133,6 +134,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
 
         let mut report = Report::new(emitted.files, diagnostics, config.strict);
         report.cycles = graph.cycles;
+        cache_warnings.sort();
+        report.cache_warnings = cache_warnings;
         report.outputs = outputs;
         report.totals.variants = emitted.variants;
         report.totals.cache = cache_counts

@@ -115,6 +115,11 @@ pub struct Report {
     pub warnings: Vec<Diagnostic>,
     /// Errors (files passed through unchanged), sorted by path and location.
     pub errors: Vec<Diagnostic>,
+    /// Problems of the cache (an unusable folder, corrupt entries, all
+    /// recomputed): shown, but they never change the exit status, not even
+    /// under `--strict` — the output is the same without a cache.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_warnings: Vec<Diagnostic>,
     /// Generated files that are not assets (manifest, server config), by name.
     pub outputs: BTreeMap<String, String>,
     /// Groups of files that refer to each other in a circle (allowed; listed for information).
@@ -145,6 +150,7 @@ impl Report {
             totals,
             warnings,
             errors,
+            cache_warnings: Vec::new(),
             outputs: BTreeMap::new(),
             cycles: Vec::new(),
             out_dir: String::new(),
@@ -295,7 +301,11 @@ impl Report {
                     .join(", ")
             );
         }
-        for (title, list) in [("warning", &self.warnings), ("error", &self.errors)] {
+        for (title, list) in [
+            ("cache warning", &self.cache_warnings),
+            ("warning", &self.warnings),
+            ("error", &self.errors),
+        ] {
             if !list.is_empty() {
                 let _ = writeln!(
                     s,

@@ -120,7 +120,7 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
     r.expect_code(0);
     let report = r.json();
     assert!(
-        report["warnings"]
+        report["cache_warnings"]
             .as_array()
             .unwrap()
             .iter()
@@ -129,7 +129,7 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
                 .unwrap_or("")
                 .contains("corrupt cache entry")),
         "{}",
-        report["warnings"]
+        report["cache_warnings"]
     );
     assert_eq!(counts(&report, "image").0, 0);
     crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
@@ -245,5 +245,45 @@ fn the_size_cap_prunes_the_least_recently_used_entries() {
         .map(|k| counts(&r, k).1)
         .sum();
     assert!(misses > 0);
+    crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
+}
+
+/// Regression: an entry replaced by a folder was recomputed on every run and
+/// never healed, and a damaged cache made `--strict` fail.
+#[test]
+fn a_damaged_cache_heals_and_never_changes_the_exit_status() {
+    let t = TestDir::with_fixture("site");
+    build(&t, "a", &[]);
+    let entries: Vec<std::path::PathBuf> =
+        walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+            .min_depth(2)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
+            .map(|e| e.into_path())
+            .collect();
+    assert!(entries.len() > 10, "{}", entries.len());
+    for e in &entries {
+        std::fs::remove_file(e).unwrap();
+        std::fs::create_dir(e).unwrap();
+    }
+    let r = t.run(&[
+        "build", "site", "--out", "b", "--json", "--strict", "--widths", "480,960",
+    ]);
+    r.expect_code(0);
+    let report = r.json();
+    assert!(
+        report["cache_warnings"]
+            .to_string()
+            .contains("cache entry is a folder"),
+        "{}",
+        report["cache_warnings"]
+    );
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    // Healed: the next run hits every entry again.
+    let r = build(&t, "c", &[]);
+    for kind in ["js", "css", "image"] {
+        assert_eq!(counts(&r, kind).1, 0, "{kind}: {}", r["totals"]["cache"]);
+    }
     crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
 }
