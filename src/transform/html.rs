@@ -16,6 +16,7 @@ use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
 use crate::asset::JsFlavor;
 use crate::error::{Loc, LocCursor};
+use crate::transform::error::TransformError;
 use crate::transform::{css, js, webmanifest};
 
 /// A URL a page loads, as written (entities decoded), and where it is.
@@ -36,7 +37,7 @@ pub struct HtmlReferences {
     pub base: Option<String>,
     /// Problems inside inline blocks (a script that does not parse), with
     /// their locations; the block is left as written.
-    pub problems: Vec<(String, Loc)>,
+    pub problems: Vec<TransformError>,
     /// Imports of inline module scripts that are not files of the site.
     pub unresolvable: js::Unresolvable,
     /// The `href`s of `<link rel="manifest">`: web app manifests, whatever
@@ -169,7 +170,7 @@ pub fn rewrite(
     rewrite: &dyn Fn(&str) -> Option<String>,
     pictures: Option<&Pictures>,
     integrity: Option<&Integrity>,
-) -> Result<(Option<String>, HtmlReferences), String> {
+) -> Result<(Option<String>, HtmlReferences), TransformError> {
     let in_picture = Rc::new(Cell::new(0usize));
     let found = RefCell::new(HtmlReferences::default());
     // (start, end, replacement) in the page's bytes: lol_html only reads,
@@ -226,10 +227,10 @@ pub fn rewrite(
                 }
                 (r.code != text).then_some(r.code)
             }
-            Err(loc) => {
-                found.borrow_mut().problems.push((
+            Err(e) => {
+                found.borrow_mut().problems.push(TransformError::at(
                     format!("CSS nested deeper than {max_depth}; its URLs are left as written"),
-                    shift(loc, start),
+                    Some(e.loc.map_or(at(start), |l| shift(l, start))),
                 ));
                 None
             }
@@ -349,9 +350,9 @@ pub fn rewrite(
                             sets.push((name.to_string(), r.code));
                         }
                     }
-                    Err(_) => found.borrow_mut().problems.push((
+                    Err(_) => found.borrow_mut().problems.push(TransformError::at(
                         format!("{name} attribute nested deeper than {max_depth}; left as written"),
-                        tag_loc,
+                        Some(tag_loc),
                     )),
                 }
             }
@@ -469,14 +470,14 @@ pub fn rewrite(
                             f.unresolvable.computed += r.unresolvable.computed;
                             (r.code != text).then_some(r.code)
                         }
-                        Err(d) => {
-                            let loc = d.loc.map_or(at(start), |l| shift(l, start));
-                            found.borrow_mut().problems.push((
+                        Err(e) => {
+                            let loc = e.loc.map_or(at(start), |l| shift(l, start));
+                            found.borrow_mut().problems.push(TransformError::at(
                                 format!(
                                     "inline module script: {}; its imports are left as written",
-                                    d.message
+                                    e.message
                                 ),
-                                loc,
+                                Some(loc),
                             ));
                             None
                         }
@@ -490,10 +491,10 @@ pub fn rewrite(
                         }
                         (r.text != text).then_some(r.text)
                     }
-                    Err((message, loc)) => {
-                        found.borrow_mut().problems.push((
-                            format!("import map: {message}; left as written"),
-                            shift(loc, start),
+                    Err(e) => {
+                        found.borrow_mut().problems.push(TransformError::at(
+                            format!("import map: {}; left as written", e.message),
+                            Some(e.loc.map_or(at(start), |l| shift(l, start))),
                         ));
                         None
                     }
@@ -502,7 +503,7 @@ pub fn rewrite(
             });
             Ok(())
         }));
-    rewrite_str(html, settings).map_err(|e| e.to_string())?;
+    rewrite_str(html, settings).map_err(|e| TransformError::new(e.to_string()))?;
     let found = found.into_inner();
     let mut edits = edits.into_inner();
     if edits.is_empty() {
@@ -524,7 +525,7 @@ pub fn rewrite(
 }
 
 /// Finds the URLs `html` loads, without rewriting anything.
-pub fn references(html: &str) -> Result<HtmlReferences, String> {
+pub fn references(html: &str) -> Result<HtmlReferences, TransformError> {
     rewrite(
         html,
         crate::config::DEFAULT_MAX_NESTING_DEPTH,

@@ -15,6 +15,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader};
 
 use crate::asset::ImageFormat;
 use crate::config::Images;
+use crate::transform::error::TransformError;
 
 /// One resized (or re-encoded) copy of an image.
 #[derive(Debug, Clone)]
@@ -47,13 +48,13 @@ pub struct Processed {
 
 /// Why an image is passed through untouched (a warning), or `Ok(None)` when
 /// that is simply what is done with it (an animation, an icon).
-pub type Outcome = Result<Option<Processed>, String>;
+pub type Outcome = Result<Option<Processed>, TransformError>;
 
 /// An [`Outcome`] as a cache entry: what happened as JSON, the encoded
 /// files as blobs (the new original first, when there is one).
 pub fn encode_outcome(outcome: &Outcome) -> crate::cache::Entry {
     let (meta, blobs) = match outcome {
-        Err(message) => (serde_json::json!({ "warning": message }), Vec::new()),
+        Err(e) => (serde_json::json!({ "warning": e.message }), Vec::new()),
         Ok(None) => (serde_json::json!({ "untouched": true }), Vec::new()),
         Ok(Some(p)) => {
             let variants: Vec<serde_json::Value> = p
@@ -88,7 +89,7 @@ pub fn encode_outcome(outcome: &Outcome) -> crate::cache::Entry {
 pub fn decode_outcome(entry: crate::cache::Entry) -> Outcome {
     let meta: serde_json::Value = serde_json::from_slice(&entry.meta).unwrap_or_default();
     if let Some(message) = meta["warning"].as_str() {
-        return Err(message.to_string());
+        return Err(TransformError::new(message));
     }
     if meta["untouched"] == true {
         return Ok(None);
@@ -184,7 +185,8 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
         return Err(format!(
             "{w}×{h} is over the limit of {} pixels (images.max_pixels); copied unchanged",
             opts.max_pixels
-        ));
+        )
+        .into());
     }
     if animated(bytes, format) {
         return Ok(None);

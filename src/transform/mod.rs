@@ -4,9 +4,11 @@
 //! diagnostic.
 
 pub mod css;
+pub mod error;
 pub mod html;
 pub mod image;
 pub mod js;
+pub mod nesting;
 pub mod sourcemap;
 pub mod webmanifest;
 
@@ -22,11 +24,12 @@ use rayon::prelude::*;
 
 use crate::asset::{AssetKind, ImageFormat, JsFlavor, Reference, SourceFile};
 use crate::config::Config;
-use crate::error::{require_utf8, Diagnostic, Loc};
+use crate::error::{require_utf8, Diagnostic, Loc, Severity};
 use crate::naming::{variant_name, MapComment};
 use crate::placeholder::{self, Style};
 use crate::resolve::{resolve, Target};
 use crate::rewrite::Rewriter;
+use error::TransformError;
 use sourcemap::MapRef;
 
 /// What a transform made of one file.
@@ -366,8 +369,21 @@ impl Transformed {
 fn failed(file: &SourceFile, message: &str) -> Transformed {
     Transformed {
         status: Status::Failed,
-        diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
+        diagnostics: vec![diagnostic(
+            file,
+            Severity::Error,
+            TransformError::new(message),
+        )],
         ..Transformed::copied()
+    }
+}
+
+/// A transform's error about `file`, as the report shows it: the one place
+/// where a [`TransformError`] gets the file's path and its severity.
+fn diagnostic(file: &SourceFile, severity: Severity, e: TransformError) -> Diagnostic {
+    match severity {
+        Severity::Error => Diagnostic::error(&file.rel, e.loc, e.message),
+        Severity::Warning => Diagnostic::warning(&file.rel, e.loc, e.message),
     }
 }
 
@@ -619,14 +635,11 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     }
     if minify {
         if file.size > ctx.config.limits.max_text_size {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                format!(
-                    "{} bytes is over the limit of {} (--max-text-size); copied unminified",
-                    file.size, ctx.config.limits.max_text_size
-                ),
+            let e = TransformError::new(format!(
+                "{} bytes is over the limit of {} (--max-text-size); copied unminified",
+                file.size, ctx.config.limits.max_text_size
             ));
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
             rewrite_code(file, ctx, &mut out, false);
         } else {
             minify_text(file, ctx, &mut out);
@@ -657,11 +670,8 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let bytes = match std::fs::read(&file.abs) {
         Ok(b) => b,
         Err(e) => {
-            out.diagnostics.push(Diagnostic::error(
-                &file.rel,
-                None,
-                format!("cannot read: {e}"),
-            ));
+            let e = TransformError::new(format!("cannot read: {e}"));
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
             out.status = Status::Failed;
             return;
         }
@@ -688,9 +698,7 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             });
         }
         Ok(None) => {}
-        Err(message) => out
-            .diagnostics
-            .push(Diagnostic::warning(&file.rel, None, message)),
+        Err(e) => out.diagnostics.push(diagnostic(file, Severity::Warning, e)),
     }
 }
 
@@ -765,19 +773,19 @@ fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     ) {
         Ok(r) => r,
         Err(e) => {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                format!("cannot parse HTML ({e}); references not checked"),
+            let e = TransformError::new(format!(
+                "cannot parse HTML ({}); references not checked",
+                e.message
             ));
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
             return;
         }
     };
     out.style = style;
     out.variant_refs = found.variant_refs;
-    for (message, loc) in found.problems {
+    for problem in found.problems {
         out.diagnostics
-            .push(Diagnostic::warning(&file.rel, Some(loc), message));
+            .push(diagnostic(file, Severity::Warning, problem));
     }
     out.unresolvable = found.unresolvable;
     for m in &found.manifests {
@@ -817,11 +825,8 @@ pub fn rewrite_linked_manifest(file: &SourceFile, ctx: &Context, out: &mut Trans
 fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let Some(text) = read_text(file, out) else {
         if out.bytes.is_some() {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                "not UTF-8; icons not checked",
-            ));
+            let e = TransformError::new("not UTF-8; icons not checked");
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
         }
         return;
     };
@@ -837,12 +842,9 @@ fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 out.bytes = Some(format!("{bom}{}", r.text).into_bytes());
             }
         }
-        Err((message, loc)) => {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                Some(loc),
-                format!("{message}; icons not checked"),
-            ));
+        Err(e) => {
+            let e = TransformError::at(format!("{}; icons not checked", e.message), e.loc);
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
         }
     }
 }
@@ -905,12 +907,10 @@ fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed:
                 r.references.into_iter().map(|r| (r.url, r.loc)).collect();
             (r.code, refs)
         }),
-        _ => css::rewrite_in_place(&text, max, &rewrite)
-            .map(|r| {
-                let refs = r.references.into_iter().map(|r| (r.url, r.loc)).collect();
-                (r.code, refs)
-            })
-            .map_err(|loc| js::too_deep(&file.rel, Some(loc), max)),
+        _ => css::rewrite_in_place(&text, max, &rewrite).map(|r| {
+            let refs = r.references.into_iter().map(|r| (r.url, r.loc)).collect();
+            (r.code, refs)
+        }),
     };
     match result {
         Ok((code, refs)) => {
@@ -921,10 +921,9 @@ fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed:
             }
         }
         Err(_) if failed => {}
-        Err(mut d) => {
-            d.message = format!("{}; references left as written", d.message);
-            d.severity = crate::error::Severity::Warning;
-            out.diagnostics.push(d);
+        Err(e) => {
+            let e = TransformError::at(format!("{}; references left as written", e.message), e.loc);
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
         }
     }
 }
@@ -951,11 +950,8 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         Ok(b) => b,
         Err(e) => {
             out.status = Status::Failed;
-            out.diagnostics.push(Diagnostic::error(
-                &file.rel,
-                None,
-                format!("cannot read: {e}"),
-            ));
+            let e = TransformError::new(format!("cannot read: {e}"));
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
             return;
         }
     };
@@ -978,7 +974,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             Ok(found) => found?,
             Err(w) => {
                 if source_maps {
-                    warnings.push(Diagnostic::warning(&file.rel, None, w));
+                    warnings.push(diagnostic(file, Severity::Warning, w));
                 }
                 return None;
             }
@@ -997,7 +993,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             MapRef::File(m) => match sourcemap::read_rebased(ctx.root, m, &new_map_rel) {
                 Ok(j) => Some(j),
                 Err(w) => {
-                    warnings.push(Diagnostic::warning(&file.rel, None, w));
+                    warnings.push(diagnostic(file, Severity::Warning, w));
                     None
                 }
             },
@@ -1028,7 +1024,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     _ => return None,
                 };
                 parsed
-                    .map_err(|e| map_warnings.push(unreadable_map(&file.rel, &found, &e)))
+                    .map_err(|e| map_warnings.push(unreadable_map(file, &found, &e)))
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
@@ -1067,9 +1063,7 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                     _ => return None,
                 };
                 parsed
-                    .map_err(|e| {
-                        map_warnings.push(unreadable_map(&file.rel, &found, &format!("{e:?}")))
-                    })
+                    .map_err(|e| map_warnings.push(unreadable_map(file, &found, &format!("{e:?}"))))
                     .ok()
             };
             let rewrite = rewrite_from(ctx, &file.rel, style);
@@ -1089,7 +1083,11 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
                 );
                 (o.code, o.map)
             });
-            out.diagnostics.append(&mut css_warnings);
+            out.diagnostics.extend(
+                css_warnings
+                    .into_iter()
+                    .map(|w| diagnostic(file, Severity::Warning, w)),
+            );
             r
         }
         _ => return,
@@ -1110,21 +1108,20 @@ fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
             out.replaces_map = replaces;
             out.status = Status::Minified;
         }
-        Err(d) => {
+        Err(e) => {
             out.status = Status::Failed;
-            out.diagnostics.push(d);
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
         }
     }
 }
 
-fn unreadable_map(rel: &str, found: &MapRef, e: &str) -> Diagnostic {
+fn unreadable_map(file: &SourceFile, found: &MapRef, e: &str) -> Diagnostic {
     let which = match found {
         MapRef::File(m) => m.as_str(),
         MapRef::DataUrl(_) => "(inline)",
     };
-    Diagnostic::warning(
-        rel,
-        None,
-        format!("input source map {which} cannot be read ({e}); not composed"),
-    )
+    let e = TransformError::new(format!(
+        "input source map {which} cannot be read ({e}); not composed"
+    ));
+    diagnostic(file, Severity::Warning, e)
 }

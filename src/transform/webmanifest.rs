@@ -7,6 +7,7 @@ use jsonc_parser::common::Range;
 use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 
 use crate::error::{loc_of_offset, Loc};
+use crate::transform::error::TransformError;
 
 /// A URL the manifest names, and where its string starts (when it can be found).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub struct RewrittenJson {
 pub fn rewrite(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     rewrite_json(text, rewrite, |root, out| {
         let Some(root) = root.as_object() else { return };
         let srcs = |list: Option<&Array<'_>>, out: &mut Vec<(Range, String)>| {
@@ -58,7 +59,7 @@ pub fn rewrite(
 pub fn rewrite_import_map(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     rewrite_json(text, rewrite, |root, out| {
         let Some(root) = root.as_object() else { return };
         let values = |map: Option<&Object<'_>>, out: &mut Vec<(Range, String)>| {
@@ -83,7 +84,7 @@ pub fn rewrite_import_map(
 pub fn rewrite_map_file(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     rewrite_json(text, rewrite, |root, out| {
         if let Some(file) = root.as_object().and_then(|o| o.get_string("file")) {
             out.push((file.range, file.value.to_string()));
@@ -98,22 +99,18 @@ fn rewrite_json(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
     select: impl Fn(&Value<'_>, &mut Vec<(Range, String)>),
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
-        (
-            format!("not valid JSON: {e}"),
-            Loc {
-                line: e.line() as u32,
-                col: e.column() as u32,
-            },
-        )
+        let loc = Loc {
+            line: e.line() as u32,
+            col: e.column() as u32,
+        };
+        TransformError::at(format!("not valid JSON: {e}"), Some(loc))
     })?;
     let parsed =
         parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).map_err(|e| {
-            (
-                format!("not valid JSON: {e}"),
-                loc_of_offset(text.as_bytes(), e.range().start),
-            )
+            let loc = loc_of_offset(text.as_bytes(), e.range().start);
+            TransformError::at(format!("not valid JSON: {e}"), Some(loc))
         })?;
     let mut strings = Vec::new();
     if let Some(root) = &parsed.value {
@@ -145,7 +142,7 @@ fn rewrite_json(
 
 /// The image URLs of a manifest, in document order; `Err` is a JSON syntax
 /// error with its location.
-pub fn references(text: &str) -> Result<Vec<ManifestReference>, (String, Loc)> {
+pub fn references(text: &str) -> Result<Vec<ManifestReference>, TransformError> {
     rewrite(text, &|_| None).map(|r| r.references)
 }
 
@@ -188,8 +185,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let (msg, loc) = references("{\n  \"icons\": [,]\n}").unwrap_err();
-        assert!(msg.starts_with("not valid JSON"), "{msg}");
-        assert_eq!(loc.line, 2);
+        let e = references("{\n  \"icons\": [,]\n}").unwrap_err();
+        assert!(e.message.starts_with("not valid JSON"), "{e}");
+        assert_eq!(e.loc.map(|l| l.line), Some(2));
     }
 }
