@@ -8,6 +8,7 @@ pub mod error;
 pub mod html;
 pub mod image;
 pub mod js;
+pub mod json;
 pub mod nesting;
 pub mod sourcemap;
 pub mod webmanifest;
@@ -860,10 +861,7 @@ fn read_text(file: &SourceFile, out: &mut Transformed) -> Option<String> {
 }
 
 /// The references a JSON rewrite found, as the graph wants them.
-fn json_references(
-    file: &SourceFile,
-    found: Vec<webmanifest::ManifestReference>,
-) -> Vec<Reference> {
+fn json_references(file: &SourceFile, found: Vec<json::JsonReference>) -> Vec<Reference> {
     found
         .into_iter()
         .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 })))
@@ -876,7 +874,7 @@ fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
         return;
     };
     // A broken map is the business of the file that names it.
-    if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
+    if let Ok(r) = sourcemap::rewrite_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
         out.references.extend(json_references(file, r.references));
         if r.text != text {
             out.bytes = Some(r.text.into_bytes());

@@ -1,12 +1,14 @@
-//! Input source maps: finding the map a JS or CSS file already has (its
-//! `sourceMappingURL`, or `<file>.map` beside it), and reading it with its
-//! `sources` rebased so they stay right from where the new map is written.
+//! Source maps: finding the map a JS or CSS file already has (its
+//! `sourceMappingURL`, or `<file>.map` beside it), reading it with its
+//! `sources` rebased so they stay right from where the new map is written,
+//! and rewriting the `file` a map names (the generated file it describes).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::resolve::{parent, resolve, Target};
 use crate::transform::error::TransformError;
+use crate::transform::json::{rewrite_json, RewrittenJson};
 
 /// Where a file's existing source map lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,18 @@ pub fn locate(
             Err(format!("input source map {url} not found; not composed").into())
         }
     }
+}
+
+/// The `file` of a source map: the generated file it describes.
+pub fn rewrite_file(
+    text: &str,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<RewrittenJson, TransformError> {
+    rewrite_json(text, rewrite, |root, out| {
+        if let Some(file) = root.as_object().and_then(|o| o.get_string("file")) {
+            out.push((file.range, file.value.to_string()));
+        }
+    })
 }
 
 /// Reads the map `map_rel` under `root` and rewrites its `sources` (and
