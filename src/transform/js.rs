@@ -54,7 +54,7 @@ pub struct JsOutput {
 }
 
 /// Imports assetpress leaves alone, counted for the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unresolvable {
     /// Bare specifiers (`react`, `lodash/fp`), for a bundler or an import map.
     pub bare: u32,

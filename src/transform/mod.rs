@@ -3,6 +3,7 @@
 //! file that cannot be processed is passed through unchanged with an error
 //! diagnostic.
 
+pub mod cache_entry;
 pub mod css;
 pub mod error;
 pub mod html;
@@ -417,13 +418,13 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
             let mut computed = None;
             let entry = cache.get_or(file.kind.label(), &key, || {
                 let t = transform_uncached(file, ctx);
-                let e = encode_text(&t);
+                let e = cache_entry::encode_text(&t);
                 computed = Some(t);
                 e
             });
             match computed {
                 Some(t) => t,
-                None => decode_text(entry)
+                None => cache_entry::decode_text(entry)
                     .map(|mut t| {
                         t.time = start.elapsed();
                         t
@@ -433,128 +434,6 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         }
         _ => transform_uncached(file, ctx),
     }
-}
-
-/// A text transform's result as a cache entry: everything but its bytes and
-/// map as JSON, those as blobs.
-fn encode_text(t: &Transformed) -> crate::cache::Entry {
-    let diagnostics: Vec<serde_json::Value> = t
-        .diagnostics
-        .iter()
-        .map(|d| {
-            serde_json::json!([
-                d.path,
-                d.loc.map(|l| [l.line, l.col]),
-                d.severity == crate::error::Severity::Error,
-                d.message
-            ])
-        })
-        .collect();
-    let references: Vec<serde_json::Value> = t
-        .references
-        .iter()
-        .map(|r| serde_json::json!([r.url, r.loc.line, r.loc.col, r.from, r.dynamic]))
-        .collect();
-    let meta = serde_json::json!({
-        "bytes": t.bytes.is_some(),
-        "map": t.map.is_some(),
-        "replaces_map": t.replaces_map,
-        "status": t.status,
-        "diagnostics": diagnostics,
-        "references": references,
-        "unresolvable": [t.unresolvable.bare, t.unresolvable.computed],
-        "variant_refs": t.variant_refs,
-        "linked_manifests": t.linked_manifests,
-        "style": t.style.index(),
-        "map_comment": t.map_comment.map(|c| c == MapComment::Css),
-    });
-    crate::cache::Entry {
-        meta: meta.to_string().into_bytes(),
-        blobs: t.bytes.iter().chain(&t.map).cloned().collect(),
-    }
-}
-
-/// The [`Transformed`] of a cache entry of [`encode_text`]; `None` if it
-/// does not read as one (then the file is transformed again).
-fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
-    let m: serde_json::Value = serde_json::from_slice(&entry.meta).ok()?;
-    let mut blobs = entry.blobs.into_iter();
-    let bytes = if m["bytes"].as_bool()? {
-        blobs.next()
-    } else {
-        None
-    };
-    let map = if m["map"].as_bool()? {
-        blobs.next()
-    } else {
-        None
-    };
-    let loc = |line: &serde_json::Value, col: &serde_json::Value| {
-        Some(Loc {
-            line: line.as_u64()? as u32,
-            col: col.as_u64()? as u32,
-        })
-    };
-    let diagnostics = m["diagnostics"]
-        .as_array()?
-        .iter()
-        .map(|d| {
-            let path = d[0].as_str()?;
-            let at = loc(&d[1][0], &d[1][1]);
-            let message = d[3].as_str()?;
-            Some(if d[2].as_bool()? {
-                Diagnostic::error(path, at, message)
-            } else {
-                Diagnostic::warning(path, at, message)
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let references = m["references"]
-        .as_array()?
-        .iter()
-        .map(|r| {
-            Some(Reference {
-                url: r[0].as_str()?.to_string(),
-                loc: loc(&r[1], &r[2])?,
-                from: r[3].as_str()?.to_string(),
-                dynamic: r[4].as_bool()?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
-        v.as_array()?
-            .iter()
-            .map(|s| s.as_str().map(String::from))
-            .collect()
-    };
-    Some(Transformed {
-        bytes,
-        map,
-        replaces_map: m["replaces_map"].as_str().map(String::from),
-        status: serde_json::from_value(m["status"].clone()).ok()?,
-        diagnostics,
-        references,
-        unresolvable: js::Unresolvable {
-            bare: m["unresolvable"][0].as_u64()? as u32,
-            computed: m["unresolvable"][1].as_u64()? as u32,
-        },
-        image: None,
-        variant_refs: m["variant_refs"]
-            .as_array()?
-            .iter()
-            .map(|v| v.as_u64().map(|v| v as usize))
-            .collect::<Option<Vec<_>>>()?,
-        linked_manifests: strings(&m["linked_manifests"])?,
-        style: Style::from_index(m["style"].as_u64()? as u8),
-        map_comment: m["map_comment"].as_bool().map(|css| {
-            if css {
-                MapComment::Css
-            } else {
-                MapComment::Js
-            }
-        }),
-        time: Duration::ZERO,
-    })
 }
 
 /// The part of a text transform's cache key that is the same for every file
@@ -682,7 +561,8 @@ fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
     let result = match ctx.cache {
         Some(cache) => {
             let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
-            image::decode_outcome(cache.get_or("image", &key, || image::encode_outcome(&compute())))
+            let entry = cache.get_or("image", &key, || cache_entry::encode_image(&compute()));
+            cache_entry::decode_image(entry).unwrap_or_else(compute)
         }
         None => compute(),
     };
