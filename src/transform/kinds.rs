@@ -127,13 +127,12 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     };
     // Pages only: an SVG file's scripts and styles are left as written.
     let integrity = (file.kind == AssetKind::Html).then_some(&integrity);
-    let (new, found) = match html::rewrite(
-        text,
-        ctx.config.limits.max_nesting_depth,
-        &rewrite,
+    let opts = html::Options {
+        max_depth: ctx.config.limits.max_nesting_depth,
         pictures,
         integrity,
-    ) {
+    };
+    let (new, found) = match html::rewrite(text, &rewrite, &opts) {
         Ok(r) => r,
         Err(e) => {
             let e = TransformError::new(format!(
