@@ -441,18 +441,33 @@ mod tests {
         }
     }
 
-    fn min(src: &str) -> (String, Vec<TransformError>) {
+    /// Minifies `src` as `t.css` with `opts`, no input map and no URL
+    /// rewritten: the output and the warnings.
+    fn run(src: &str, opts: &CssOptions) -> (CssOutput, Vec<TransformError>) {
         let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
+        let out = minify("t.css", src, opts, &mut |_| None, &mut w, &|_| None).unwrap();
+        (out, w)
+    }
+
+    fn min(src: &str) -> (String, Vec<TransformError>) {
+        let (out, w) = run(src, &opts());
         (String::from_utf8(out.code).unwrap(), w)
+    }
+
+    /// Minifies `input` and compares the code with `expected`; no warnings.
+    #[track_caller]
+    fn minify_test(input: &str, expected: &str) {
+        let (out, w) = min(input);
+        assert_eq!(out, expected);
+        assert_eq!(w, []);
     }
 
     #[test]
     fn minifies_and_keeps_license_comments() {
-        let (out, w) =
-            min("/*! license */\n.a { color: #ff0000; margin: 0px 0px 0px 0px }\n/* gone */\n");
-        assert_eq!(out, "/*! license */\n.a{color:red;margin:0}");
-        assert!(w.is_empty());
+        minify_test(
+            "/*! license */\n.a { color: #ff0000; margin: 0px 0px 0px 0px }\n/* gone */\n",
+            "/*! license */\n.a{color:red;margin:0}",
+        );
     }
 
     #[test]
@@ -470,8 +485,7 @@ mod tests {
     #[test]
     fn urls_are_found_outside_comments_and_kept_as_written() {
         let src = "@import \"base.css\";\n/* url(not-here.png) */\n.a { background: url( 'img/a b.png' ) }\n.b { background: url(img/c.png#x) }\n.c { background: url(data:image/png;base64,AAAA) }\n";
-        let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
+        let (out, _) = run(src, &opts());
         let code = String::from_utf8(out.code).unwrap();
         assert_eq!(
             code,
@@ -496,7 +510,7 @@ mod tests {
             source_map: true,
             ..opts()
         };
-        let out = minify("t.css", src, &o, &mut |_| None, &mut Vec::new(), &|_| None).unwrap();
+        let (out, _) = run(src, &o);
         let code = String::from_utf8(out.code).unwrap();
         let mut map = parcel_sourcemap::SourceMap::from_json(
             "/",
