@@ -425,7 +425,7 @@ fn check_references(
     let mut integrity = Vec::new();
     let mut from = rel.to_string();
     let refs: Vec<(String, Loc)> = match kind {
-        AssetKind::Html | AssetKind::Svg => match html::references(&text) {
+        AssetKind::Html | AssetKind::Svg => match html::references(&text, MAX_DEPTH) {
             Ok(found) => {
                 if let Some(base) = &found.base {
                     match resolve(rel, base, &m.base, files) {

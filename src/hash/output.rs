@@ -7,7 +7,7 @@ use crate::digest::{sha256_hex, sri};
 use crate::held::Body;
 use crate::naming::{append_map_comment, base_name, hashed_name, MapComment, Naming};
 use crate::placeholder::{self, Style};
-use crate::transform::webmanifest;
+use crate::transform::sourcemap;
 
 /// One file as it will be written.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub(super) fn map_named(map: &[u8], rel: &str, input_rel: &str) -> Vec<u8> {
     let own = base_name(rel).to_string();
     let old = base_name(input_rel).to_string();
     let text = String::from_utf8_lossy(map);
-    webmanifest::rewrite_map_file(&text, &|f| (f == old).then(|| own.clone()))
+    sourcemap::rewrite_file(&text, &|f| (f == old).then(|| own.clone()))
         .map(|r| r.text.into_bytes())
         .unwrap_or_else(|_| map.to_vec())
 }

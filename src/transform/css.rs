@@ -11,8 +11,10 @@ use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, Sty
 use lightningcss::targets::Targets;
 use parcel_sourcemap::SourceMap;
 
-use crate::error::{loc_of_offset, Diagnostic, Loc};
+use crate::error::Loc;
 use crate::naming::base_name;
+use crate::transform::error::TransformError;
+use crate::transform::nesting;
 
 /// Settings of one CSS minification.
 #[derive(Debug, Clone, Copy)]
@@ -56,13 +58,10 @@ pub fn minify(
     src: &str,
     opts: &CssOptions,
     input_map: &mut dyn FnMut(Option<&str>) -> Option<SourceMap>,
-    warnings: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<TransformError>,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<CssOutput, Diagnostic> {
-    if let Some(at) = too_deep(src.as_bytes(), opts.max_depth) {
-        let loc = Some(loc_of_offset(src.as_bytes(), at));
-        return Err(crate::transform::js::too_deep(rel, loc, opts.max_depth));
-    }
+) -> Result<CssOutput, TransformError> {
+    nesting::check_css(src, opts.max_depth)?;
     let name = base_name(rel).to_string();
     let parse_warnings = Arc::new(RwLock::new(Vec::new()));
     let parser_options = ParserOptions {
@@ -78,14 +77,10 @@ pub fn minify(
         })
     };
     let mut sheet = StyleSheet::parse(src, parser_options)
-        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+        .map_err(|e| TransformError::at(e.kind.to_string(), loc(e.loc.clone())))?;
     if let Ok(list) = parse_warnings.read() {
         for w in list.iter() {
-            warnings.push(Diagnostic::warning(
-                rel,
-                loc(w.loc.clone()),
-                w.kind.to_string(),
-            ));
+            warnings.push(TransformError::at(w.kind.to_string(), loc(w.loc.clone())));
         }
     }
     sheet
@@ -93,7 +88,7 @@ pub fn minify(
             targets: opts.targets,
             ..Default::default()
         })
-        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+        .map_err(|e| TransformError::at(e.kind.to_string(), loc(e.loc.clone())))?;
     let map_url = sheet.source_map_urls.first().cloned().flatten();
 
     let mut map = SourceMap::new("/");
@@ -111,7 +106,7 @@ pub fn minify(
             }),
             ..Default::default()
         })
-        .map_err(|e| Diagnostic::error(rel, loc(e.loc.clone()), e.kind.to_string()))?;
+        .map_err(|e| TransformError::at(e.kind.to_string(), loc(e.loc.clone())))?;
     let dependencies = printed.dependencies.unwrap_or_default();
     let references = dependencies
         .iter()
@@ -147,16 +142,14 @@ pub fn minify(
     }
     if let Some(mut orig) = orig {
         if let Err(e) = map.extends(&mut orig) {
-            warnings.push(Diagnostic::warning(
-                rel,
-                None,
-                format!("input source map not composed: {e:?}"),
-            ));
+            warnings.push(TransformError::new(format!(
+                "input source map not composed: {e:?}"
+            )));
         }
     }
     let json = map
         .to_json(None)
-        .map_err(|e| Diagnostic::error(rel, None, format!("cannot write source map: {e:?}")))?;
+        .map_err(|e| TransformError::new(format!("cannot write source map: {e:?}")))?;
     code.push(b'\n');
     Ok(CssOutput {
         code,
@@ -250,10 +243,8 @@ pub fn rewrite_in_place(
     src: &str,
     max_depth: usize,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenCss, Loc> {
-    if let Some(at) = too_deep(src.as_bytes(), max_depth) {
-        return Err(loc_of_offset(src.as_bytes(), at));
-    }
+) -> Result<RewrittenCss, TransformError> {
+    nesting::check_css(src, max_depth)?;
     let mut input = cssparser::ParserInput::new(src);
     let mut parser = cssparser::Parser::new(&mut input);
     let mut found = Found::default();
@@ -438,65 +429,6 @@ fn css_quoted(s: &str, quote: char) -> String {
     out
 }
 
-/// The byte offset where nesting of `{ ( [` first exceeds `max`, skipping
-/// strings, comments and escapes, so the recursive-descent parser is never fed
-/// input that could exhaust its stack.
-fn too_deep(css: &[u8], max: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < css.len() {
-        match css[i] {
-            b'\\' => i += 1,
-            b'/' if css.get(i + 1) == Some(&b'*') => {
-                i = memchr_end(css, i + 2);
-                continue;
-            }
-            q @ (b'"' | b'\'') => {
-                i += 1;
-                while i < css.len() && css[i] != q && css[i] != b'\n' {
-                    if css[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            // An unquoted `url(…)` is one token up to `)`, quotes included
-            // (a quote in it makes it a bad URL, not a string).
-            b'(' if css[..i].len() >= 3 && css[i - 3..i].eq_ignore_ascii_case(b"url") && {
-                let rest = &css[i + 1..];
-                let first = rest.iter().find(|b| !b.is_ascii_whitespace());
-                !matches!(first, Some(b'"' | b'\''))
-            } =>
-            {
-                depth += 1;
-                if depth > max {
-                    return Some(i);
-                }
-                while i + 1 < css.len() && css[i + 1] != b')' {
-                    i += if css[i + 1] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return Some(i);
-                }
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Index just past the `*/` that closes a comment starting before `from`.
-fn memchr_end(css: &[u8], from: usize) -> usize {
-    css.get(from..)
-        .and_then(|rest| rest.windows(2).position(|w| w == b"*/"))
-        .map_or(css.len(), |p| from + p + 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,18 +441,33 @@ mod tests {
         }
     }
 
-    fn min(src: &str) -> (String, Vec<Diagnostic>) {
+    /// Minifies `src` as `t.css` with `opts`, no input map and no URL
+    /// rewritten: the output and the warnings.
+    fn run(src: &str, opts: &CssOptions) -> (CssOutput, Vec<TransformError>) {
         let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
+        let out = minify("t.css", src, opts, &mut |_| None, &mut w, &|_| None).unwrap();
+        (out, w)
+    }
+
+    fn min(src: &str) -> (String, Vec<TransformError>) {
+        let (out, w) = run(src, &opts());
         (String::from_utf8(out.code).unwrap(), w)
+    }
+
+    /// Minifies `input` and compares the code with `expected`; no warnings.
+    #[track_caller]
+    fn minify_test(input: &str, expected: &str) {
+        let (out, w) = min(input);
+        assert_eq!(out, expected);
+        assert_eq!(w, []);
     }
 
     #[test]
     fn minifies_and_keeps_license_comments() {
-        let (out, w) =
-            min("/*! license */\n.a { color: #ff0000; margin: 0px 0px 0px 0px }\n/* gone */\n");
-        assert_eq!(out, "/*! license */\n.a{color:red;margin:0}");
-        assert!(w.is_empty());
+        minify_test(
+            "/*! license */\n.a { color: #ff0000; margin: 0px 0px 0px 0px }\n/* gone */\n",
+            "/*! license */\n.a{color:red;margin:0}",
+        );
     }
 
     #[test]
@@ -529,17 +476,16 @@ mod tests {
         assert_eq!(out, ".a{color:red}.b:hover:nonsense{color:#00f}.d{top:0}");
         let w: Vec<String> = w.iter().map(|d| d.to_string()).collect();
         assert!(
-            w[0].starts_with("t.css:2:10: 'nonsense' is not recognized"),
+            w[0].starts_with("2:10: 'nonsense' is not recognized"),
             "{w:?}"
         );
-        assert!(w[1].starts_with("t.css:3:"), "{w:?}");
+        assert!(w[1].starts_with("3:"), "{w:?}");
     }
 
     #[test]
     fn urls_are_found_outside_comments_and_kept_as_written() {
         let src = "@import \"base.css\";\n/* url(not-here.png) */\n.a { background: url( 'img/a b.png' ) }\n.b { background: url(img/c.png#x) }\n.c { background: url(data:image/png;base64,AAAA) }\n";
-        let mut w = Vec::new();
-        let out = minify("t.css", src, &opts(), &mut |_| None, &mut w, &|_| None).unwrap();
+        let (out, _) = run(src, &opts());
         let code = String::from_utf8(out.code).unwrap();
         assert_eq!(
             code,
@@ -564,7 +510,7 @@ mod tests {
             source_map: true,
             ..opts()
         };
-        let out = minify("t.css", src, &o, &mut |_| None, &mut Vec::new(), &|_| None).unwrap();
+        let (out, _) = run(src, &o);
         let code = String::from_utf8(out.code).unwrap();
         let mut map = parcel_sourcemap::SourceMap::from_json(
             "/",
@@ -579,17 +525,6 @@ mod tests {
             code.contains("url(\"x y.png\"),url(a-rather-long-file-name.png)"),
             "{code}"
         );
-    }
-
-    #[test]
-    fn nesting_is_bounded_outside_strings_and_comments() {
-        assert_eq!(too_deep(b"a{b:c((((x))))}", 3), Some(7));
-        assert_eq!(too_deep(b"a{content:\"((((((\"} /* ((((((( */", 3), None);
-        assert_eq!(too_deep(b"a\\{\\{\\{\\{{}", 2), None);
-        // Regression: a quote in an unquoted url( is no string; what follows is code.
-        let bad_url = format!("a{{b:url(x\"y) {}", "(".repeat(50));
-        assert!(too_deep(bad_url.as_bytes(), 20).is_some());
-        assert_eq!(too_deep(b"a{b:url(x\"y)}", 2), None);
     }
 
     /// Rewrites every URL of `input` in place (appending `!`, keeping

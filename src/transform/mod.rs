@@ -3,12 +3,22 @@
 //! file that cannot be processed is passed through unchanged with an error
 //! diagnostic.
 
+pub mod cache_entry;
 pub mod css;
+pub mod error;
 pub mod html;
 pub mod image;
 pub mod js;
+pub mod json;
+mod kinds;
+mod minify;
+pub mod nesting;
 pub mod sourcemap;
+pub mod variants;
 pub mod webmanifest;
+
+pub use kinds::rewrite_linked_manifest;
+pub use variants::{variant_rel, Variants};
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,14 +30,15 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::asset::{AssetKind, ImageFormat, JsFlavor, Reference, SourceFile};
+use crate::asset::{AssetKind, Reference, SourceFile};
 use crate::config::Config;
-use crate::error::{require_utf8, Diagnostic, Loc};
-use crate::naming::{variant_name, MapComment};
-use crate::placeholder::{self, Style};
-use crate::resolve::{resolve, Target};
+use crate::error::{Diagnostic, Severity};
+use crate::naming::MapComment;
+use crate::placeholder::Style;
 use crate::rewrite::Rewriter;
-use sourcemap::MapRef;
+use error::TransformError;
+use kinds::{process_image, rewrite_code, rewrite_html, rewrite_manifest, rewrite_map};
+use minify::minify_text;
 
 /// What a transform made of one file.
 #[derive(Debug)]
@@ -107,172 +118,6 @@ pub struct Context<'a> {
     /// every file's name, every input map, and (for pages) the variants.
     /// Part of their cache keys.
     pub text_context: String,
-}
-
-/// Every image variant of the run, numbered after the input files so the
-/// hash stage treats each as one more file.
-#[derive(Debug, Default)]
-pub struct Variants {
-    /// The variants, by image then width then format.
-    pub list: Vec<VariantFile>,
-    /// For each input file, the range of its variants in `list`.
-    by_file: Vec<std::ops::Range<usize>>,
-    /// Upright size of each input image.
-    sizes: Vec<Option<(u32, u32)>>,
-    /// Number of input files.
-    first: usize,
-}
-
-/// One variant file.
-#[derive(Debug, Clone)]
-pub struct VariantFile {
-    /// Its path before hashing: `images/hero-960w.webp`.
-    pub rel: String,
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// Its format.
-    pub format: ImageFormat,
-}
-
-/// The path of a variant of the image `rel`, before hashing:
-/// `images/hero-960w.webp`.
-pub fn variant_rel(rel: &str, variant: &image::Variant) -> String {
-    variant_name(rel, variant.width, variant.format.ext())
-}
-
-impl Variants {
-    /// Numbers the variants the transforms made; `results` are by input file.
-    pub fn collect<R>(files: &[SourceFile], results: &[Option<(Transformed, R)>]) -> Variants {
-        let mut v = Variants {
-            first: files.len(),
-            ..Default::default()
-        };
-        for (file, r) in files.iter().zip(results) {
-            let start = v.list.len();
-            let info = r.as_ref().and_then(|(r, _)| r.image.as_ref());
-            v.sizes.push(info.map(|i| (i.width, i.height)));
-            for var in info.map(|i| i.variants.as_slice()).unwrap_or_default() {
-                v.list.push(VariantFile {
-                    rel: variant_rel(&file.rel, var),
-                    width: var.width,
-                    height: var.height,
-                    format: var.format,
-                });
-            }
-            v.by_file.push(start..v.list.len());
-        }
-        v
-    }
-
-    /// The upright size of input image `i`, when it was processed.
-    pub fn size_of(&self, i: usize) -> Option<(u32, u32)> {
-        self.sizes.get(i).copied().flatten()
-    }
-
-    /// The index (after the input files) of variant `k` of the list.
-    pub fn index(&self, k: usize) -> usize {
-        self.first + k
-    }
-
-    /// The variants of input file `i`, with their positions in the list.
-    pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, &VariantFile)> {
-        let range = self.by_file.get(i).cloned().unwrap_or(0..0);
-        range.map(move |k| (k, &self.list[k]))
-    }
-}
-
-/// The `<picture>` of the image `url` (written in a page, resolving from
-/// `from`) names, when it has variants and a hashed name.
-fn picture_for(ctx: &Context, from: &str, url: &str, style: Style) -> Option<html::Picture> {
-    let variants = ctx.variants?;
-    let Target::Asset { rel, .. } = ctx.rewriter.resolve(from, url) else {
-        return None;
-    };
-    let i = ctx.rewriter.index(&rel)?;
-    let (width, height) = variants.sizes.get(i).copied().flatten()?;
-    if ctx.rewriter.naming().keeps_name(&rel) {
-        return None;
-    }
-    let modern = &ctx.config.images.formats;
-    let mut sources: Vec<(String, String)> = Vec::new();
-    let mut own: Vec<String> = Vec::new();
-    let mut refs = Vec::new();
-    for (k, v) in variants.of(i) {
-        let index = variants.index(k);
-        let text = format!(
-            "{} {}w",
-            ctx.rewriter.variant_url(url, &v.rel, index, style),
-            v.width
-        );
-        refs.push(index);
-        if modern.contains(&v.format) {
-            let mime = v.format.mime().to_string();
-            match sources.iter_mut().find(|(m, _)| *m == mime) {
-                Some((_, set)) => {
-                    set.push_str(", ");
-                    set.push_str(&text);
-                }
-                None => sources.push((mime, text)),
-            }
-        } else {
-            own.push(text);
-        }
-    }
-    if refs.is_empty() {
-        return None;
-    }
-    // The original stands in for its own format at full width: in that
-    // format's <source> when it is a modern one (a WebP original), else in
-    // the <img>'s srcset. A srcset candidate cannot hold a space.
-    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let original_format = match ext.as_deref() {
-        Some("jpg" | "jpeg") => Some(ImageFormat::Jpeg),
-        Some("png") => Some(ImageFormat::Png),
-        Some("webp") => Some(ImageFormat::Webp),
-        _ => None,
-    };
-    let full = |f: ImageFormat| {
-        variants
-            .of(i)
-            .any(|(_, v)| v.width == width && v.format == f)
-    };
-    let original = || -> Option<String> {
-        let text = ctx.rewriter.rewrite(from, url, style)?.text;
-        Some(format!("{} {width}w", text.replace(' ', "%20")))
-    };
-    match original_format {
-        Some(f) if modern.contains(&f) => {
-            if !full(f) {
-                let candidate = original()?;
-                match sources.iter_mut().find(|(m, _)| *m == f.mime()) {
-                    Some((_, set)) => {
-                        set.push_str(", ");
-                        set.push_str(&candidate);
-                    }
-                    None => sources.push((f.mime().to_string(), candidate)),
-                }
-            }
-        }
-        _ => {
-            let own_full = variants
-                .of(i)
-                .any(|(_, v)| v.width == width && !modern.contains(&v.format));
-            if !own_full && !own.is_empty() {
-                own.push(original()?);
-            }
-        }
-    }
-    // Modern formats in the order configured.
-    sources.sort_by_key(|(m, _)| modern.iter().position(|f| f.mime() == m));
-    Some(html::Picture {
-        width,
-        height,
-        sources,
-        img_srcset: (!own.is_empty()).then(|| own.join(", ")),
-        refs,
-    })
 }
 
 /// Transforms every file in parallel on the current rayon pool; results are in
@@ -366,8 +211,21 @@ impl Transformed {
 fn failed(file: &SourceFile, message: &str) -> Transformed {
     Transformed {
         status: Status::Failed,
-        diagnostics: vec![Diagnostic::error(&file.rel, None, message)],
+        diagnostics: vec![diagnostic(
+            file,
+            Severity::Error,
+            TransformError::new(message),
+        )],
         ..Transformed::copied()
+    }
+}
+
+/// A transform's error about `file`, as the report shows it: the one place
+/// where a [`TransformError`] gets the file's path and its severity.
+fn diagnostic(file: &SourceFile, severity: Severity, e: TransformError) -> Diagnostic {
+    match severity {
+        Severity::Error => Diagnostic::error(&file.rel, e.loc, e.message),
+        Severity::Warning => Diagnostic::warning(&file.rel, e.loc, e.message),
     }
 }
 
@@ -400,13 +258,13 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
             let mut computed = None;
             let entry = cache.get_or(file.kind.label(), &key, || {
                 let t = transform_uncached(file, ctx);
-                let e = encode_text(&t);
+                let e = cache_entry::encode_text(&t);
                 computed = Some(t);
                 e
             });
             match computed {
                 Some(t) => t,
-                None => decode_text(entry)
+                None => cache_entry::decode_text(entry)
                     .map(|mut t| {
                         t.time = start.elapsed();
                         t
@@ -416,128 +274,6 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
         }
         _ => transform_uncached(file, ctx),
     }
-}
-
-/// A text transform's result as a cache entry: everything but its bytes and
-/// map as JSON, those as blobs.
-fn encode_text(t: &Transformed) -> crate::cache::Entry {
-    let diagnostics: Vec<serde_json::Value> = t
-        .diagnostics
-        .iter()
-        .map(|d| {
-            serde_json::json!([
-                d.path,
-                d.loc.map(|l| [l.line, l.col]),
-                d.severity == crate::error::Severity::Error,
-                d.message
-            ])
-        })
-        .collect();
-    let references: Vec<serde_json::Value> = t
-        .references
-        .iter()
-        .map(|r| serde_json::json!([r.url, r.loc.line, r.loc.col, r.from, r.dynamic]))
-        .collect();
-    let meta = serde_json::json!({
-        "bytes": t.bytes.is_some(),
-        "map": t.map.is_some(),
-        "replaces_map": t.replaces_map,
-        "status": t.status,
-        "diagnostics": diagnostics,
-        "references": references,
-        "unresolvable": [t.unresolvable.bare, t.unresolvable.computed],
-        "variant_refs": t.variant_refs,
-        "linked_manifests": t.linked_manifests,
-        "style": t.style.index(),
-        "map_comment": t.map_comment.map(|c| c == MapComment::Css),
-    });
-    crate::cache::Entry {
-        meta: meta.to_string().into_bytes(),
-        blobs: t.bytes.iter().chain(&t.map).cloned().collect(),
-    }
-}
-
-/// The [`Transformed`] of a cache entry of [`encode_text`]; `None` if it
-/// does not read as one (then the file is transformed again).
-fn decode_text(entry: crate::cache::Entry) -> Option<Transformed> {
-    let m: serde_json::Value = serde_json::from_slice(&entry.meta).ok()?;
-    let mut blobs = entry.blobs.into_iter();
-    let bytes = if m["bytes"].as_bool()? {
-        blobs.next()
-    } else {
-        None
-    };
-    let map = if m["map"].as_bool()? {
-        blobs.next()
-    } else {
-        None
-    };
-    let loc = |line: &serde_json::Value, col: &serde_json::Value| {
-        Some(Loc {
-            line: line.as_u64()? as u32,
-            col: col.as_u64()? as u32,
-        })
-    };
-    let diagnostics = m["diagnostics"]
-        .as_array()?
-        .iter()
-        .map(|d| {
-            let path = d[0].as_str()?;
-            let at = loc(&d[1][0], &d[1][1]);
-            let message = d[3].as_str()?;
-            Some(if d[2].as_bool()? {
-                Diagnostic::error(path, at, message)
-            } else {
-                Diagnostic::warning(path, at, message)
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let references = m["references"]
-        .as_array()?
-        .iter()
-        .map(|r| {
-            Some(Reference {
-                url: r[0].as_str()?.to_string(),
-                loc: loc(&r[1], &r[2])?,
-                from: r[3].as_str()?.to_string(),
-                dynamic: r[4].as_bool()?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
-        v.as_array()?
-            .iter()
-            .map(|s| s.as_str().map(String::from))
-            .collect()
-    };
-    Some(Transformed {
-        bytes,
-        map,
-        replaces_map: m["replaces_map"].as_str().map(String::from),
-        status: serde_json::from_value(m["status"].clone()).ok()?,
-        diagnostics,
-        references,
-        unresolvable: js::Unresolvable {
-            bare: m["unresolvable"][0].as_u64()? as u32,
-            computed: m["unresolvable"][1].as_u64()? as u32,
-        },
-        image: None,
-        variant_refs: m["variant_refs"]
-            .as_array()?
-            .iter()
-            .map(|v| v.as_u64().map(|v| v as usize))
-            .collect::<Option<Vec<_>>>()?,
-        linked_manifests: strings(&m["linked_manifests"])?,
-        style: Style::from_index(m["style"].as_u64()? as u8),
-        map_comment: m["map_comment"].as_bool().map(|css| {
-            if css {
-                MapComment::Css
-            } else {
-                MapComment::Js
-            }
-        }),
-        time: Duration::ZERO,
-    })
 }
 
 /// The part of a text transform's cache key that is the same for every file
@@ -619,14 +355,11 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     }
     if minify {
         if file.size > ctx.config.limits.max_text_size {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                format!(
-                    "{} bytes is over the limit of {} (--max-text-size); copied unminified",
-                    file.size, ctx.config.limits.max_text_size
-                ),
+            let e = TransformError::new(format!(
+                "{} bytes is over the limit of {} (--max-text-size); copied unminified",
+                file.size, ctx.config.limits.max_text_size
             ));
+            out.diagnostics.push(diagnostic(file, Severity::Warning, e));
             rewrite_code(file, ctx, &mut out, false);
         } else {
             minify_text(file, ctx, &mut out);
@@ -639,492 +372,4 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     }
     out.time = start.elapsed();
     out
-}
-
-/// The new text of references written in a file (resolving from `from`),
-/// with placeholders of `style`.
-fn rewrite_from<'a>(
-    ctx: &'a Context<'a>,
-    from: &'a str,
-    style: Style,
-) -> impl Fn(&str) -> Option<String> + 'a {
-    move |url: &str| ctx.rewriter.rewrite(from, url, style).map(|r| r.text)
-}
-
-/// Decodes, optimises and resizes a raster image. Decoding is bounded by the
-/// shared pixel budget, so peak memory does not grow with `--jobs`.
-fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
-        Err(e) => {
-            out.diagnostics.push(Diagnostic::error(
-                &file.rel,
-                None,
-                format!("cannot read: {e}"),
-            ));
-            out.status = Status::Failed;
-            return;
-        }
-    };
-    let opts = &ctx.config.images;
-    let compute = || image::with_budget(&bytes, opts, || image::process(&bytes, opts));
-    let result = match ctx.cache {
-        Some(cache) => {
-            let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
-            image::decode_outcome(cache.get_or("image", &key, || image::encode_outcome(&compute())))
-        }
-        None => compute(),
-    };
-    match result {
-        Ok(Some(p)) => {
-            if p.original.is_some() {
-                out.status = Status::Optimized;
-            }
-            out.bytes = p.original;
-            out.image = Some(ImageInfo {
-                width: p.width,
-                height: p.height,
-                variants: p.variants,
-            });
-        }
-        Ok(None) => {}
-        Err(message) => out
-            .diagnostics
-            .push(Diagnostic::warning(&file.rel, None, message)),
-    }
-}
-
-/// Rewrites the URLs a page (or an SVG file) loads; nothing else changes.
-fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Some(bytes) = read_for_copy(file, out) else {
-        return;
-    };
-    // Pages in legacy encodings are copied without a check.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return;
-    };
-    // `<base href>` moves where relative URLs resolve from.
-    let from = match html::base_href(text)
-        .as_deref()
-        .map(|b| resolve(&file.rel, b, &ctx.config.base, ctx.files))
-    {
-        None | Some(Target::SameDocument) => Some(file.rel.clone()),
-        Some(Target::Folder(dir)) if dir.is_empty() => Some("index.html".to_string()),
-        Some(Target::Folder(dir)) => Some(format!("{dir}/index.html")),
-        Some(Target::Asset { rel, .. } | Target::Missing(rel)) => Some(rel),
-        // A base on another site: only root-absolute URLs are still ours.
-        Some(Target::External | Target::OutsideRoot) => None,
-    };
-    let from_for = |url: &str| match (&from, url.trim_start().starts_with('/')) {
-        (Some(from), _) => Some(from.clone()),
-        (None, true) => Some(file.rel.clone()),
-        (None, false) => None,
-    };
-    let style = Style::for_text(text.as_bytes());
-    let rewrite = |url: &str| {
-        let from = from_for(url)?;
-        ctx.rewriter.rewrite(&from, url, style).map(|r| r.text)
-    };
-    let find = |url: &str| {
-        let from = from_for(url)?;
-        picture_for(ctx, &from, url, style)
-    };
-    let pictures = html::Pictures {
-        sizes: &ctx.config.images.sizes,
-        style: &ctx.config.images.picture_style,
-        find: &find,
-    };
-    let pictures = (ctx.config.images.picture && ctx.variants.is_some()).then_some(&pictures);
-    let integrity = |url: &str| {
-        let from = from_for(url)?;
-        let Target::Asset { rel, .. } = ctx.rewriter.resolve(&from, url) else {
-            return None;
-        };
-        let index = ctx.rewriter.index(&rel)?;
-        // A map is named after its file and rewritten when it is written:
-        // its integrity cannot be known here, and an empty one checks nothing.
-        if ctx.rewriter.follows(index).is_some() {
-            return Some((String::new(), false));
-        }
-        let hashed = !ctx.rewriter.naming().keeps_name(&rel);
-        Some((placeholder::make_sri(index, style), hashed))
-    };
-    let integrity = html::Integrity {
-        add: ctx.config.sri,
-        cross_origin: ctx.config.public_url.is_some(),
-        find: &integrity,
-    };
-    // Pages only: an SVG file's scripts and styles are left as written.
-    let integrity = (file.kind == AssetKind::Html).then_some(&integrity);
-    let (new, found) = match html::rewrite(
-        text,
-        ctx.config.limits.max_nesting_depth,
-        &rewrite,
-        pictures,
-        integrity,
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                format!("cannot parse HTML ({e}); references not checked"),
-            ));
-            return;
-        }
-    };
-    out.style = style;
-    out.variant_refs = found.variant_refs;
-    for (message, loc) in found.problems {
-        out.diagnostics
-            .push(Diagnostic::warning(&file.rel, Some(loc), message));
-    }
-    out.unresolvable = found.unresolvable;
-    for m in &found.manifests {
-        if let Some(from) = from_for(m) {
-            if let Target::Asset { rel, .. } = ctx.rewriter.resolve(&from, m) {
-                out.linked_manifests.push(rel);
-            }
-        }
-    }
-    for r in found.references {
-        if let Some(from) = from_for(&r.url) {
-            out.references.push(Reference {
-                url: r.url,
-                loc: r.loc,
-                from,
-                dynamic: false,
-            });
-        }
-    }
-    if let Some(new) = new {
-        out.bytes = Some(new.into_bytes());
-    }
-}
-
-/// Treats `file`, which a page links with `<link rel="manifest">`, as a web
-/// app manifest whatever its name (`manifest.json`): its icon URLs are
-/// references, rewritten in place. `out` is its transform so far.
-pub fn rewrite_linked_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    if file.kind == AssetKind::Other && file.size <= ctx.config.limits.max_text_size {
-        let start = Instant::now();
-        rewrite_manifest(file, ctx, out);
-        out.time += start.elapsed();
-    }
-}
-
-/// Rewrites the icon URLs of a web app manifest.
-fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Some(text) = read_text(file, out) else {
-        if out.bytes.is_some() {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                None,
-                "not UTF-8; icons not checked",
-            ));
-        }
-        return;
-    };
-    // A byte order mark is no JSON, but browsers accept it.
-    let (bom, text) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => ("\u{feff}", rest.to_string()),
-        None => ("", text),
-    };
-    match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel, out.style)) {
-        Ok(r) => {
-            out.references.extend(json_references(file, r.references));
-            if r.text != text {
-                out.bytes = Some(format!("{bom}{}", r.text).into_bytes());
-            }
-        }
-        Err((message, loc)) => {
-            out.diagnostics.push(Diagnostic::warning(
-                &file.rel,
-                Some(loc),
-                format!("{message}; icons not checked"),
-            ));
-        }
-    }
-}
-
-/// Reads a UTF-8 file that is rewritten in place (its bytes kept in `out`
-/// for the write stage), and picks the placeholder style its text allows.
-fn read_text(file: &SourceFile, out: &mut Transformed) -> Option<String> {
-    let text = std::str::from_utf8(read_for_copy(file, out)?)
-        .ok()?
-        .to_string();
-    out.style = Style::for_text(text.as_bytes());
-    Some(text)
-}
-
-/// The references a JSON rewrite found, as the graph wants them.
-fn json_references(
-    file: &SourceFile,
-    found: Vec<webmanifest::ManifestReference>,
-) -> Vec<Reference> {
-    found
-        .into_iter()
-        .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 })))
-        .collect()
-}
-
-/// Rewrites the `file` of a source map that is copied as it is.
-fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let Some(text) = read_text(file, out) else {
-        return;
-    };
-    // A broken map is the business of the file that names it.
-    if let Ok(r) = webmanifest::rewrite_map_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
-        out.references.extend(json_references(file, r.references));
-        if r.text != text {
-            out.bytes = Some(r.text.into_bytes());
-        }
-    }
-}
-
-/// Rewrites the references of JS or CSS that is not minified, in place.
-/// `failed`: minifying it failed already, with an error that says why; a
-/// second complaint about the same text is not added.
-fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed: bool) {
-    let Some(text) = read_text(file, out) else {
-        return;
-    };
-    let rewrite = rewrite_from(ctx, &file.rel, out.style);
-    let max = ctx.config.limits.max_nesting_depth;
-    let result = match file.kind {
-        AssetKind::Js => js::rewrite_source(
-            &file.rel,
-            text.clone(),
-            file.js_flavor.unwrap_or(JsFlavor::Detect),
-            max,
-            &rewrite,
-        )
-        .map(|r| {
-            out.unresolvable = r.unresolvable;
-            let refs: Vec<(String, Loc)> =
-                r.references.into_iter().map(|r| (r.url, r.loc)).collect();
-            (r.code, refs)
-        }),
-        _ => css::rewrite_in_place(&text, max, &rewrite)
-            .map(|r| {
-                let refs = r.references.into_iter().map(|r| (r.url, r.loc)).collect();
-                (r.code, refs)
-            })
-            .map_err(|loc| js::too_deep(&file.rel, Some(loc), max)),
-    };
-    match result {
-        Ok((code, refs)) => {
-            out.references
-                .extend(refs.into_iter().map(|(url, loc)| reference(file, url, loc)));
-            if code != text {
-                out.bytes = Some(code.into_bytes());
-            }
-        }
-        Err(_) if failed => {}
-        Err(mut d) => {
-            d.message = format!("{}; references left as written", d.message);
-            d.severity = crate::error::Severity::Warning;
-            out.diagnostics.push(d);
-        }
-    }
-}
-
-/// Reads a file that is copied unchanged but parsed for its references, and
-/// keeps its bytes in `out` so the write stage does not read it again.
-fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> Option<&'a [u8]> {
-    out.bytes = Some(std::fs::read(&file.abs).ok()?);
-    out.bytes.as_deref()
-}
-
-/// A reference resolved from the file itself.
-fn reference(file: &SourceFile, url: String, loc: Loc) -> Reference {
-    Reference {
-        url,
-        loc,
-        from: file.rel.clone(),
-        dynamic: false,
-    }
-}
-
-fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
-        Err(e) => {
-            out.status = Status::Failed;
-            out.diagnostics.push(Diagnostic::error(
-                &file.rel,
-                None,
-                format!("cannot read: {e}"),
-            ));
-            return;
-        }
-    };
-    let src = match require_utf8(&file.rel, &bytes) {
-        Ok(s) => s,
-        Err(d) => {
-            out.status = Status::Failed;
-            out.diagnostics.push(d);
-            return;
-        }
-    };
-    let style = Style::for_text(src.as_bytes());
-    let source_maps = ctx.config.source_maps;
-    let new_map_rel = format!("{}.map", file.rel);
-    let mut warnings = Vec::new();
-    let mut replaces = None;
-    // Finds the file's input map and, when maps are written, reads it rebased.
-    let mut find_map = |url: Option<&str>| -> Option<(MapRef, Option<String>)> {
-        let found = match sourcemap::locate(&file.rel, url, &ctx.config.base, ctx.files) {
-            Ok(found) => found?,
-            Err(w) => {
-                if source_maps {
-                    warnings.push(Diagnostic::warning(&file.rel, None, w));
-                }
-                return None;
-            }
-        };
-        // Only a map is left out for the new one: a `sourceMappingURL`
-        // naming a script or a page does not drop that file.
-        if let MapRef::File(m) = &found {
-            if AssetKind::of(m).0 == AssetKind::SourceMap {
-                replaces = Some(m.clone());
-            }
-        }
-        if !source_maps {
-            return None;
-        }
-        let json = match &found {
-            MapRef::File(m) => match sourcemap::read_rebased(ctx.root, m, &new_map_rel) {
-                Ok(j) => Some(j),
-                Err(w) => {
-                    warnings.push(Diagnostic::warning(&file.rel, None, w));
-                    None
-                }
-            },
-            MapRef::DataUrl(_) => None,
-        };
-        Some((found, json))
-    };
-    let mut map_warnings = Vec::new();
-    let mut references = Vec::new();
-    let mut unresolvable = js::Unresolvable::default();
-    let result = match file.kind {
-        AssetKind::Js => {
-            let opts = js::JsOptions {
-                target: ctx.config.targets.js,
-                source_map: source_maps,
-                max_depth: ctx.config.limits.max_nesting_depth,
-            };
-            let mut load = |url: Option<&str>| {
-                let (found, json) = find_map(url)?;
-                let parsed = match (&found, json) {
-                    (_, Some(json)) => swc_sourcemap::SourceMap::from_slice(json.as_bytes())
-                        .map_err(|e| e.to_string()),
-                    (MapRef::DataUrl(u), None) => match swc_sourcemap::decode_data_url(u) {
-                        Ok(swc_sourcemap::DecodedMap::Regular(m)) => Ok(m),
-                        Ok(_) => Err("indexed or Hermes maps are not supported".to_string()),
-                        Err(e) => Err(e.to_string()),
-                    },
-                    _ => return None,
-                };
-                parsed
-                    .map_err(|e| map_warnings.push(unreadable_map(&file.rel, &found, &e)))
-                    .ok()
-            };
-            let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            let rewrite = rewrite_from(ctx, &file.rel, style);
-            let r = js::minify(
-                &file.rel,
-                src.to_string(),
-                flavor,
-                &opts,
-                &mut load,
-                &rewrite,
-            );
-            r.map(|o| {
-                references.extend(o.references.into_iter().map(|r| Reference {
-                    dynamic: r.dynamic,
-                    ..reference(file, r.url, r.loc)
-                }));
-                unresolvable = o.unresolvable;
-                (o.code, o.map)
-            })
-        }
-        AssetKind::Css => {
-            let opts = css::CssOptions {
-                targets: ctx.config.targets.css,
-                source_map: source_maps,
-                max_depth: ctx.config.limits.max_nesting_depth,
-            };
-            let mut css_warnings = Vec::new();
-            let mut load = |url: Option<&str>| {
-                let (found, json) = find_map(url)?;
-                let parsed = match (&found, json) {
-                    (_, Some(json)) => parcel_sourcemap::SourceMap::from_json("/", &json),
-                    (MapRef::DataUrl(u), None) => {
-                        parcel_sourcemap::SourceMap::from_data_url("/", u)
-                    }
-                    _ => return None,
-                };
-                parsed
-                    .map_err(|e| {
-                        map_warnings.push(unreadable_map(&file.rel, &found, &format!("{e:?}")))
-                    })
-                    .ok()
-            };
-            let rewrite = rewrite_from(ctx, &file.rel, style);
-            let r = css::minify(
-                &file.rel,
-                src,
-                &opts,
-                &mut load,
-                &mut css_warnings,
-                &rewrite,
-            )
-            .map(|o| {
-                references.extend(
-                    o.references
-                        .into_iter()
-                        .map(|r| reference(file, r.url, r.loc)),
-                );
-                (o.code, o.map)
-            });
-            out.diagnostics.append(&mut css_warnings);
-            r
-        }
-        _ => return,
-    };
-    out.diagnostics.append(&mut warnings);
-    out.diagnostics.append(&mut map_warnings);
-    match result {
-        Ok((code, map)) => {
-            out.style = style;
-            out.map_comment = map.as_ref().map(|_| match file.kind {
-                AssetKind::Css => MapComment::Css,
-                _ => MapComment::Js,
-            });
-            out.references = references;
-            out.unresolvable = unresolvable;
-            out.bytes = Some(code);
-            out.map = map;
-            out.replaces_map = replaces;
-            out.status = Status::Minified;
-        }
-        Err(d) => {
-            out.status = Status::Failed;
-            out.diagnostics.push(d);
-        }
-    }
-}
-
-fn unreadable_map(rel: &str, found: &MapRef, e: &str) -> Diagnostic {
-    let which = match found {
-        MapRef::File(m) => m.as_str(),
-        MapRef::DataUrl(_) => "(inline)",
-    };
-    Diagnostic::warning(
-        rel,
-        None,
-        format!("input source map {which} cannot be read ({e}); not composed"),
-    )
 }

@@ -1,11 +1,14 @@
-//! Input source maps: finding the map a JS or CSS file already has (its
-//! `sourceMappingURL`, or `<file>.map` beside it), and reading it with its
-//! `sources` rebased so they stay right from where the new map is written.
+//! Source maps: finding the map a JS or CSS file already has (its
+//! `sourceMappingURL`, or `<file>.map` beside it), reading it with its
+//! `sources` rebased so they stay right from where the new map is written,
+//! and rewriting the `file` a map names (the generated file it describes).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::resolve::{parent, resolve, Target};
+use crate::transform::error::TransformError;
+use crate::transform::json::{rewrite_json, RewrittenJson};
 
 /// Where a file's existing source map lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +27,7 @@ pub fn locate(
     url: Option<&str>,
     base: &str,
     files: &BTreeSet<String>,
-) -> Result<Option<MapRef>, String> {
+) -> Result<Option<MapRef>, TransformError> {
     let Some(url) = url else {
         let beside = format!("{file_rel}.map");
         return Ok(files.contains(&beside).then_some(MapRef::File(beside)));
@@ -34,19 +37,36 @@ pub fn locate(
     }
     match resolve(file_rel, url, base, files) {
         Target::Asset { rel, .. } => Ok(Some(MapRef::File(rel))),
-        Target::External => Err(format!("input source map {url} is remote; not composed")),
+        Target::External => Err(format!("input source map {url} is remote; not composed").into()),
         Target::OutsideRoot => Err(format!(
             "input source map {url} points outside the input folder; not composed"
-        )),
+        )
+        .into()),
         Target::SameDocument | Target::Folder(_) | Target::Missing(_) => {
-            Err(format!("input source map {url} not found; not composed"))
+            Err(format!("input source map {url} not found; not composed").into())
         }
     }
 }
 
+/// The `file` of a source map: the generated file it describes.
+pub fn rewrite_file(
+    text: &str,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Result<RewrittenJson, TransformError> {
+    rewrite_json(text, rewrite, |root, out| {
+        if let Some(file) = root.as_object().and_then(|o| o.get_string("file")) {
+            out.push((file.range, file.value.to_string()));
+        }
+    })
+}
+
 /// Reads the map `map_rel` under `root` and rewrites its `sources` (and
 /// `sourceRoot`) relative to `new_map_rel`, the path the composed map gets.
-pub fn read_rebased(root: &Path, map_rel: &str, new_map_rel: &str) -> Result<String, String> {
+pub fn read_rebased(
+    root: &Path,
+    map_rel: &str,
+    new_map_rel: &str,
+) -> Result<String, TransformError> {
     let bytes = std::fs::read(root.join(map_rel))
         .map_err(|e| format!("input source map {map_rel}: {e}; not composed"))?;
     let mut json: serde_json::Value = serde_json::from_slice(&bytes)
@@ -145,12 +165,15 @@ mod tests {
         );
         assert!(locate("js/app.js", Some("../../etc/passwd"), "/", &f)
             .unwrap_err()
+            .message
             .contains("outside"));
         assert!(locate("js/app.js", Some("missing.map"), "/", &f)
             .unwrap_err()
+            .message
             .contains("not found"));
         assert!(locate("js/app.js", Some("https://x.test/a.map"), "/", &f)
             .unwrap_err()
+            .message
             .contains("remote"));
     }
 

@@ -2,36 +2,18 @@
 //! `icons[].src`, `screenshots[].src`, `shortcuts[].icons[].src` — which
 //! resolve against the manifest's own URL.
 
-use jsonc_parser::ast::{Array, Object, Value};
+use jsonc_parser::ast::{Array, Object};
 use jsonc_parser::common::Range;
-use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 
-use crate::error::{loc_of_offset, Loc};
-
-/// A URL the manifest names, and where its string starts (when it can be found).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManifestReference {
-    /// The URL as written.
-    pub url: String,
-    /// Where the string literal starts.
-    pub loc: Option<Loc>,
-}
-
-/// A manifest (or other JSON) whose URL strings were rewritten in place.
-#[derive(Debug)]
-pub struct RewrittenJson {
-    /// The new text: only the rewritten strings differ.
-    pub text: String,
-    /// The URLs found, in document order.
-    pub references: Vec<ManifestReference>,
-}
+use crate::transform::error::TransformError;
+use crate::transform::json::{rewrite_json, JsonReference, RewrittenJson};
 
 /// The image URLs of a manifest, in document order, rewritten in place with
 /// `rewrite`; `Err` is a JSON syntax error with its location.
 pub fn rewrite(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     rewrite_json(text, rewrite, |root, out| {
         let Some(root) = root.as_object() else { return };
         let srcs = |list: Option<&Array<'_>>, out: &mut Vec<(Range, String)>| {
@@ -58,7 +40,7 @@ pub fn rewrite(
 pub fn rewrite_import_map(
     text: &str,
     rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
+) -> Result<RewrittenJson, TransformError> {
     rewrite_json(text, rewrite, |root, out| {
         let Some(root) = root.as_object() else { return };
         let values = |map: Option<&Object<'_>>, out: &mut Vec<(Range, String)>| {
@@ -79,79 +61,16 @@ pub fn rewrite_import_map(
     })
 }
 
-/// The `file` of a source map: the generated file it describes.
-pub fn rewrite_map_file(
-    text: &str,
-    rewrite: &dyn Fn(&str) -> Option<String>,
-) -> Result<RewrittenJson, (String, Loc)> {
-    rewrite_json(text, rewrite, |root, out| {
-        if let Some(file) = root.as_object().and_then(|o| o.get_string("file")) {
-            out.push((file.range, file.value.to_string()));
-        }
-    })
-}
-
-/// Validates `text` as strict JSON (serde_json), finds the string values
-/// `select` picks in jsonc-parser's tree (which knows where each is), and
-/// replaces those `rewrite` has new text for.
-fn rewrite_json(
-    text: &str,
-    rewrite: &dyn Fn(&str) -> Option<String>,
-    select: impl Fn(&Value<'_>, &mut Vec<(Range, String)>),
-) -> Result<RewrittenJson, (String, Loc)> {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
-        (
-            format!("not valid JSON: {e}"),
-            Loc {
-                line: e.line() as u32,
-                col: e.column() as u32,
-            },
-        )
-    })?;
-    let parsed =
-        parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).map_err(|e| {
-            (
-                format!("not valid JSON: {e}"),
-                loc_of_offset(text.as_bytes(), e.range().start),
-            )
-        })?;
-    let mut strings = Vec::new();
-    if let Some(root) = &parsed.value {
-        select(root, &mut strings);
-    }
-    strings.sort_by_key(|(r, _)| r.start);
-    let mut out = String::with_capacity(text.len());
-    let mut references = Vec::with_capacity(strings.len());
-    let mut last = 0;
-    for (range, url) in strings {
-        references.push(ManifestReference {
-            url: url.clone(),
-            loc: Some(loc_of_offset(text.as_bytes(), range.start)),
-        });
-        if let Some(new) = rewrite(&url) {
-            if range.start >= last {
-                out.push_str(&text[last..range.start]);
-                out.push_str(&serde_json::to_string(&new).unwrap_or_default());
-                last = range.end;
-            }
-        }
-    }
-    out.push_str(&text[last..]);
-    Ok(RewrittenJson {
-        text: out,
-        references,
-    })
-}
-
 /// The image URLs of a manifest, in document order; `Err` is a JSON syntax
 /// error with its location.
-pub fn references(text: &str) -> Result<Vec<ManifestReference>, (String, Loc)> {
+pub fn references(text: &str) -> Result<Vec<JsonReference>, TransformError> {
     rewrite(text, &|_| None).map(|r| r.references)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Loc;
 
     #[test]
     fn icons_screenshots_and_shortcut_icons() {
@@ -188,8 +107,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let (msg, loc) = references("{\n  \"icons\": [,]\n}").unwrap_err();
-        assert!(msg.starts_with("not valid JSON"), "{msg}");
-        assert_eq!(loc.line, 2);
+        let e = references("{\n  \"icons\": [,]\n}").unwrap_err();
+        assert!(e.message.starts_with("not valid JSON"), "{e}");
+        assert_eq!(e.loc.map(|l| l.line), Some(2));
     }
 }

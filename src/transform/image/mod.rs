@@ -1,0 +1,462 @@
+//! Raster images: decoded once behind size limits, turned upright (EXIF
+//! orientation), resized with fast_image_resize's Lanczos3 into responsive
+//! variants encoded as WebP (libwebp, lossy) and in the source's own format
+//! (JPEG with jpeg-encoder, PNG squeezed by oxipng), colour profile kept in
+//! every output, other metadata (EXIF, GPS, XMP) left out. The original is
+//! never made worse: a PNG goes through oxipng losslessly, a JPEG keeps its
+//! compressed data and loses only its privacy-bearing metadata. Animated GIF
+//! and WebP pass through unchanged.
+//!
+//! This module decodes and plans the variants; the pixel budget, the
+//! encoders and the metadata surgery are its submodules.
+
+use std::io::Cursor;
+
+use fast_image_resize as fr;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageReader};
+
+mod budget;
+mod encode;
+mod metadata;
+
+pub use budget::with_budget;
+use encode::{encode, optimize_jpeg, optimize_png};
+use metadata::{orientation_tag, strip_jpeg_metadata, strip_webp_metadata};
+
+use crate::asset::ImageFormat;
+use crate::config::Images;
+use crate::transform::error::TransformError;
+
+/// One resized (or re-encoded) copy of an image.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Its format.
+    pub format: ImageFormat,
+    /// The encoded file.
+    pub bytes: Vec<u8>,
+}
+
+/// What became of one image.
+#[derive(Debug, Clone, Default)]
+pub struct Processed {
+    /// Upright width (after EXIF orientation).
+    pub width: u32,
+    /// Upright height.
+    pub height: u32,
+    /// New bytes for the original (smaller, or without private metadata), or
+    /// `None` to keep it as it is.
+    pub original: Option<Vec<u8>>,
+    /// Responsive variants, by width then format. The source's own format
+    /// at its own width is left out when the original is as small, and
+    /// always for an 8-bit PNG (the same pixels, losslessly).
+    pub variants: Vec<Variant>,
+}
+
+/// Why an image is passed through untouched (a warning), or `Ok(None)` when
+/// that is simply what is done with it (an animation, an icon).
+pub type Outcome = Result<Option<Processed>, TransformError>;
+
+/// Processes the image `bytes`.
+pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
+    let Ok(format) = image::guess_format(bytes) else {
+        return Err("not an image format assetpress reads; copied unchanged".into());
+    };
+    let source = match format {
+        image::ImageFormat::Jpeg => ImageFormat::Jpeg,
+        image::ImageFormat::Png => ImageFormat::Png,
+        image::ImageFormat::WebP => ImageFormat::Webp,
+        image::ImageFormat::Gif => ImageFormat::Png,
+        // .ico, .avif, …: served as they are.
+        _ => return Ok(None),
+    };
+    let reader = || ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = reader()
+        .into_dimensions()
+        .map_err(|e| format!("cannot read the image header ({e}); copied unchanged"))?;
+    if u64::from(w) * u64::from(h) > opts.max_pixels {
+        return Err(format!(
+            "{w}×{h} is over the limit of {} pixels (images.max_pixels); copied unchanged",
+            opts.max_pixels
+        )
+        .into());
+    }
+    if animated(bytes, format) {
+        return Ok(None);
+    }
+    let mut reader = reader();
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(opts.max_pixels.saturating_mul(16));
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    // Only an RGB profile describes RGB output (a CMYK or grey one would be
+    // rejected by readers), and one that fits 255 JPEG chunks.
+    let icc = decoder
+        .icc_profile()
+        .ok()
+        .flatten()
+        .filter(|p| p.len() <= 255 * 65_519 && is_rgb_profile(p));
+    let (w0, h0) = decoder.dimensions();
+    // Variants are 8-bit: one of a 16-bit source is not its pixels.
+    let color = decoder.color_type();
+    let deep = color.bytes_per_pixel() > color.channel_count();
+    let turned = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let (width, height) = if turned { (h0, w0) } else { (w0, h0) };
+    let original = match format {
+        // oxipng also drops the text and EXIF chunks (privacy): its result
+        // is kept unless it is larger.
+        image::ImageFormat::Png => {
+            optimize_png(bytes, opts.png_level).filter(|b| b.len() <= bytes.len())
+        }
+        image::ImageFormat::WebP => strip_webp_metadata(bytes),
+        image::ImageFormat::Jpeg => {
+            let stripped = strip_jpeg_metadata(bytes, orientation_tag(orientation));
+            let base = stripped.as_deref().unwrap_or(bytes);
+            // Same coefficients, better entropy coding: kept when smaller.
+            match optimize_jpeg(base) {
+                Some(better) if better.len() < base.len() => Some(better),
+                _ => stripped,
+            }
+        }
+        _ => None,
+    };
+    if !opts.variants {
+        return Ok(Some(Processed {
+            width,
+            height,
+            original,
+            variants: Vec::new(),
+        }));
+    }
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    img.apply_orientation(orientation);
+    // Converted in place where the decoder already gave 8-bit RGB(A).
+    let pixels = if img.color().has_alpha() {
+        let rgba = img.into_rgba8();
+        if rgba.pixels().any(|p| p.0[3] < 255) {
+            Pixels::Rgba(rgba.into_raw())
+        } else {
+            Pixels::Rgb(DynamicImage::ImageRgba8(rgba).into_rgb8().into_raw())
+        }
+    } else {
+        Pixels::Rgb(img.into_rgb8().into_raw())
+    };
+    let alpha = matches!(pixels, Pixels::Rgba(_));
+    // --srgb: variants in sRGB, untagged (what browsers assume), smaller.
+    let (pixels, icc, converted) = match (&icc, opts.srgb) {
+        (Some(profile), true) => match to_srgb(&pixels, profile) {
+            Some(converted) => (converted, None, true),
+            None => (pixels, icc, false),
+        },
+        _ => (pixels, icc, false),
+    };
+    // A PNG at its own width with the original's very pixels (8-bit, not
+    // converted): the original, already through oxipng, serves at that width.
+    let same_pixels = format == image::ImageFormat::Png && !deep && !converted;
+
+    // Variant widths: every configured width below the source's, and the
+    // source's own when it is below the largest configured one.
+    let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
+    if opts.widths.iter().any(|&x| x >= width) || widths.is_empty() {
+        widths.push(width);
+    }
+    if !opts.variants {
+        widths.clear();
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    let mut formats: Vec<ImageFormat> = opts.formats.clone();
+    // A JPEG made from a transparent image turns the transparency black.
+    let own = if alpha && source == ImageFormat::Jpeg {
+        ImageFormat::Png
+    } else {
+        source
+    };
+    formats.push(own);
+    formats.sort_unstable();
+    formats.dedup();
+
+    let mut variants = Vec::new();
+    let mut resizer = fr::Resizer::new();
+    for &vw in &widths {
+        let vh = ((u64::from(height) * u64::from(vw) + u64::from(width) / 2) / u64::from(width))
+            .max(1) as u32;
+        let resized = if vw == width {
+            None
+        } else {
+            Some(pixels.resize(width, height, vw, vh, &mut resizer)?)
+        };
+        let px = resized.as_ref().unwrap_or(&pixels);
+        for &f in &formats {
+            if vw == width && f == ImageFormat::Png && same_pixels {
+                continue;
+            }
+            // WebP holds at most 16383 pixels a side, JPEG 65535.
+            let max_side = match f {
+                ImageFormat::Webp => 16_383,
+                ImageFormat::Avif => 8_192,
+                _ => 65_535,
+            };
+            if vw > max_side || vh > max_side {
+                continue;
+            }
+            // A JPEG asked of a transparent image: flattened, never black.
+            let flat;
+            let px = match px {
+                Pixels::Rgba(b) if f == ImageFormat::Jpeg => {
+                    flat = Pixels::Rgb(flatten(b, opts.background_rgb()));
+                    &flat
+                }
+                _ => px,
+            };
+            let encoded = encode(px, vw, vh, f, opts, icc.as_deref())?;
+            variants.push(Variant {
+                width: vw,
+                height: vh,
+                format: f,
+                bytes: encoded,
+            });
+        }
+    }
+    // The source's own format at its own width is only worth having when it
+    // is smaller than the (optimised) original; else the original serves.
+    let original_len = original.as_ref().map_or(bytes.len(), Vec::len);
+    variants.retain(|v| !(v.format == own && v.bytes.len() >= original_len));
+    // A variant no smaller than the next wider one of its format is useless.
+    let mut kept: Vec<Variant> = Vec::with_capacity(variants.len());
+    for v in variants.iter().rev() {
+        let wider = kept.iter().rfind(|k| k.format == v.format);
+        if wider.is_none_or(|k| v.bytes.len() < k.bytes.len()) {
+            kept.push(v.clone());
+        }
+    }
+    kept.reverse();
+    Ok(Some(Processed {
+        width,
+        height,
+        original,
+        variants: kept,
+    }))
+}
+
+/// RGBA pixels composited over an opaque `background`.
+fn flatten(rgba: &[u8], background: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
+    for p in rgba.chunks_exact(4) {
+        let a = u16::from(p[3]);
+        for c in 0..3 {
+            let v = (u16::from(p[c]) * a + u16::from(background[c]) * (255 - a) + 127) / 255;
+            out.push(v as u8);
+        }
+    }
+    out
+}
+
+/// Whether an ICC profile describes RGB data.
+fn is_rgb_profile(icc: &[u8]) -> bool {
+    moxcms::ColorProfile::new_from_slice(icc)
+        .is_ok_and(|p| p.color_space == moxcms::DataColorSpace::Rgb)
+}
+
+/// The pixels converted from the colour space of `icc` to sRGB, or `None`
+/// when the profile cannot be read (the pixels then keep their profile).
+fn to_srgb(px: &Pixels, icc: &[u8]) -> Option<Pixels> {
+    use moxcms::{ColorProfile, Layout, TransformOptions};
+    let source = ColorProfile::new_from_slice(icc).ok()?;
+    let srgb = ColorProfile::new_srgb();
+    let (buf, layout) = match px {
+        Pixels::Rgb(b) => (b, Layout::Rgb),
+        Pixels::Rgba(b) => (b, Layout::Rgba),
+    };
+    let transform = source
+        .create_transform_8bit(layout, &srgb, layout, TransformOptions::default())
+        .ok()?;
+    let mut out = vec![0u8; buf.len()];
+    transform.transform(buf, &mut out).ok()?;
+    Some(match px {
+        Pixels::Rgb(_) => Pixels::Rgb(out),
+        Pixels::Rgba(_) => Pixels::Rgba(out),
+    })
+}
+
+/// Decoded pixels, 8 bits per channel.
+enum Pixels {
+    Rgb(Vec<u8>),
+    Rgba(Vec<u8>),
+}
+
+impl Pixels {
+    fn resize(
+        &self,
+        w: u32,
+        h: u32,
+        to_w: u32,
+        to_h: u32,
+        resizer: &mut fr::Resizer,
+    ) -> Result<Pixels, String> {
+        let (buf, pt) = match self {
+            Pixels::Rgb(b) => (b, fr::PixelType::U8x3),
+            Pixels::Rgba(b) => (b, fr::PixelType::U8x4),
+        };
+        let src = fr::images::ImageRef::new(w, h, buf, pt).map_err(|e| e.to_string())?;
+        let mut dst = fr::images::Image::new(to_w, to_h, pt);
+        let options = fr::ResizeOptions::new()
+            .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(|e| format!("cannot resize: {e}"))?;
+        let out = dst.into_vec();
+        Ok(match self {
+            Pixels::Rgb(_) => Pixels::Rgb(out),
+            Pixels::Rgba(_) => Pixels::Rgba(out),
+        })
+    }
+}
+
+/// Whether a GIF, WebP or PNG (APNG) is animated.
+fn animated(bytes: &[u8], format: image::ImageFormat) -> bool {
+    match format {
+        image::ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+            .map(|d| {
+                use image::AnimationDecoder;
+                d.into_frames().take(2).count() > 1
+            })
+            .unwrap_or(false),
+        image::ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
+            .map(|d| d.has_animation())
+            .unwrap_or(false),
+        image::ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
+            .ok()
+            .and_then(|d| d.is_apng().ok())
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    pub(super) fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        // Smooth, photo-like: a resized copy compresses better than the source.
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+            Rgb([
+                (255.0 * fx) as u8,
+                (255.0 * fy) as u8,
+                (128.0 + 100.0 * (fx * 6.0).sin()) as u8,
+            ])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn variants_never_upscale_and_include_the_source_width() {
+        let p = process(&jpeg(1000, 500), &Images::default())
+            .unwrap()
+            .unwrap();
+        let sizes: Vec<(u32, u32, ImageFormat)> = p
+            .variants
+            .iter()
+            .map(|v| (v.width, v.height, v.format))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                (480, 240, ImageFormat::Webp),
+                (480, 240, ImageFormat::Jpeg),
+                (960, 480, ImageFormat::Webp),
+                (960, 480, ImageFormat::Jpeg),
+                (1000, 500, ImageFormat::Webp),
+                (1000, 500, ImageFormat::Jpeg),
+            ]
+        );
+        assert_eq!((p.width, p.height), (1000, 500));
+        // A source exactly as wide as the largest width gets a variant at
+        // it: the modern format must reach full resolution.
+        let opts = Images {
+            widths: vec![480, 1000],
+            ..Images::default()
+        };
+        let exact = process(&jpeg(1000, 500), &opts).unwrap().unwrap();
+        assert!(exact
+            .variants
+            .iter()
+            .any(|v| v.width == 1000 && v.format == ImageFormat::Webp));
+        let small = process(&jpeg(100, 50), &Images::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            small.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
+            [100, 100]
+        );
+    }
+
+    #[test]
+    fn a_png_gets_no_png_variant_at_its_own_width() {
+        let img = RgbImage::from_fn(1000, 500, |x, y| Rgb([(x % 251) as u8, (y % 241) as u8, 7]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        let sizes: Vec<(u32, ImageFormat)> =
+            p.variants.iter().map(|v| (v.width, v.format)).collect();
+        // The original (through oxipng) holds the same pixels at 1000.
+        assert_eq!(
+            sizes,
+            [
+                (480, ImageFormat::Webp),
+                (480, ImageFormat::Png),
+                (960, ImageFormat::Webp),
+                (960, ImageFormat::Png),
+                (1000, ImageFormat::Webp),
+            ]
+        );
+    }
+
+    #[test]
+    fn alpha_never_becomes_jpeg() {
+        let img = RgbaImage::from_fn(600, 300, |x, _| Rgba([255, 0, 0, (x % 256) as u8]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != ImageFormat::Jpeg));
+        let webp = p
+            .variants
+            .iter()
+            .find(|v| v.format == ImageFormat::Webp)
+            .unwrap();
+        let decoded = image::load_from_memory(&webp.bytes).unwrap();
+        assert!(decoded.color().has_alpha());
+    }
+
+    #[test]
+    fn sides_over_what_webp_holds_get_no_webp() {
+        let img = RgbImage::from_pixel(20, 17_000, Rgb([9, 9, 9]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let p = process(&png, &Images::default()).unwrap().unwrap();
+        assert!(p.variants.iter().all(|v| v.format != ImageFormat::Webp));
+    }
+}

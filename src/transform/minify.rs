@@ -1,0 +1,195 @@
+//! Minifying JS and CSS: the file read as UTF-8, its input source map found
+//! and read for composing, the language's minifier run with the file's
+//! references rewritten, and the result (or the error) recorded in its
+//! [`Transformed`].
+
+use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::error::{require_utf8, Diagnostic, Severity};
+use crate::naming::MapComment;
+use crate::placeholder::Style;
+use crate::transform::error::TransformError;
+use crate::transform::kinds::{reference, rewrite_from};
+use crate::transform::sourcemap::{self, MapRef};
+use crate::transform::{css, diagnostic, js, Context, Status, Transformed};
+
+/// Minifies a JS or CSS file into `out`.
+pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            out.status = Status::Failed;
+            let e = TransformError::new(format!("cannot read: {e}"));
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
+            return;
+        }
+    };
+    let src = match require_utf8(&file.rel, &bytes) {
+        Ok(s) => s,
+        Err(d) => {
+            out.status = Status::Failed;
+            out.diagnostics.push(d);
+            return;
+        }
+    };
+    let style = Style::for_text(src.as_bytes());
+    let source_maps = ctx.config.source_maps;
+    let new_map_rel = format!("{}.map", file.rel);
+    let mut warnings = Vec::new();
+    let mut replaces = None;
+    // Finds the file's input map and, when maps are written, reads it rebased.
+    let mut find_map = |url: Option<&str>| -> Option<(MapRef, Option<String>)> {
+        let found = match sourcemap::locate(&file.rel, url, &ctx.config.base, ctx.files) {
+            Ok(found) => found?,
+            Err(w) => {
+                if source_maps {
+                    warnings.push(diagnostic(file, Severity::Warning, w));
+                }
+                return None;
+            }
+        };
+        // Only a map is left out for the new one: a `sourceMappingURL`
+        // naming a script or a page does not drop that file.
+        if let MapRef::File(m) = &found {
+            if AssetKind::of(m).0 == AssetKind::SourceMap {
+                replaces = Some(m.clone());
+            }
+        }
+        if !source_maps {
+            return None;
+        }
+        let json = match &found {
+            MapRef::File(m) => match sourcemap::read_rebased(ctx.root, m, &new_map_rel) {
+                Ok(j) => Some(j),
+                Err(w) => {
+                    warnings.push(diagnostic(file, Severity::Warning, w));
+                    None
+                }
+            },
+            MapRef::DataUrl(_) => None,
+        };
+        Some((found, json))
+    };
+    let mut map_warnings = Vec::new();
+    let mut references = Vec::new();
+    let mut unresolvable = js::Unresolvable::default();
+    let result = match file.kind {
+        AssetKind::Js => {
+            let opts = js::JsOptions {
+                target: ctx.config.targets.js,
+                source_map: source_maps,
+                max_depth: ctx.config.limits.max_nesting_depth,
+            };
+            let mut load = |url: Option<&str>| {
+                let (found, json) = find_map(url)?;
+                let parsed = match (&found, json) {
+                    (_, Some(json)) => swc_sourcemap::SourceMap::from_slice(json.as_bytes())
+                        .map_err(|e| e.to_string()),
+                    (MapRef::DataUrl(u), None) => match swc_sourcemap::decode_data_url(u) {
+                        Ok(swc_sourcemap::DecodedMap::Regular(m)) => Ok(m),
+                        Ok(_) => Err("indexed or Hermes maps are not supported".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    _ => return None,
+                };
+                parsed
+                    .map_err(|e| map_warnings.push(unreadable_map(file, &found, &e)))
+                    .ok()
+            };
+            let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
+            let rewrite = rewrite_from(ctx, &file.rel, style);
+            let r = js::minify(
+                &file.rel,
+                src.to_string(),
+                flavor,
+                &opts,
+                &mut load,
+                &rewrite,
+            );
+            r.map(|o| {
+                references.extend(o.references.into_iter().map(|r| Reference {
+                    dynamic: r.dynamic,
+                    ..reference(file, r.url, r.loc)
+                }));
+                unresolvable = o.unresolvable;
+                (o.code, o.map)
+            })
+        }
+        AssetKind::Css => {
+            let opts = css::CssOptions {
+                targets: ctx.config.targets.css,
+                source_map: source_maps,
+                max_depth: ctx.config.limits.max_nesting_depth,
+            };
+            let mut css_warnings = Vec::new();
+            let mut load = |url: Option<&str>| {
+                let (found, json) = find_map(url)?;
+                let parsed = match (&found, json) {
+                    (_, Some(json)) => parcel_sourcemap::SourceMap::from_json("/", &json),
+                    (MapRef::DataUrl(u), None) => {
+                        parcel_sourcemap::SourceMap::from_data_url("/", u)
+                    }
+                    _ => return None,
+                };
+                parsed
+                    .map_err(|e| map_warnings.push(unreadable_map(file, &found, &format!("{e:?}"))))
+                    .ok()
+            };
+            let rewrite = rewrite_from(ctx, &file.rel, style);
+            let r = css::minify(
+                &file.rel,
+                src,
+                &opts,
+                &mut load,
+                &mut css_warnings,
+                &rewrite,
+            )
+            .map(|o| {
+                references.extend(
+                    o.references
+                        .into_iter()
+                        .map(|r| reference(file, r.url, r.loc)),
+                );
+                (o.code, o.map)
+            });
+            out.diagnostics.extend(
+                css_warnings
+                    .into_iter()
+                    .map(|w| diagnostic(file, Severity::Warning, w)),
+            );
+            r
+        }
+        _ => return,
+    };
+    out.diagnostics.append(&mut warnings);
+    out.diagnostics.append(&mut map_warnings);
+    match result {
+        Ok((code, map)) => {
+            out.style = style;
+            out.map_comment = map.as_ref().map(|_| match file.kind {
+                AssetKind::Css => MapComment::Css,
+                _ => MapComment::Js,
+            });
+            out.references = references;
+            out.unresolvable = unresolvable;
+            out.bytes = Some(code);
+            out.map = map;
+            out.replaces_map = replaces;
+            out.status = Status::Minified;
+        }
+        Err(e) => {
+            out.status = Status::Failed;
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
+        }
+    }
+}
+
+fn unreadable_map(file: &SourceFile, found: &MapRef, e: &str) -> Diagnostic {
+    let which = match found {
+        MapRef::File(m) => m.as_str(),
+        MapRef::DataUrl(_) => "(inline)",
+    };
+    let e = TransformError::new(format!(
+        "input source map {which} cannot be read ({e}); not composed"
+    ));
+    diagnostic(file, Severity::Warning, e)
+}
