@@ -276,38 +276,61 @@ pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     }
 }
 
+/// Settings no text transform reads: which files there are (the file list
+/// is part of the key anyway), threads, the exit status, and how the output
+/// is written and served. Every other setting of [`Config`] is part of the
+/// text cache key, so a new option is in the key unless it is listed here:
+/// forgetting one costs a miss, never a stale hit.
+const NOT_READ_BY_TEXT_TRANSFORMS: &[&str] = &[
+    "/input",
+    "/out",
+    "/include",
+    "/exclude",
+    "/jobs",
+    "/strict",
+    // Where waiting files wait changes no result.
+    "/limits/max_held_bytes",
+    "/manifest",
+    "/manifest_formats",
+    "/precompress",
+    "/cache_control",
+    "/nginx",
+    "/headers_file",
+    "/headers_json",
+    "/cache",
+    "/cache_max_size",
+];
+
+/// The settings a text transform's result depends on, as one string: every
+/// setting of `config` but [`NOT_READ_BY_TEXT_TRANSFORMS`], derived from the
+/// serialized `Config`.
+fn text_options(config: &Config) -> String {
+    text_options_of(serde_json::to_value(config).unwrap_or_default())
+}
+
+/// [`text_options`] of a serialized `Config`.
+fn text_options_of(mut value: serde_json::Value) -> String {
+    for pointer in NOT_READ_BY_TEXT_TRANSFORMS {
+        let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+        if let Some(serde_json::Value::Object(map)) = value.pointer_mut(parent) {
+            map.remove(key);
+        }
+    }
+    value.to_string()
+}
+
 /// The part of a text transform's cache key that is the same for every file
-/// of a run: the options that change results, the input root, every file's
-/// name (they decide how each URL resolves and which files are hashed), and
-/// the content of every input source map (composed into new maps).
+/// of a run: the options that change results ([`text_options`]), the input
+/// root, every file's name (they decide how each URL resolves and which
+/// files are hashed), and the content of every input source map (composed
+/// into new maps).
 pub fn text_context(config: &Config, root: &Path, files: &[SourceFile]) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    let c = config;
-    let options = format!(
-        "{:?}",
-        (
-            &c.targets,
-            c.minify_js,
-            c.minify_css,
-            c.source_maps,
-            &c.base,
-            // Not max_held_bytes: where waiting files wait changes no result.
-            (c.limits.max_nesting_depth, c.limits.max_text_size),
-            c.hash_length,
-            &c.keep_names,
-            &c.public_url,
-            c.sri,
-            (
-                c.images.enabled,
-                c.images.picture,
-                &c.images.sizes,
-                &c.images.picture_style
-            ),
-            root,
-        )
-    );
-    h.update(options.as_bytes());
+    h.update(text_options(config).as_bytes());
+    h.update([0]);
+    h.update(root.to_string_lossy().as_bytes());
+    h.update([0]);
     let maps: Vec<Vec<u8>> = files
         .par_iter()
         .filter(|f| f.kind == AssetKind::SourceMap)
@@ -372,4 +395,49 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     }
     out.time = start.elapsed();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every setting changes the text cache key, but those listed as not
+    /// read by text transforms, which do not.
+    #[test]
+    fn every_setting_but_the_listed_ones_is_in_the_text_cache_key() {
+        let value = serde_json::to_value(Config::new("in", "out").unwrap()).unwrap();
+        let base = text_options_of(value.clone());
+        fn walk(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, v) in m {
+                        walk(v, format!("{at}/{k}"), out);
+                    }
+                }
+                _ => out.push(at),
+            }
+        }
+        let mut leaves = Vec::new();
+        walk(&value, String::new(), &mut leaves);
+        assert!(leaves.len() > 40, "{leaves:?}");
+        for leaf in leaves {
+            let mut changed = value.clone();
+            let v = changed.pointer_mut(&leaf).unwrap();
+            *v = match v.take() {
+                serde_json::Value::Bool(b) => serde_json::Value::Bool(!b),
+                serde_json::Value::Number(n) => (n.as_f64().unwrap_or(0.0) + 1.0).into(),
+                serde_json::Value::String(s) => format!("{s}x").into(),
+                serde_json::Value::Null => "set".into(),
+                serde_json::Value::Array(mut a) => {
+                    a.push("more".into());
+                    a.into()
+                }
+                other => other,
+            };
+            let listed = NOT_READ_BY_TEXT_TRANSFORMS
+                .iter()
+                .any(|p| leaf == *p || leaf.starts_with(&format!("{p}/")));
+            assert_eq!(text_options_of(changed) == base, listed, "{leaf}");
+        }
+    }
 }
