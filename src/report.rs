@@ -161,11 +161,7 @@ impl Report {
     /// 0 when every file was processed; 1 when a file failed (or, with
     /// `--strict`, anything was warned about).
     pub fn exit_code(&self) -> i32 {
-        if !self.errors.is_empty() || (self.strict && !self.warnings.is_empty()) {
-            1
-        } else {
-            0
-        }
+        i32::from(self.exit_reason().is_some())
     }
 
     /// Why the exit status is not 0, when it is not.

@@ -110,6 +110,13 @@ pub fn write_and_commit(
         .collect();
     generated.sort();
     generated.dedup();
+    // Files of the output too (an input `_headers` is one already).
+    for rel in &generated {
+        if !out_files.iter().any(|f| &f.rel == rel) {
+            out_files.push(OutFile::plain(rel.clone()));
+        }
+    }
+    out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let manifest = manifest::build(config, files, outputs, graph, variants, generated);
     let mut written = BTreeMap::new();
     for (path, bytes) in manifest::render(config, &manifest, files, graph) {
@@ -127,18 +134,7 @@ pub fn write_and_commit(
             format!("manifest_{path}")
         };
         written.insert(key, roots.out.join(&path).display().to_string());
-        out_files.push(OutFile::plain(path));
     }
-    // Server files placed inside the output are files of it too.
-    if config.headers_file && !out_files.iter().any(|f| f.rel == "_headers") {
-        out_files.push(OutFile::plain("_headers".into()));
-    }
-    for place in [&server.nginx, &server.headers_json].into_iter().flatten() {
-        if let Place::Inside(rel) = place {
-            out_files.push(OutFile::plain(rel.clone()));
-        }
-    }
-    out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
     if config.headers_file {
         // After the input's own `_headers`, if it has one.
         let mut text = staging.read("_headers").unwrap_or_default();

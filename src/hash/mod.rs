@@ -70,7 +70,7 @@ pub fn finalize(
         )));
     }
     let (nodes, mut early) = Nodes::new(files, results, payloads, plan, extra);
-    let links = nodes.links(plan)?;
+    let links = nodes.links()?;
     let mut names = nodes.known_names(&mut early)?;
     for level in levels(&links.order()) {
         nodes.name_level(&level, &links, &mut names)?;

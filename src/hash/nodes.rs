@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::output::{map_named, Output, Payload};
+use super::output::{map_named, output_of, Output, Payload};
 use super::{digest_file, substitute, substitute_sri, Plan};
 use crate::asset::SourceFile;
 use crate::digest::{sha256_hex, sri};
@@ -161,7 +161,8 @@ impl<'a> Nodes<'a> {
     /// references (a map that follows its code file standing for that file)
     /// and, for hashes, files that get one; integrity placeholders (in
     /// pages) only of input files in the output.
-    pub(super) fn links(&self, plan: &Plan) -> Result<Links> {
+    pub(super) fn links(&self) -> Result<Links> {
+        let plan = self.plan;
         let (n, n_files, width) = (self.len(), self.files.len(), self.width());
         let allowed: Vec<Vec<usize>> = plan
             .references
@@ -431,14 +432,9 @@ impl<'a> Nodes<'a> {
                         None => None,
                     };
                     Output {
-                        rel,
-                        size: b.len() as u64,
-                        integrity: sri(&b),
-                        bytes: Some(b),
-                        map: None,
-                        map_integrity: None,
                         hash,
                         cycle: names.cycles[i].clone(),
+                        ..output_of(rel, b)
                     }
                     .with_map(map)
                 };
