@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::Loc;
+use crate::id::FileId;
 
 /// The extension of the last segment of `rel`, lowercased
 /// (`css/App.CSS` → `css`); empty when it has none (`LICENSE`, `.env`).
@@ -105,6 +106,21 @@ pub struct Reference {
     pub from: String,
     /// A dynamic `import("…")`: loaded on demand, not with the file.
     pub dynamic: bool,
+    /// Where it leads, resolved once, by the transform that found it.
+    pub to: Located,
+}
+
+/// Where a reference leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum Located {
+    /// A file of the input.
+    File(FileId),
+    /// A path in the input where there is no file.
+    Missing(String),
+    /// A path above the input root.
+    OutsideRoot,
+    /// Another site, the same document, or a folder: nothing to check.
+    Elsewhere,
 }
 
 /// One input file found by the walk.

@@ -2,61 +2,51 @@
 //! two input files, warn about the ones that lead nowhere, and find the
 //! reference cycles (`a.js` imports `b.js` imports `a.js`) for the report.
 
-use std::collections::BTreeSet;
-
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 
-use crate::asset::{AssetKind, SourceFile};
+use crate::asset::{AssetKind, Located, SourceFile};
 use crate::error::Diagnostic;
-use crate::resolve::{resolve, Target};
+use crate::id::FileId;
 use crate::transform::Transformed;
 
 /// Which file refers to which.
 #[derive(Debug, Default)]
 pub struct Graph {
-    /// For each input file (by index), the files it refers to, sorted, once each.
-    pub edges: Vec<Vec<usize>>,
+    /// For each input file, the files it refers to, sorted, once each.
+    pub edges: Vec<Vec<FileId>>,
     /// For each file, the files it only loads with a dynamic `import()`.
-    pub dynamic: Vec<Vec<usize>>,
+    pub dynamic: Vec<Vec<FileId>>,
     /// Groups of files that refer to each other in a circle, each sorted by
     /// path, the groups sorted too.
     pub cycles: Vec<Vec<String>>,
 }
 
-/// Resolves the references of every file (`base` is the public path).
-/// A reference to a missing file or climbing out of the input is a warning
-/// at its location; it is left as written.
-pub fn build(
-    files: &[SourceFile],
-    results: &[Transformed],
-    names: &BTreeSet<String>,
-    base: &str,
-) -> (Graph, Vec<Diagnostic>) {
+/// Turns the references of every file (resolved by the transforms) into
+/// edges. A reference to a missing file or climbing out of the input is a
+/// warning at its location; it is left as written.
+pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut edges = vec![Vec::new(); files.len()];
     let mut statics = vec![Vec::new(); files.len()];
     let mut dynamic = vec![Vec::new(); files.len()];
-    for (i, (file, result)) in files.iter().zip(results).enumerate() {
+    for ((i, file), result) in FileId::all(files.len()).zip(files).zip(results) {
         for r in &result.references {
-            let problem = match resolve(&r.from, &r.url, base, names) {
-                Target::Asset { rel, .. } => {
-                    // `files` is sorted by path (discover's contract).
-                    if let Ok(j) = files.binary_search_by(|f| f.rel.as_str().cmp(&rel)) {
-                        edges[i].push(j);
-                        if r.dynamic {
-                            dynamic[i].push(j);
-                        } else {
-                            statics[i].push(j);
-                        }
+            let problem = match &r.to {
+                Located::File(j) => {
+                    edges[i].push(*j);
+                    if r.dynamic {
+                        dynamic[i].push(*j);
+                    } else {
+                        statics[i].push(*j);
                     }
                     continue;
                 }
-                Target::Missing(path) => {
+                Located::Missing(path) => {
                     format!("{} not found (no file {path} in the input)", r.url)
                 }
-                Target::OutsideRoot => format!("{} points outside the input folder", r.url),
-                Target::External | Target::SameDocument | Target::Folder(_) => continue,
+                Located::OutsideRoot => format!("{} points outside the input folder", r.url),
+                Located::Elsewhere => continue,
             };
             // A map's `file` is a label; a stale one breaks nothing.
             if file.kind == AssetKind::SourceMap {
@@ -70,7 +60,8 @@ pub fn build(
         }
         edges[i].sort_unstable();
         edges[i].dedup();
-        dynamic[i].retain(|j| !statics[i].contains(j));
+        let s = std::mem::take(&mut statics[i]);
+        dynamic[i].retain(|j| !s.contains(j));
         dynamic[i].sort_unstable();
         dynamic[i].dedup();
     }
@@ -87,10 +78,10 @@ pub fn build(
 
 /// The strongly connected components with more than one file, or a file that
 /// refers to itself.
-fn cycles(files: &[SourceFile], edges: &[Vec<usize>]) -> Vec<Vec<String>> {
+fn cycles(files: &[SourceFile], edges: &[Vec<FileId>]) -> Vec<Vec<String>> {
     let mut g = DiGraph::<(), ()>::with_capacity(files.len(), edges.iter().map(Vec::len).sum());
     let nodes: Vec<_> = files.iter().map(|_| g.add_node(())).collect();
-    for (from, targets) in edges.iter().enumerate() {
+    for (from, targets) in FileId::all(files.len()).zip(edges) {
         for &to in targets {
             // A source map naming its code file (`file`) is no cycle worth listing.
             if files[from].rel.strip_suffix(".map") == Some(files[to].rel.as_str()) {

@@ -29,6 +29,7 @@ mod error;
 mod graph;
 mod hash;
 mod held;
+mod id;
 mod naming;
 mod pipeline;
 mod placeholder;
@@ -154,9 +155,14 @@ mod tests {
     #[test]
     fn vocabulary_modules_are_leaves() {
         let graph = import_graph();
-        for leaf in ["digest", "encoding", "placeholder", "resolve"] {
+        for leaf in ["digest", "encoding", "id", "resolve"] {
             assert_eq!(graph[leaf], BTreeSet::new(), "{leaf} imports the crate");
         }
+        let ids = BTreeSet::from(["id".to_string()]);
+        assert_eq!(
+            graph["placeholder"], ids,
+            "placeholder imports more than ids"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::graph::{self, Graph};
 use crate::hash::{self, Payload, Settled};
 use crate::held::Held;
+use crate::id::{FileId, Node};
 use crate::naming::Naming;
 use crate::report::Report;
 use crate::rewrite::Rewriter;
@@ -98,7 +99,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let transformed = stage.transform(cache.as_deref())?;
         laps.done("transform");
 
-        let (graph, broken) = graph::build(&files, &transformed.results, &names, &config.base);
+        let (graph, broken) = graph::build(&files, &transformed.results);
         diagnostics.extend(broken);
         laps.done("graph");
 
@@ -230,7 +231,7 @@ impl Stage<'_> {
             },
         };
         let failure = Mutex::new(None);
-        let after = |i: usize, t: &mut Transformed| -> Settled {
+        let after = |i: FileId, t: &mut Transformed| -> Settled {
             // After a failed write the run is over: nothing more is written.
             let failed = failure.lock().map(|f| f.is_some()).unwrap_or(true);
             if failed {
@@ -301,10 +302,15 @@ impl Stage<'_> {
         let follows = crate::rewrite::follows(self.files);
         // Placeholders may stand for a file's references and the variants
         // its <picture> markup names.
-        let mut references = graph.edges.clone();
-        for (r, result) in references.iter_mut().zip(&results) {
-            r.extend(&result.variant_refs);
-        }
+        let references: Vec<Vec<Node>> = graph
+            .edges
+            .iter()
+            .zip(&results)
+            .map(|(edges, result)| {
+                let files = edges.iter().map(|&j| Node::file(j));
+                files.chain(result.variant_refs.iter().copied()).collect()
+            })
+            .collect();
         // The variants, written already, in the order `variants` numbers them.
         let mut payloads = Vec::with_capacity(settled.len());
         let mut extra: Vec<(String, hash::Output)> = Vec::new();
@@ -359,7 +365,7 @@ impl Stage<'_> {
 /// stage.
 fn settle(
     file: &SourceFile,
-    i: usize,
+    i: FileId,
     t: &mut Transformed,
     writer: &Writer,
     held: &Held,

@@ -13,6 +13,8 @@
 
 use memchr::memmem;
 
+use crate::id::{FileId, Node};
+
 /// The opening and closing marks of each style.
 const STYLES: [(&[u8; 3], &[u8; 2]); 4] = [
     (b"!~{", b"}~"),
@@ -58,15 +60,15 @@ pub fn capacity(width: usize) -> usize {
     64usize.checked_pow(digits).unwrap_or(usize::MAX)
 }
 
-/// The placeholder for the file with index `index`, `width` characters wide.
-/// `index` must be below [`capacity`]`(width)`.
-pub fn make(index: usize, width: usize, style: Style) -> String {
+/// The placeholder for `node`, `width` characters wide.
+/// Its number must be below [`capacity`]`(width)`.
+pub fn make(node: Node, width: usize, style: Style) -> String {
     let (open, close) = style.marks();
     let digits = width - OPEN_LEN - CLOSE_LEN;
     let mut out = vec![b'0'; width];
     out[..OPEN_LEN].copy_from_slice(open);
     out[width - CLOSE_LEN..].copy_from_slice(close);
-    let mut n = index;
+    let mut n = node.index();
     for i in (0..digits).rev() {
         out[OPEN_LEN + i] = DIGITS[n % 64];
         n /= 64;
@@ -75,7 +77,7 @@ pub fn make(index: usize, width: usize, style: Style) -> String {
 }
 
 /// Decodes the placeholder at the start of `bytes`, if there is one of `width`.
-fn decode(bytes: &[u8], width: usize, close: &[u8]) -> Option<usize> {
+fn decode(bytes: &[u8], width: usize, close: &[u8]) -> Option<Node> {
     let p = bytes.get(..width)?;
     if !p.ends_with(close) {
         return None;
@@ -85,25 +87,25 @@ fn decode(bytes: &[u8], width: usize, close: &[u8]) -> Option<usize> {
         let d = DIGITS.iter().position(|&x| x == c)?;
         n = n.checked_mul(64)?.checked_add(d)?;
     }
-    Some(n)
+    u32::try_from(n).ok().map(|n| Node::new(n as usize))
 }
 
-/// Every placeholder of `style` in `bytes`: its offset and the file index it stands for.
-pub fn find(bytes: &[u8], width: usize, style: Style) -> Vec<(usize, usize)> {
+/// Every placeholder of `style` in `bytes`: its offset and the node it stands for.
+pub fn find(bytes: &[u8], width: usize, style: Style) -> Vec<(usize, Node)> {
     let (open, close) = style.marks();
     memmem::find_iter(bytes, open)
         .filter_map(|at| decode(&bytes[at..], width, close).map(|i| (at, i)))
         .collect()
 }
 
-/// Replaces every placeholder of `style` whose index `with` knows by the
+/// Replaces every placeholder of `style` whose node `with` knows by the
 /// text it gives (which must be `width` bytes long, so nothing moves);
 /// others stay.
 pub fn replace<'a>(
     bytes: &[u8],
     width: usize,
     style: Style,
-    with: impl Fn(usize) -> Option<&'a str>,
+    with: impl Fn(Node) -> Option<&'a str>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut last = 0;
@@ -127,17 +129,17 @@ const SRI_DIGITS: usize = 5;
 /// Width of an integrity placeholder.
 const SRI_WIDTH: usize = OPEN_LEN + 1 + SRI_DIGITS + CLOSE_LEN;
 
-/// The placeholder for the Subresource Integrity value of the file `index`
+/// The placeholder for the Subresource Integrity value of the input file `file`
 /// (`!~{#0000A}~`), written where a page's `integrity` attribute goes. It is
 /// replaced by a value of its own length, so it only stands in files
 /// without source maps (pages). Hash placeholders never match it.
-pub fn make_sri(index: usize, style: Style) -> String {
+pub fn make_sri(file: FileId, style: Style) -> String {
     let (open, close) = style.marks();
     let mut out = Vec::with_capacity(SRI_WIDTH);
     out.extend_from_slice(open);
     out.push(b'#');
     let mut digits = [b'0'; SRI_DIGITS];
-    let mut n = index;
+    let mut n = file.index();
     for d in digits.iter_mut().rev() {
         *d = DIGITS[n % 64];
         n /= 64;
@@ -147,8 +149,8 @@ pub fn make_sri(index: usize, style: Style) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Every integrity placeholder of `style` in `bytes`: its offset and the file index.
-pub fn find_sri(bytes: &[u8], style: Style) -> Vec<(usize, usize)> {
+/// Every integrity placeholder of `style` in `bytes`: its offset and the input file.
+pub fn find_sri(bytes: &[u8], style: Style) -> Vec<(usize, FileId)> {
     let (open, close) = style.marks();
     memmem::find_iter(bytes, open)
         .filter_map(|at| {
@@ -160,17 +162,17 @@ pub fn find_sri(bytes: &[u8], style: Style) -> Vec<(usize, usize)> {
             for &c in &p[OPEN_LEN + 1..SRI_WIDTH - CLOSE_LEN] {
                 n = n * 64 + DIGITS.iter().position(|&x| x == c)?;
             }
-            Some((at, n))
+            Some((at, FileId::new(n)))
         })
         .collect()
 }
 
-/// Replaces every integrity placeholder of `style` whose index `with`
+/// Replaces every integrity placeholder of `style` whose file `with`
 /// knows by the text it gives (of any length); others stay.
 pub fn replace_sri<'a>(
     bytes: &[u8],
     style: Style,
-    with: impl Fn(usize) -> Option<&'a str>,
+    with: impl Fn(FileId) -> Option<&'a str>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 128);
     let mut last = 0;
@@ -193,6 +195,7 @@ mod tests {
     fn placeholders_round_trip_at_every_width() {
         for width in [8, 9, 16, 64] {
             for index in [0, 1, 63, 64, 4095, capacity(8) - 1] {
+                let index = Node::new(index);
                 for style in [Style(0), Style(1), Style(3)] {
                     let p = make(index, width, style);
                     assert_eq!(p.len(), width);
@@ -206,12 +209,17 @@ mod tests {
     #[test]
     fn replacement_keeps_length_and_skips_unknown_indices() {
         let s = Style::default();
-        let text = format!("import'./a.{}.js';x='{}'", make(5, 8, s), make(6, 8, s));
-        let out = replace(text.as_bytes(), 8, s, |i| (i == 5).then_some("3f2a9c1b"));
+        let (five, six) = (Node::new(5), Node::new(6));
+        let text = format!(
+            "import'./a.{}.js';x='{}'",
+            make(five, 8, s),
+            make(six, 8, s)
+        );
+        let out = replace(text.as_bytes(), 8, s, |i| (i == five).then_some("3f2a9c1b"));
         let out = String::from_utf8(out).unwrap();
         assert_eq!(
             out,
-            format!("import'./a.3f2a9c1b.js';x='{}'", make(6, 8, s))
+            format!("import'./a.3f2a9c1b.js';x='{}'", make(six, 8, s))
         );
         assert_eq!(out.len(), text.len());
     }
@@ -220,16 +228,18 @@ mod tests {
     fn integrity_placeholders_round_trip_and_are_not_hash_placeholders() {
         let s = Style(1);
         for index in [0, 1, 4095, 64usize.pow(5) - 1] {
+            let index = FileId::new(index);
             let p = make_sri(index, s);
             assert_eq!(find_sri(p.as_bytes(), s), [(0, index)]);
             for width in [8, 11, 12] {
                 assert!(find(p.as_bytes(), width, s).is_empty());
             }
         }
-        let text = format!("<script integrity=\"{}\">", make_sri(7, s));
-        let out = replace_sri(text.as_bytes(), s, |i| (i == 7).then_some("sha384-abc"));
+        let seven = FileId::new(7);
+        let text = format!("<script integrity=\"{}\">", make_sri(seven, s));
+        let out = replace_sri(text.as_bytes(), s, |i| (i == seven).then_some("sha384-abc"));
         assert_eq!(out, b"<script integrity=\"sha384-abc\">");
-        assert!(find_sri(make(7, 11, s).as_bytes(), s).is_empty());
+        assert!(find_sri(make(Node::new(7), 11, s).as_bytes(), s).is_empty());
     }
 
     #[test]

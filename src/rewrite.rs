@@ -7,7 +7,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::asset::{AssetKind, SourceFile};
+use crate::asset::{AssetKind, Located, Reference, SourceFile};
+use crate::error::Loc;
+use crate::id::{FileId, Node};
 use crate::naming::{hashed_name, Naming};
 use crate::placeholder::{self, Style};
 use crate::resolve::{encode_path, percent_decode, resolve, Target};
@@ -17,8 +19,8 @@ use crate::resolve::{encode_path, percent_decode, resolve, Target};
 pub struct Rewritten {
     /// The URL to write instead (a placeholder where the hash goes).
     pub text: String,
-    /// Index of the referenced (hashed) file.
-    pub target: usize,
+    /// The referenced (hashed) file.
+    pub target: FileId,
 }
 
 /// Rewrites URLs written in one run's files.
@@ -26,12 +28,12 @@ pub struct Rewriter<'a> {
     files: &'a [SourceFile],
     names: &'a BTreeSet<String>,
     naming: &'a Naming,
-    follows: Vec<Option<usize>>,
+    follows: Vec<Option<FileId>>,
 }
 
 /// For each file, the file whose name it follows: `x.js.map` beside `x.js`
 /// (or `x.css`) is named after it (`x.3f2a9c1b.js.map`), not hashed itself.
-pub fn follows(files: &[SourceFile]) -> Vec<Option<usize>> {
+pub fn follows(files: &[SourceFile]) -> Vec<Option<FileId>> {
     files
         .iter()
         .map(|f| {
@@ -40,7 +42,7 @@ pub fn follows(files: &[SourceFile]) -> Vec<Option<usize>> {
                 return None;
             }
             let i = files.binary_search_by(|g| g.rel.as_str().cmp(owner)).ok()?;
-            matches!(files[i].kind, AssetKind::Js | AssetKind::Css).then_some(i)
+            matches!(files[i].kind, AssetKind::Js | AssetKind::Css).then_some(FileId::new(i))
         })
         .collect()
 }
@@ -60,9 +62,9 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// The file whose name the file `i` follows (a source map's code file).
-    pub fn follows(&self, i: usize) -> Option<usize> {
-        self.follows.get(i).copied().flatten()
+    /// The file whose name the file `id` follows (a source map's code file).
+    pub fn follows(&self, id: FileId) -> Option<FileId> {
+        self.follows.get(id.index()).copied().flatten()
     }
 
     /// The naming policy.
@@ -70,16 +72,48 @@ impl<'a> Rewriter<'a> {
         self.naming
     }
 
-    /// Index of the file `rel`.
-    pub fn index(&self, rel: &str) -> Option<usize> {
+    /// The path of the file `id`.
+    pub fn rel(&self, id: FileId) -> &str {
+        &self.files[id].rel
+    }
+
+    /// The file `rel`.
+    pub fn id(&self, rel: &str) -> Option<FileId> {
         self.files
             .binary_search_by(|f| f.rel.as_str().cmp(rel))
             .ok()
+            .map(FileId::new)
     }
 
     /// Where `url`, written in a file resolving from `from`, leads.
     pub fn resolve(&self, from: &str, url: &str) -> Target {
         resolve(from, url, &self.naming.base, self.names)
+    }
+
+    /// The input file `url` (written in a file resolving from `from`) names.
+    pub fn file(&self, from: &str, url: &str) -> Option<FileId> {
+        match self.resolve(from, url) {
+            Target::Asset { rel, .. } => self.id(&rel),
+            _ => None,
+        }
+    }
+
+    /// A reference found at `loc` of a file resolving from `from`, with
+    /// where it leads: the one place a reference is resolved.
+    pub fn reference(&self, from: &str, url: String, loc: Loc, dynamic: bool) -> Reference {
+        let to = match self.resolve(from, &url) {
+            Target::Asset { rel, .. } => self.id(&rel).map_or(Located::Elsewhere, Located::File),
+            Target::Missing(path) => Located::Missing(path),
+            Target::OutsideRoot => Located::OutsideRoot,
+            Target::External | Target::SameDocument | Target::Folder(_) => Located::Elsewhere,
+        };
+        Reference {
+            url,
+            loc,
+            from: from.to_string(),
+            dynamic,
+            to,
+        }
     }
 
     /// The new text for `url` (as written, escapes of the host language
@@ -90,14 +124,14 @@ impl<'a> Rewriter<'a> {
         let Target::Asset { rel, suffix } = self.resolve(from, url) else {
             return None;
         };
-        let target = self.index(&rel)?;
+        let target = self.id(&rel)?;
         if let Some(owner) = self.follows(target) {
             return self.rewrite_map_url(url, &suffix, owner, style);
         }
         if self.naming.keeps_name(&rel) {
             return None;
         }
-        let ph = placeholder::make(target, self.naming.hash_length, style);
+        let ph = placeholder::make(target.into(), self.naming.hash_length, style);
         let text = match &self.naming.public_url {
             Some(public) => format!("{public}{}{suffix}", encode_hashed(&rel, &ph)),
             None => {
@@ -111,11 +145,11 @@ impl<'a> Rewriter<'a> {
 }
 
 impl Rewriter<'_> {
-    /// The URL of an image variant (`images/hero-960w.webp`, numbered
-    /// `index`) written the way the page wrote the image's `url`: in the
+    /// The URL of an image variant (`images/hero-960w.webp`, the node
+    /// `variant`) written the way the page wrote the image's `url`: in the
     /// same folder, or under `--public-url`.
-    pub fn variant_url(&self, url: &str, variant_rel: &str, index: usize, style: Style) -> String {
-        let ph = placeholder::make(index, self.naming.hash_length, style);
+    pub fn variant_url(&self, url: &str, variant_rel: &str, variant: Node, style: Style) -> String {
+        let ph = placeholder::make(variant, self.naming.hash_length, style);
         match &self.naming.public_url {
             Some(public) => format!("{public}{}", encode_hashed(variant_rel, &ph)),
             None => {
@@ -135,14 +169,14 @@ impl Rewriter<'_> {
         &self,
         url: &str,
         suffix: &str,
-        owner: usize,
+        owner: FileId,
         style: Style,
     ) -> Option<Rewritten> {
         let owner_rel = &self.files[owner].rel;
         if self.naming.keeps_name(owner_rel) {
             return None;
         }
-        let ph = placeholder::make(owner, self.naming.hash_length, style);
+        let ph = placeholder::make(owner.into(), self.naming.hash_length, style);
         let mapped = format!("{}.map", encode_hashed(owner_rel, &ph));
         let text = match &self.naming.public_url {
             Some(public) => format!("{public}{mapped}{suffix}"),
@@ -221,7 +255,7 @@ mod tests {
         let names = f.iter().map(|f| f.rel.clone()).collect();
         let r = Rewriter::new(&f, &names, naming);
         let got = r.rewrite(from, url, Style::default()).map(|r| {
-            let ph = placeholder::make(r.target, naming.hash_length, Style::default());
+            let ph = placeholder::make(r.target.into(), naming.hash_length, Style::default());
             r.text.replace(&ph, "HASH")
         });
         assert_eq!(got.as_deref(), expected, "{url} from {from}");

@@ -14,6 +14,7 @@ use crate::config::{Config, ManifestFormat};
 use crate::digest::sha256_hex;
 use crate::graph::Graph;
 use crate::hash::Output;
+use crate::id::FileId;
 use crate::transform::Variants;
 
 /// `assetpress-manifest.json`.
@@ -102,7 +103,7 @@ pub fn build(
     generated: Vec<String>,
 ) -> Manifest {
     let mut assets = BTreeMap::new();
-    for (i, (file, output)) in files.iter().zip(outputs).enumerate() {
+    for ((i, file), output) in FileId::all(files.len()).zip(files).zip(outputs) {
         let Some(o) = output else { continue };
         let (table, written) = variants;
         let size = table.size_of(i);
@@ -221,14 +222,14 @@ struct ViteChunk {
 /// load (or nothing loads) are entries; `imports`/`dynamicImports` name other
 /// entries' keys, `css`/`assets` output files, as Vite writes them.
 fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, ViteChunk> {
-    let mut referrers: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
-    for (i, targets) in graph.edges.iter().enumerate() {
+    let mut referrers: Vec<Vec<FileId>> = vec![Vec::new(); files.len()];
+    for (i, targets) in FileId::all(files.len()).zip(&graph.edges) {
         for &t in targets {
             referrers[t].push(i);
         }
     }
     let mut out = BTreeMap::new();
-    for (i, f) in files.iter().enumerate() {
+    for (i, f) in FileId::all(files.len()).zip(files) {
         let Some(entry) = m.assets.get(&f.rel) else {
             continue;
         };

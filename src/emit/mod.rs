@@ -24,6 +24,7 @@ use crate::cache::{Cache, Entry};
 use crate::encoding::Encoding;
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
+use crate::id::FileId;
 use crate::naming::Naming;
 use crate::report::FileReport;
 use crate::transform::{Status, Transformed};
@@ -95,12 +96,12 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Writes input file `i` as `output` (its bytes, or the input copied
+    /// Writes input file `id` as `output` (its bytes, or the input copied
     /// when it has none), with its map and compressed copies, then releases
     /// the bytes.
     pub fn file(
         &self,
-        i: usize,
+        id: FileId,
         status: Status,
         time: Duration,
         output: &mut Output,
@@ -125,14 +126,14 @@ impl<'a> Writer<'a> {
         let report = write_one(
             self.staging,
             self.cache,
-            &self.files[i],
+            &self.files[id],
             status,
             time,
             output,
             &own,
         )?;
         output.release();
-        *lock(&self.slots[i]) = Some(report);
+        *lock(&self.slots[id]) = Some(report);
         Ok(())
     }
 

@@ -20,6 +20,7 @@ use petgraph::graph::DiGraph;
 
 use crate::asset::SourceFile;
 use crate::error::{Error, Result};
+use crate::id::{FileId, Node};
 use crate::naming::Naming;
 use crate::placeholder::{self, Style};
 use crate::transform::Transformed;
@@ -33,9 +34,10 @@ pub struct Plan<'a> {
     /// The files each file references (the graph's edges): a placeholder
     /// is only replaced where its file is one of these, so text in an input
     /// that merely looks like a placeholder stays as it is.
-    pub references: &'a [Vec<usize>],
+    /// (Each input file's, by [`FileId`]; a file's `<picture>` variants too.)
+    pub references: &'a [Vec<Node>],
     /// For a source map beside its code file, that file: it follows its name.
-    pub follows: &'a [Option<usize>],
+    pub follows: &'a [Option<FileId>],
     /// The naming policy.
     pub naming: &'a Naming,
 }
@@ -45,8 +47,9 @@ pub struct Plan<'a> {
 /// releases them), dependencies first. Files already written
 /// ([`Payload::Written`]) are taken as they are; the others are finished
 /// from their payloads. `extra` are the image variants, written the same
-/// way (their path before hashing, and what was written), numbered after
-/// the input files. Returns every output, bytes dropped.
+/// way (their path before hashing, and what was written), the nodes after
+/// the input files. Returns every input file's output, bytes dropped, and
+/// the variants'.
 ///
 /// The phases, in order: number the nodes ([`Nodes::new`]); find what each
 /// node's placeholders stand for ([`Nodes::links`]); take the names already
@@ -59,7 +62,7 @@ pub fn finalize(
     payloads: Vec<Payload>,
     plan: &Plan,
     extra: Vec<(String, Output)>,
-    write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
+    write: &(dyn Fn(FileId, &mut Output) -> Result<()> + Sync),
 ) -> Result<(Vec<Option<Output>>, Vec<Output>)> {
     let width = plan.naming.hash_length;
     let n = files.len() + extra.len();
@@ -86,9 +89,9 @@ pub(super) fn substitute(
     bytes: &[u8],
     style: Style,
     width: usize,
-    deps: &[usize],
+    deps: &[Node],
     hashes: &[Option<String>],
-    zeroed: &[usize],
+    zeroed: &[Node],
 ) -> Vec<u8> {
     let zeros = "0".repeat(width);
     placeholder::replace(bytes, width, style, |j| {
@@ -108,13 +111,14 @@ pub(super) fn substitute(
 pub(super) fn substitute_sri(
     bytes: &[u8],
     style: Style,
-    deps: &[usize],
+    deps: &[Node],
     sris: &[Option<String>],
-    zeroed: &[usize],
+    zeroed: &[Node],
 ) -> Vec<u8> {
     // Any other placeholder of the file's style is one of ours whose file
     // is not written as it is: it checks nothing.
     placeholder::replace_sri(bytes, style, |j| {
+        let j = Node::file(j);
         if deps.binary_search(&j).is_err() || zeroed.contains(&j) {
             Some("")
         } else {
@@ -126,7 +130,7 @@ pub(super) fn substitute_sri(
 /// The components of the graph `deps`, grouped in levels: each component's
 /// dependencies are all in earlier levels (a component's own members may
 /// depend on each other). Within a level, components are sorted.
-fn levels(deps: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
+fn levels(deps: &[Vec<Node>]) -> Vec<Vec<Vec<Node>>> {
     let n = deps.len();
     let mut g = DiGraph::<(), ()>::with_capacity(n, deps.iter().map(Vec::len).sum());
     let nodes: Vec<_> = (0..n).map(|_| g.add_node(())).collect();
@@ -144,7 +148,7 @@ fn levels(deps: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
         }
     }
     let mut level = vec![0usize; components.len()];
-    let mut out: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut out: Vec<Vec<Vec<Node>>> = Vec::new();
     for (c, members) in components.iter().enumerate() {
         let l = members
             .iter()
@@ -158,7 +162,7 @@ fn levels(deps: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
         if out.len() <= l {
             out.resize(l + 1, Vec::new());
         }
-        let mut m: Vec<usize> = members.iter().map(|m| m.index()).collect();
+        let mut m: Vec<Node> = members.iter().map(|m| Node::new(m.index())).collect();
         m.sort_unstable();
         out[l].push(m);
     }
@@ -180,10 +184,11 @@ mod tests {
     #[test]
     fn levels_put_dependencies_first_and_cycles_together() {
         // 0 → 1 → 2 ↔ 3, 4 alone, 5 → 5
-        let deps = vec![vec![1], vec![2], vec![3], vec![2], vec![], vec![5]];
+        let n = |list: &[usize]| list.iter().map(|&i| Node::new(i)).collect::<Vec<_>>();
+        let deps = vec![n(&[1]), n(&[2]), n(&[3]), n(&[2]), n(&[]), n(&[5])];
         let l = levels(&deps);
-        assert_eq!(l[0], vec![vec![2, 3], vec![4], vec![5]]);
-        assert_eq!(l[1], vec![vec![1]]);
-        assert_eq!(l[2], vec![vec![0]]);
+        assert_eq!(l[0], vec![n(&[2, 3]), n(&[4]), n(&[5])]);
+        assert_eq!(l[1], vec![n(&[1])]);
+        assert_eq!(l[2], vec![n(&[0])]);
     }
 }

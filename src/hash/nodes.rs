@@ -10,6 +10,7 @@ use crate::asset::SourceFile;
 use crate::digest::{sha256_hex, sri};
 use crate::error::Result;
 use crate::held::Body;
+use crate::id::{FileId, Node};
 use crate::naming::{append_map_comment, cycle_hash, hashed_name, MapComment};
 use crate::placeholder::{self, Style};
 use crate::transform::Transformed;
@@ -46,21 +47,21 @@ pub(super) struct Early {
 /// What each node's placeholders stand for.
 pub(super) struct Links {
     /// The nodes whose hash it names (sorted).
-    deps: Vec<Vec<usize>>,
-    /// The nodes whose integrity value it names (sorted).
-    sri_deps: Vec<Vec<usize>>,
+    deps: Vec<Vec<Node>>,
+    /// The nodes whose integrity value it names (sorted; input files only).
+    sri_deps: Vec<Vec<Node>>,
     /// Whether a page names its integrity value.
     sri_needed: Vec<bool>,
 }
 
 impl Links {
     /// Everything a node's name or integrity value depends on.
-    pub(super) fn order(&self) -> Vec<Vec<usize>> {
+    pub(super) fn order(&self) -> Vec<Vec<Node>> {
         self.deps
             .iter()
             .zip(&self.sri_deps)
             .map(|(d, s)| {
-                let mut all: Vec<usize> = d.iter().chain(s).copied().collect();
+                let mut all: Vec<Node> = d.iter().chain(s).copied().collect();
                 all.sort_unstable();
                 all.dedup();
                 all
@@ -77,7 +78,7 @@ pub(super) struct Names {
     cycles: Vec<Vec<String>>,
     /// The members of its reference cycle: their integrity values stay empty
     /// in each other, as when the cycle's hash is computed.
-    fellows: Vec<Vec<usize>>,
+    fellows: Vec<Vec<Node>>,
 }
 
 impl<'a> Nodes<'a> {
@@ -145,11 +146,21 @@ impl<'a> Nodes<'a> {
         self.files.len() + self.variant_rels.len()
     }
 
+    /// Every node, input files first.
+    fn all(&self) -> impl Iterator<Item = Node> {
+        (0..self.len()).map(Node::new)
+    }
+
+    /// The input file node `i` is, if it is one.
+    fn file(&self, i: Node) -> Option<FileId> {
+        i.as_file(self.files.len())
+    }
+
     /// Node `i`'s path before hashing.
-    fn rel(&self, i: usize) -> &str {
-        match self.files.get(i) {
-            Some(f) => &f.rel,
-            None => &self.variant_rels[i - self.files.len()],
+    fn rel(&self, i: Node) -> &str {
+        match self.file(i) {
+            Some(f) => &self.files[f].rel,
+            None => &self.variant_rels[i.index() - self.files.len()],
         }
     }
 
@@ -164,22 +175,24 @@ impl<'a> Nodes<'a> {
     pub(super) fn links(&self) -> Result<Links> {
         let plan = self.plan;
         let (n, n_files, width) = (self.len(), self.files.len(), self.width());
-        let allowed: Vec<Vec<usize>> = plan
+        // A reference to a map stands for the code file the map follows.
+        let follow = |j: Node| match self.file(j).and_then(|f| plan.follows[f]) {
+            Some(owner) => Node::file(owner),
+            None => j,
+        };
+        let allowed: Vec<Vec<Node>> = plan
             .references
             .iter()
             .map(Vec::as_slice)
             .chain((n_files..n).map(|_| &[][..]))
             .map(|r| {
-                let mut a: Vec<usize> = r
-                    .iter()
-                    .map(|&j| plan.follows.get(j).copied().flatten().unwrap_or(j))
-                    .collect();
+                let mut a: Vec<Node> = r.iter().map(|&j| follow(j)).collect();
                 a.sort_unstable();
                 a.dedup();
                 a
             })
             .collect();
-        let found: Vec<(Vec<usize>, Vec<usize>)> = self
+        let found: Vec<(Vec<Node>, Vec<Node>)> = self
             .bytes
             .par_iter()
             .zip(&allowed)
@@ -189,27 +202,29 @@ impl<'a> Nodes<'a> {
                     return Ok((Vec::new(), Vec::new()));
                 };
                 let b = b.load()?;
-                let pick = |found: Vec<(usize, usize)>, keep: &dyn Fn(usize) -> bool| {
-                    let mut d: Vec<usize> = found
+                let pick = |found: Vec<Node>, keep: &dyn Fn(Node) -> bool| {
+                    let mut d: Vec<Node> = found
                         .into_iter()
-                        .map(|(_, i)| i)
                         .filter(|&i| keep(i) && allowed.binary_search(&i).is_ok())
                         .collect();
                     d.sort_unstable();
                     d.dedup();
                     d
                 };
+                let hashes = placeholder::find(&b, width, style);
+                let sris = placeholder::find_sri(&b, style);
                 Ok((
-                    pick(placeholder::find(&b, width, style), &|i| {
-                        i < n && self.hashed[i]
+                    pick(hashes.into_iter().map(|(_, i)| i).collect(), &|i| {
+                        i.index() < n && self.hashed[i]
                     }),
-                    pick(placeholder::find_sri(&b, style), &|i| {
-                        i < n_files && plan.in_output[i]
-                    }),
+                    pick(
+                        sris.into_iter().map(|(_, f)| Node::file(f)).collect(),
+                        &|i| self.file(i).is_some_and(|f| plan.in_output[f]),
+                    ),
                 ))
             })
             .collect::<Result<_>>()?;
-        let (deps, sri_deps): (Vec<Vec<usize>>, Vec<Vec<usize>>) = found.into_iter().unzip();
+        let (deps, sri_deps): (Vec<Vec<Node>>, Vec<Vec<Node>>) = found.into_iter().unzip();
         let mut sri_needed = vec![false; n];
         for &j in sri_deps.iter().flatten() {
             sri_needed[j] = true;
@@ -243,7 +258,7 @@ impl<'a> Nodes<'a> {
             cycles: vec![Vec::new(); n],
             fellows: vec![Vec::new(); n],
         };
-        for (i, c) in early.copied.iter().enumerate() {
+        for (i, c) in self.all().zip(&early.copied) {
             if let Some((sha, integrity, _)) = c {
                 if self.hashed[i] {
                     names.hashes[i] = Some(sha[..width].to_string());
@@ -251,20 +266,10 @@ impl<'a> Nodes<'a> {
                 names.sris[i] = Some(integrity.clone());
             }
         }
-        let n_files = self.files.len();
-        for (i, d) in early
-            .files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| Some((i, d.as_ref()?)))
-            .chain(
-                early
-                    .variants
-                    .iter()
-                    .enumerate()
-                    .map(|(k, d)| (n_files + k, d)),
-            )
-        {
+        let written = early.files.iter().map(Option::as_ref);
+        let variants = early.variants.iter().map(Some);
+        for (i, d) in self.all().zip(written.chain(variants)) {
+            let Some(d) = d else { continue };
             names.hashes[i] = d.hash.clone();
             names.sris[i] = Some(d.integrity.clone());
         }
@@ -272,7 +277,7 @@ impl<'a> Nodes<'a> {
     }
 
     /// The output name of node `i`, once its hash is known.
-    fn name_of(&self, i: usize, hashes: &[Option<String>]) -> String {
+    fn name_of(&self, i: Node, hashes: &[Option<String>]) -> String {
         match &hashes[i] {
             Some(h) => hashed_name(self.rel(i), h),
             None => self.rel(i).to_string(),
@@ -284,11 +289,11 @@ impl<'a> Nodes<'a> {
     /// members) left as zeros and empty.
     fn substituted(
         &self,
-        i: usize,
+        i: Node,
         links: &Links,
         names: &Names,
-        zeroed_hashes: &[usize],
-        zeroed_sris: &[usize],
+        zeroed_hashes: &[Node],
+        zeroed_sris: &[Node],
     ) -> Result<Vec<u8>> {
         let b = match &self.bytes[i] {
             Some(b) => b.load()?,
@@ -314,9 +319,9 @@ impl<'a> Nodes<'a> {
 
     /// Node `i`'s bytes as written: placeholders replaced, then the
     /// `sourceMappingURL` comment naming its map after its own final name.
-    fn finished(&self, i: usize, links: &Links, names: &Names) -> Result<Vec<u8>> {
+    fn finished(&self, i: Node, links: &Links, names: &Names) -> Result<Vec<u8>> {
         let mut b = self.substituted(i, links, names, &[], &names.fellows[i])?;
-        if let Some(Some(style)) = self.map_comments.get(i) {
+        if let Some(Some(style)) = self.map_comments.get(i.index()) {
             append_map_comment(&mut b, *style, &self.name_of(i, &names.hashes));
         }
         Ok(b)
@@ -326,7 +331,7 @@ impl<'a> Nodes<'a> {
     /// already), in parallel, then computes the integrity values pages name.
     pub(super) fn name_level(
         &self,
-        level: &[Vec<usize>],
+        level: &[Vec<Node>],
         links: &Links,
         names: &mut Names,
     ) -> Result<()> {
@@ -338,8 +343,8 @@ impl<'a> Nodes<'a> {
             }
         }
         let width = self.width();
-        let in_cycle = |c: &[usize]| c.len() > 1 || links.deps[c[0]].contains(&c[0]);
-        let named: Vec<(&Vec<usize>, String)> = level
+        let in_cycle = |c: &[Node]| c.len() > 1 || links.deps[c[0]].contains(&c[0]);
+        let named: Vec<(&Vec<Node>, String)> = level
             .par_iter()
             .filter(|c| c.iter().any(|&i| self.hashed[i] && self.bytes[i].is_some()))
             .map(|component| {
@@ -373,7 +378,7 @@ impl<'a> Nodes<'a> {
                 }
             }
         }
-        let values: Vec<(usize, String)> = level
+        let values: Vec<(Node, String)> = level
             .par_iter()
             .flatten()
             .filter(|&&i| links.sri_needed[i] && self.bytes[i].is_some())
@@ -392,29 +397,29 @@ impl<'a> Nodes<'a> {
         links: &Links,
         early: &Early,
         names: &Names,
-        write: &(dyn Fn(usize, &mut Output) -> Result<()> + Sync),
+        write: &(dyn Fn(FileId, &mut Output) -> Result<()> + Sync),
     ) -> Result<Vec<Option<Output>>> {
-        let mut rels: Vec<String> = (0..self.len())
-            .map(|i| self.name_of(i, &names.hashes))
-            .collect();
-        for (i, owner) in self.plan.follows.iter().enumerate() {
+        let mut rels: Vec<String> = self.all().map(|i| self.name_of(i, &names.hashes)).collect();
+        for (i, owner) in FileId::all(self.files.len()).zip(self.plan.follows) {
             if let Some(owner) = owner {
-                rels[i] = format!("{}.map", rels[*owner]);
+                rels[i.index()] = format!("{}.map", rels[owner.index()]);
             }
         }
         (0..self.files.len())
             .into_par_iter()
-            .map(|i| {
-                if !self.plan.in_output[i] {
+            .map(FileId::new)
+            .map(|f| {
+                let i = Node::file(f);
+                if !self.plan.in_output[f] {
                     return Ok(None);
                 }
-                if let Some(d) = &early.files[i] {
+                if let Some(d) = &early.files[f] {
                     return Ok(Some(d.clone()));
                 }
                 let rel = rels[i].clone();
                 let hash = names.hashes[i].clone();
                 let mut output = if self.bytes[i].is_none() {
-                    let (_, integrity, size) = early.copied[i].clone().unwrap_or_default();
+                    let (_, integrity, size) = early.copied[f].clone().unwrap_or_default();
                     Output {
                         rel,
                         bytes: None,
@@ -427,8 +432,8 @@ impl<'a> Nodes<'a> {
                     }
                 } else {
                     let b = self.finished(i, links, names)?;
-                    let map = match &self.maps[i] {
-                        Some(m) => Some(map_named(&m.load()?, &rel, &self.files[i].rel)),
+                    let map = match &self.maps[f] {
+                        Some(m) => Some(map_named(&m.load()?, &rel, &self.files[f].rel)),
                         None => None,
                     };
                     Output {
@@ -438,7 +443,7 @@ impl<'a> Nodes<'a> {
                     }
                     .with_map(map)
                 };
-                write(i, &mut output)?;
+                write(f, &mut output)?;
                 Ok(Some(output))
             })
             .collect()

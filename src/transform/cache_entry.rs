@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::asset::{ImageFormat, Reference};
+use crate::asset::{ImageFormat, Located, Reference};
 use crate::cache::Entry;
 use crate::error::{Diagnostic, Loc, Severity};
+use crate::id::Node;
 use crate::naming::MapComment;
 use crate::placeholder::Style;
 use crate::transform::error::TransformError;
@@ -31,7 +32,7 @@ struct TextEntry {
     diagnostics: Vec<DiagnosticEntry>,
     references: Vec<ReferenceEntry>,
     unresolvable: Unresolvable,
-    variant_refs: Vec<usize>,
+    variant_refs: Vec<Node>,
     linked_manifests: Vec<String>,
     /// [`Style::index`].
     style: u8,
@@ -56,6 +57,7 @@ struct ReferenceEntry {
     col: u32,
     from: String,
     dynamic: bool,
+    to: Located,
 }
 
 /// A [`MapComment`].
@@ -91,6 +93,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
                 col: r.loc.col,
                 from: r.from.clone(),
                 dynamic: r.dynamic,
+                to: r.to.clone(),
             })
             .collect(),
         unresolvable: t.unresolvable,
@@ -141,6 +144,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
                 loc: loc((r.line, r.col)),
                 from: r.from,
                 dynamic: r.dynamic,
+                to: r.to,
             })
             .collect(),
         unresolvable: m.unresolvable,
@@ -252,6 +256,7 @@ pub fn decode_image(entry: Entry) -> Option<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::id::FileId;
 
     #[test]
     fn a_text_result_reads_back_as_it_was() {
@@ -269,12 +274,13 @@ mod tests {
                 loc: Loc { line: 1, col: 8 },
                 from: "a.js".into(),
                 dynamic: true,
+                to: Located::File(FileId::new(4)),
             }],
             unresolvable: Unresolvable {
                 bare: 1,
                 computed: 2,
             },
-            variant_refs: vec![7],
+            variant_refs: vec![Node::new(7)],
             linked_manifests: vec!["m.json".into()],
             style: Style::from_index(1),
             map_comment: Some(MapComment::Css),

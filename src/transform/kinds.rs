@@ -108,17 +108,14 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     let pictures = (ctx.config.images.picture && ctx.variants.is_some()).then_some(&pictures);
     let integrity = |url: &str| {
         let from = from_for(url)?;
-        let Target::Asset { rel, .. } = ctx.rewriter.resolve(&from, url) else {
-            return None;
-        };
-        let index = ctx.rewriter.index(&rel)?;
+        let id = ctx.rewriter.file(&from, url)?;
         // A map is named after its file and rewritten when it is written:
         // its integrity cannot be known here, and an empty one checks nothing.
-        if ctx.rewriter.follows(index).is_some() {
+        if ctx.rewriter.follows(id).is_some() {
             return Some((String::new(), false));
         }
-        let hashed = !ctx.rewriter.naming().keeps_name(&rel);
-        Some((placeholder::make_sri(index, style), hashed))
+        let hashed = !ctx.rewriter.naming().keeps_name(ctx.rewriter.rel(id));
+        Some((placeholder::make_sri(id, style), hashed))
     };
     let integrity = html::Integrity {
         add: ctx.config.sri,
@@ -159,12 +156,8 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     }
     for r in found.references {
         if let Some(from) = from_for(&r.url) {
-            out.references.push(Reference {
-                url: r.url,
-                loc: r.loc,
-                from,
-                dynamic: false,
-            });
+            out.references
+                .push(ctx.rewriter.reference(&from, r.url, r.loc, false));
         }
     }
     if let Some(new) = new {
@@ -199,7 +192,8 @@ pub(super) fn rewrite_manifest(file: &SourceFile, ctx: &Context, out: &mut Trans
     };
     match webmanifest::rewrite(&text, &rewrite_from(ctx, &file.rel, out.style)) {
         Ok(r) => {
-            out.references.extend(json_references(file, r.references));
+            out.references
+                .extend(json_references(ctx, file, r.references));
             if r.text != text {
                 out.bytes = Some(format!("{bom}{}", r.text).into_bytes());
             }
@@ -222,10 +216,14 @@ fn read_text(file: &SourceFile, out: &mut Transformed) -> Option<String> {
 }
 
 /// The references a JSON rewrite found, as the graph wants them.
-fn json_references(file: &SourceFile, found: Vec<json::JsonReference>) -> Vec<Reference> {
+fn json_references(
+    ctx: &Context,
+    file: &SourceFile,
+    found: Vec<json::JsonReference>,
+) -> Vec<Reference> {
     found
         .into_iter()
-        .map(|m| reference(file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 })))
+        .map(|m| reference(ctx, file, m.url, m.loc.unwrap_or(Loc { line: 1, col: 1 })))
         .collect()
 }
 
@@ -236,7 +234,8 @@ pub(super) fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transforme
     };
     // A broken map is the business of the file that names it.
     if let Ok(r) = sourcemap::rewrite_file(&text, &rewrite_from(ctx, &file.rel, out.style)) {
-        out.references.extend(json_references(file, r.references));
+        out.references
+            .extend(json_references(ctx, file, r.references));
         if r.text != text {
             out.bytes = Some(r.text.into_bytes());
         }
@@ -273,8 +272,10 @@ pub(super) fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transform
     };
     match result {
         Ok((code, refs)) => {
-            out.references
-                .extend(refs.into_iter().map(|(url, loc)| reference(file, url, loc)));
+            out.references.extend(
+                refs.into_iter()
+                    .map(|(url, loc)| reference(ctx, file, url, loc)),
+            );
             if code != text {
                 out.bytes = Some(code.into_bytes());
             }
@@ -295,11 +296,6 @@ pub(super) fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> 
 }
 
 /// A reference resolved from the file itself.
-pub(super) fn reference(file: &SourceFile, url: String, loc: Loc) -> Reference {
-    Reference {
-        url,
-        loc,
-        from: file.rel.clone(),
-        dynamic: false,
-    }
+pub(super) fn reference(ctx: &Context, file: &SourceFile, url: String, loc: Loc) -> Reference {
+    ctx.rewriter.reference(&file.rel, url, loc, false)
 }

@@ -3,7 +3,7 @@
 //! references rewritten, and the result (or the error) recorded in its
 //! [`Transformed`].
 
-use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
@@ -106,10 +106,11 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 &rewrite,
             );
             r.map(|o| {
-                references.extend(o.references.into_iter().map(|r| Reference {
-                    dynamic: r.dynamic,
-                    ..reference(file, r.url, r.loc)
-                }));
+                references.extend(
+                    o.references
+                        .into_iter()
+                        .map(|r| ctx.rewriter.reference(&file.rel, r.url, r.loc, r.dynamic)),
+                );
                 unresolvable = o.unresolvable;
                 (o.code, o.map)
             })
@@ -147,7 +148,7 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 references.extend(
                     o.references
                         .into_iter()
-                        .map(|r| reference(file, r.url, r.loc)),
+                        .map(|r| reference(ctx, file, r.url, r.loc)),
                 );
                 (o.code, o.map)
             });

@@ -33,6 +33,7 @@ use rayon::prelude::*;
 use crate::asset::{AssetKind, Reference, SourceFile};
 use crate::config::Config;
 use crate::error::{Diagnostic, Severity};
+use crate::id::{FileId, Node};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
 use crate::rewrite::Rewriter;
@@ -61,9 +62,9 @@ pub struct Transformed {
     pub unresolvable: js::Unresolvable,
     /// For a raster image: its upright size and its responsive variants.
     pub image: Option<ImageInfo>,
-    /// Indices of image variants (numbered after the input files) whose
-    /// placeholders the file's text holds (`<picture>` markup).
-    pub variant_refs: Vec<usize>,
+    /// The image variants whose placeholders the file's text holds
+    /// (`<picture>` markup).
+    pub variant_refs: Vec<Node>,
     /// Files a page links as its web app manifest (`<link rel="manifest">`).
     pub linked_manifests: Vec<String>,
     /// The marks of the placeholders in `bytes`.
@@ -132,7 +133,7 @@ pub fn transform_all<R: Send>(
     files: &[SourceFile],
     ctx: &Context,
     select: &(dyn Fn(&SourceFile) -> bool + Sync),
-    after: &(dyn Fn(usize, &mut Transformed) -> R + Sync),
+    after: &(dyn Fn(FileId, &mut Transformed) -> R + Sync),
 ) -> Vec<Option<(Transformed, R)>> {
     let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
     let cost = |f: &SourceFile| match f.kind {
@@ -158,7 +159,7 @@ pub fn transform_all<R: Send>(
                 );
                 failed(&files[i], &message)
             });
-        let r = after(i, &mut t);
+        let r = after(FileId::new(i), &mut t);
         if let Ok(mut slot) = slots[i].lock() {
             *slot = Some((t, r));
         }
@@ -173,7 +174,7 @@ pub fn transform_all<R: Send>(
             }
             Some(slot.into_inner().ok().flatten().unwrap_or_else(|| {
                 let mut t = failed(file, "internal error: not transformed; copied unchanged");
-                let r = after(i, &mut t);
+                let r = after(FileId::new(i), &mut t);
                 (t, r)
             }))
         })

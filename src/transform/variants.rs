@@ -5,9 +5,9 @@
 //! original standing in at its own width.
 
 use crate::asset::{ImageFormat, SourceFile};
+use crate::id::{FileId, Node};
 use crate::naming::variant_name;
 use crate::placeholder::Style;
-use crate::resolve::Target;
 use crate::transform::{html, image, Context, Transformed};
 
 /// Every image variant of the run, numbered after the input files so the
@@ -67,19 +67,19 @@ impl Variants {
         v
     }
 
-    /// The upright size of input image `i`, when it was processed.
-    pub fn size_of(&self, i: usize) -> Option<(u32, u32)> {
-        self.sizes.get(i).copied().flatten()
+    /// The upright size of input image `id`, when it was processed.
+    pub fn size_of(&self, id: FileId) -> Option<(u32, u32)> {
+        self.sizes.get(id.index()).copied().flatten()
     }
 
-    /// The index (after the input files) of variant `k` of the list.
-    pub fn index(&self, k: usize) -> usize {
-        self.first + k
+    /// The node of variant `k` of the list.
+    pub fn node(&self, k: usize) -> Node {
+        Node::variant(self.first, k)
     }
 
-    /// The variants of input file `i`, with their positions in the list.
-    pub fn of(&self, i: usize) -> impl Iterator<Item = (usize, &VariantFile)> {
-        let range = self.by_file.get(i).cloned().unwrap_or(0..0);
+    /// The variants of input file `id`, with their positions in the list.
+    pub fn of(&self, id: FileId) -> impl Iterator<Item = (usize, &VariantFile)> {
+        let range = self.by_file.get(id.index()).cloned().unwrap_or(0..0);
         range.map(move |k| (k, &self.list[k]))
     }
 }
@@ -93,26 +93,24 @@ pub(super) fn picture_for(
     style: Style,
 ) -> Option<html::Picture> {
     let variants = ctx.variants?;
-    let Target::Asset { rel, .. } = ctx.rewriter.resolve(from, url) else {
-        return None;
-    };
-    let i = ctx.rewriter.index(&rel)?;
-    let (width, height) = variants.sizes.get(i).copied().flatten()?;
-    if ctx.rewriter.naming().keeps_name(&rel) {
+    let id = ctx.rewriter.file(from, url)?;
+    let (width, height) = variants.size_of(id)?;
+    let rel = ctx.rewriter.rel(id);
+    if ctx.rewriter.naming().keeps_name(rel) {
         return None;
     }
     let modern = &ctx.config.images.formats;
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut own: Vec<String> = Vec::new();
     let mut refs = Vec::new();
-    for (k, v) in variants.of(i) {
-        let index = variants.index(k);
+    for (k, v) in variants.of(id) {
+        let node = variants.node(k);
         let text = format!(
             "{} {}w",
-            ctx.rewriter.variant_url(url, &v.rel, index, style),
+            ctx.rewriter.variant_url(url, &v.rel, node, style),
             v.width
         );
-        refs.push(index);
+        refs.push(node);
         if modern.contains(&v.format) {
             let mime = v.format.mime().to_string();
             match sources.iter_mut().find(|(m, _)| *m == mime) {
@@ -141,7 +139,7 @@ pub(super) fn picture_for(
     };
     let full = |f: ImageFormat| {
         variants
-            .of(i)
+            .of(id)
             .any(|(_, v)| v.width == width && v.format == f)
     };
     let original = || -> Option<String> {
@@ -163,7 +161,7 @@ pub(super) fn picture_for(
         }
         _ => {
             let own_full = variants
-                .of(i)
+                .of(id)
                 .any(|(_, v)| v.width == width && !modern.contains(&v.format));
             if !own_full && !own.is_empty() {
                 own.push(original()?);

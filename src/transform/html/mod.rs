@@ -24,6 +24,7 @@ use markup::decode_entities;
 
 use crate::asset::JsFlavor;
 use crate::error::{Loc, LocCursor};
+use crate::id::Node;
 use crate::transform::error::TransformError;
 use crate::transform::{css, js, webmanifest};
 
@@ -52,7 +53,7 @@ pub struct HtmlReferences {
     /// their file name.
     pub manifests: Vec<String>,
     /// Image variants the `<picture>` markup written names.
-    pub variant_refs: Vec<usize>,
+    pub variant_refs: Vec<Node>,
     /// `integrity` values as written, with the URL they cover and the tag's location.
     pub integrity: Vec<(String, String, Loc)>,
 }
@@ -69,8 +70,8 @@ pub struct Picture {
     pub sources: Vec<(String, String)>,
     /// `srcset` of the variants in the image's own format, if any.
     pub img_srcset: Option<String>,
-    /// Indices of the variant files the markup names.
-    pub refs: Vec<usize>,
+    /// The variant files the markup names.
+    pub refs: Vec<Node>,
 }
 
 /// How plain `<img>` tags become `<picture>`.
