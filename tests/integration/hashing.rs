@@ -349,6 +349,29 @@ fn root_absolute_css_urls_are_rewritten() {
     assert_refers(&refs(), "css/base.css", "url(/img/bg.[[img/bg.png]].png)");
 }
 
+/// Regression: lightningcss refuses a relative url() in a custom property
+/// (PDF.js's viewer.css), so the stylesheet was an error and the run
+/// exited 1. It is minified, and the URL resolves from the stylesheet.
+#[test]
+fn css_urls_in_custom_properties_are_rewritten() {
+    let b = TestDir::build("custom-property", &["--json"]);
+    assert_eq!(b.run.warnings(), Vec::<String>::new());
+    assert_eq!(b.run.json()["files"][3]["path"], "viewer.css");
+    assert_eq!(b.run.json()["files"][3]["status"], "minified");
+    assert_refers(
+        &b,
+        "viewer.css",
+        r#":root{--toolbar-icon:url(images/toolbar.[[images/toolbar.svg]].svg);--closing-icon:url(images/closing.[[images/closing.svg]].svg);"#,
+    );
+    assert_refers(&b, "viewer.css", "url(images/logo.[[images/logo.svg]].svg)");
+    assert_kept(
+        &b,
+        "viewer.css",
+        "url(\"data:image/svg+xml;charset=UTF-8,<svg",
+    );
+    b.verify(0);
+}
+
 // Scripts.
 
 #[test]
