@@ -1136,7 +1136,7 @@ fn dot_dot_above_the_root_resolves_as_a_browser_does() {
 fn verify_finds_an_edited_map_and_files_the_build_did_not_write() {
     let b = TestDir::build("refs", &["--quiet", "--manifest-format", "vite,django"]);
     b.verify(0);
-    let map = b.out_path("out", "js/lib.js.map");
+    let map = b.out_path("out", "js/main.js.map");
     let mut bytes = b.read(&map);
     bytes.insert(1, b' ');
     b.write(&map, bytes);
