@@ -84,6 +84,17 @@ impl Naming {
     pub fn keeps_name(&self, rel: &str) -> bool {
         self.keep.is_match(rel)
     }
+
+    /// The bytes the comment naming its map adds to the output of the input
+    /// `rel`, known before its hash is (every hash is as long).
+    pub fn map_comment_len(&self, style: MapComment, rel: &str) -> usize {
+        let out = if self.keeps_name(rel) {
+            rel.to_string()
+        } else {
+            hashed_name(rel, &"0".repeat(self.hash_length))
+        };
+        style.line(&own_map_url(&out)).len()
+    }
 }
 
 /// `rel` with `hash` put before its extension: `css/app.css` →
@@ -256,6 +267,21 @@ mod tests {
             assert!(String::from_utf8_lossy(&b).contains("a%20b.12345678.js.map"));
             assert_eq!(without_map_comment(&b, "js/a b.12345678.js"), b"x");
             assert_eq!(without_map_comment(&b, "js/other.js"), &b[..]);
+        }
+    }
+
+    #[test]
+    fn a_map_comment_is_measured_before_hashing() {
+        let n = Naming::new(&[], 10, "/", None).unwrap();
+        for (style, rel) in [(MapComment::Js, "js/a b.js"), (MapComment::Css, "sw.js")] {
+            let out = if n.keeps_name(rel) {
+                rel.to_string()
+            } else {
+                hashed_name(rel, "0123456789")
+            };
+            let mut b = Vec::new();
+            append_map_comment(&mut b, style, &out);
+            assert_eq!(n.map_comment_len(style, rel), b.len(), "{rel}");
         }
     }
 

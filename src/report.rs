@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::asset::AssetKind;
 use crate::error::{Diagnostic, Severity};
-use crate::transform::Status;
+use crate::transform::{LeftAsIs, Status};
 
 /// One input file and what became of it.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +22,10 @@ pub struct FileReport {
     pub kind: &'static str,
     /// `minified`, `copied`, or `failed` (copied unchanged).
     pub status: Status,
+    /// Why a script or stylesheet that was to be minified kept its input
+    /// bytes (its references still rewritten): `not_smaller`, `too_large`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_as_is: Option<LeftAsIs>,
     /// Input size in bytes.
     pub bytes_in: u64,
     /// Output size in bytes.
@@ -47,6 +51,9 @@ pub struct FileReport {
 pub struct Totals {
     /// Number of files.
     pub files: u64,
+    /// Scripts and stylesheets that kept their input instead of being
+    /// minified (see [`FileReport::left_as_is`]).
+    pub left_as_is: u64,
     /// Input bytes.
     pub bytes_in: u64,
     /// Output bytes (source maps not included).
@@ -68,6 +75,7 @@ pub struct Totals {
 impl Totals {
     fn add(&mut self, f: &FileReport) {
         self.files += 1;
+        self.left_as_is += u64::from(f.left_as_is.is_some());
         self.bytes_in += f.bytes_in;
         self.bytes_out += f.bytes_out;
         self.gzip_out += f.gzip_out.unwrap_or(0);
@@ -266,6 +274,30 @@ impl Report {
                 let _ = writeln!(s, "{label}: {path}");
             }
         }
+        if self.totals.all.left_as_is > 0 {
+            let count = |why| {
+                self.files
+                    .iter()
+                    .filter(|f| f.left_as_is == Some(why))
+                    .count()
+            };
+            let why: Vec<String> = [
+                (LeftAsIs::NotSmaller, "not smaller minified"),
+                (LeftAsIs::TooLarge, "over --max-text-size"),
+            ]
+            .into_iter()
+            .filter_map(|(why, label)| {
+                let n = count(why);
+                (n > 0).then(|| format!("{n} {label}"))
+            })
+            .collect();
+            let _ = writeln!(
+                s,
+                "left as they were: {} ({})",
+                self.totals.all.left_as_is,
+                why.join(", ")
+            );
+        }
         let u = self.totals.unresolved_imports;
         if u.bare + u.computed > 0 {
             let _ = writeln!(
@@ -386,6 +418,7 @@ mod tests {
             output: path.into(),
             kind,
             status,
+            left_as_is: None,
             bytes_in: inb,
             bytes_out: outb,
             gzip_out: Some(outb / 2),
@@ -442,5 +475,32 @@ mod tests {
         assert!(t.contains("50.0%"), "{t}");
         assert!(t.contains("total             2"), "{t}");
         assert!(t.contains("1 error:\n  b.css:3:4: bad"), "{t}");
+        assert!(!t.contains("left as they were"), "{t}");
+    }
+
+    #[test]
+    fn files_left_as_they_were_are_counted_with_their_reason() {
+        let left = |path, why| FileReport {
+            left_as_is: Some(why),
+            ..file(path, "js", Status::Copied, 80, 80)
+        };
+        let files = vec![
+            file("a.js", "js", Status::Minified, 2048, 1024),
+            left("b.js", LeftAsIs::NotSmaller),
+            left("c.js", LeftAsIs::NotSmaller),
+            left("d.js", LeftAsIs::TooLarge),
+        ];
+        let r = Report::new(files, Vec::new(), false);
+        let t = r.to_table();
+        assert!(
+            t.contains("left as they were: 3 (2 not smaller minified, 1 over --max-text-size)\n"),
+            "{t}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["files"][0].get("left_as_is"), None);
+        assert_eq!(json["files"][1]["left_as_is"], "not_smaller");
+        assert_eq!(json["files"][3]["left_as_is"], "too_large");
+        assert_eq!(json["totals"]["left_as_is"], 3);
+        assert_eq!(json["totals"]["kinds"]["js"]["left_as_is"], 3);
     }
 }

@@ -165,8 +165,9 @@ impl<'a> Writer<'a> {
             })
             .collect();
         let mut reports = Vec::with_capacity(self.files.len());
-        for slot in self.slots {
-            if let Some((report, outs)) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        for (slot, result) in self.slots.into_iter().zip(&results) {
+            if let Some((mut report, outs)) = slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                report.left_as_is = result.left_as_is;
                 reports.push(report);
                 out_files.extend(outs);
             }
@@ -280,6 +281,7 @@ fn write_one(
         output: output.rel.clone(),
         kind: file.kind.label(),
         status,
+        left_as_is: None,
         bytes_in: file.size,
         bytes_out,
         gzip_out,

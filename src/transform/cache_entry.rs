@@ -18,7 +18,7 @@ use crate::placeholder::Style;
 use crate::transform::error::TransformError;
 use crate::transform::image::{Outcome, Processed, Variant};
 use crate::transform::js::Unresolvable;
-use crate::transform::{Status, Transformed};
+use crate::transform::{LeftAsIs, Status, Transformed};
 
 /// A text transform's result, but for its bytes and map (the blobs).
 #[derive(Serialize, Deserialize)]
@@ -29,6 +29,7 @@ struct TextEntry {
     map: bool,
     replaces_map: Option<String>,
     status: Status,
+    left_as_is: Option<LeftAsIs>,
     diagnostics: Vec<DiagnosticEntry>,
     references: Vec<ReferenceEntry>,
     unresolvable: Unresolvable,
@@ -74,6 +75,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
         map: t.map.is_some(),
         replaces_map: t.replaces_map.clone(),
         status: t.status,
+        left_as_is: t.left_as_is,
         diagnostics: t
             .diagnostics
             .iter()
@@ -124,6 +126,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
         map,
         replaces_map: m.replaces_map,
         status: m.status,
+        left_as_is: m.left_as_is,
         diagnostics: m
             .diagnostics
             .into_iter()
@@ -264,7 +267,8 @@ mod tests {
             bytes: Some(b"code".to_vec()),
             map: Some(b"{}".to_vec()),
             replaces_map: Some("a.js.map".into()),
-            status: Status::Minified,
+            status: Status::Copied,
+            left_as_is: Some(LeftAsIs::NotSmaller),
             diagnostics: vec![
                 Diagnostic::warning("a.js", Some(Loc { line: 2, col: 3 }), "w"),
                 Diagnostic::error("a.js", None, "e"),

@@ -1,13 +1,18 @@
 //! CSS: parse with lightningcss in error-recovery mode (third-party CSS is
 //! often slightly invalid), minify for the browser targets, print with a
 //! source map composed with the input's own map. License comments (`/*!`)
-//! are kept by lightningcss.
+//! are kept by lightningcss. Its URLs are found by lightningcss; where it
+//! will not report them (a relative `url()` in a custom property), the
+//! printed stylesheet's URLs are found with the CSS tokenizer instead.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use lightningcss::dependencies::{Dependency, DependencyOptions};
-use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::error::{PrinterError, PrinterErrorKind};
+use lightningcss::stylesheet::{
+    MinifyOptions, ParserOptions, PrinterOptions, StyleSheet, ToCssResult,
+};
 use lightningcss::targets::Targets;
 use parcel_sourcemap::SourceMap;
 
@@ -90,46 +95,62 @@ pub fn minify(
         })
         .map_err(|e| TransformError::at(e.kind.to_string(), loc(e.loc.clone())))?;
     let map_url = sheet.source_map_urls.first().cloned().flatten();
+    let printer_error = |e: PrinterError| TransformError::at(e.kind.to_string(), loc(e.loc));
 
-    let mut map = SourceMap::new("/");
-    let source = map.add_source(&name);
-    let _ = map.set_source_content(source as usize, src);
-    let printed = sheet
-        .to_css(PrinterOptions {
-            minify: true,
-            source_map: opts.source_map.then_some(&mut map),
-            targets: opts.targets,
-            // lightningcss finds every url() and @import (not those in
-            // comments or strings) and prints a placeholder in its place.
-            analyze_dependencies: Some(DependencyOptions {
-                remove_imports: false,
-            }),
-            ..Default::default()
-        })
-        .map_err(|e| TransformError::at(e.kind.to_string(), loc(e.loc.clone())))?;
-    let dependencies = printed.dependencies.unwrap_or_default();
-    let references = dependencies
-        .iter()
-        .map(|d| {
-            let (url, l) = match d {
-                Dependency::Url(u) => (&u.url, &u.loc),
-                Dependency::Import(i) => (&i.url, &i.loc),
-            };
-            CssReference {
-                url: url.clone(),
-                loc: Loc {
-                    line: l.start.line,
-                    col: l.start.column,
-                },
-            }
-        })
-        .collect();
-    let code = restore_urls(
-        &printed.code,
-        &dependencies,
-        opts.source_map.then_some(&mut map),
-        rewrite,
-    );
+    let (code, mut map, references) = match print(&sheet, src, &name, opts, true) {
+        Ok((printed, mut map)) => {
+            let dependencies = printed.dependencies.unwrap_or_default();
+            let references = dependencies
+                .iter()
+                .map(|d| {
+                    let (url, l) = match d {
+                        Dependency::Url(u) => (&u.url, &u.loc),
+                        Dependency::Import(i) => (&i.url, &i.loc),
+                    };
+                    CssReference {
+                        url: url.clone(),
+                        loc: Loc {
+                            line: l.start.line,
+                            col: l.start.column,
+                        },
+                    }
+                })
+                .collect();
+            let code = restore_urls(
+                &printed.code,
+                &dependencies,
+                opts.source_map.then_some(&mut map),
+                rewrite,
+            );
+            (code, map, references)
+        }
+        // lightningcss reports no relative url() in a custom property (a
+        // browser resolves it where the property is used, which may be
+        // another stylesheet); browsers accept it all the same. Such a URL
+        // is taken, as every other, from the stylesheet that declares it:
+        // where it points whenever the property is used in a stylesheet or
+        // page of the same folder (PDF.js's viewer.css and viewer.html).
+        Err(e)
+            if matches!(
+                e.kind,
+                PrinterErrorKind::AmbiguousUrlInCustomProperty { .. }
+            ) =>
+        {
+            let (printed, mut map) =
+                print(&sheet, src, &name, opts, false).map_err(printer_error)?;
+            let references = scan_urls(src)
+                .into_iter()
+                .filter(|u| !matches!(u.shape, Shape::Raw))
+                .map(|u| CssReference {
+                    url: u.url,
+                    loc: u.loc,
+                })
+                .collect();
+            let code = rewrite_printed(&printed.code, opts.source_map.then_some(&mut map), rewrite);
+            (code, map, references)
+        }
+        Err(e) => return Err(printer_error(e)),
+    };
     let mut code = code.into_bytes();
     // Called even without maps: the caller learns which input map is now stale.
     let orig = input_map(map_url.as_deref());
@@ -158,13 +179,51 @@ pub fn minify(
     })
 }
 
+/// Prints the minified `sheet` (of the text `src`, named `name`) with a
+/// fresh source map; with `dependencies`, lightningcss finds every url()
+/// and @import (not those in comments or strings) and prints a placeholder
+/// in its place.
+fn print(
+    sheet: &StyleSheet,
+    src: &str,
+    name: &str,
+    opts: &CssOptions,
+    dependencies: bool,
+) -> Result<(ToCssResult, SourceMap), PrinterError> {
+    let mut map = SourceMap::new("/");
+    let source = map.add_source(name);
+    let _ = map.set_source_content(source as usize, src);
+    let printed = sheet.to_css(PrinterOptions {
+        minify: true,
+        source_map: opts.source_map.then_some(&mut map),
+        targets: opts.targets,
+        analyze_dependencies: dependencies.then_some(DependencyOptions {
+            remove_imports: false,
+        }),
+        ..Default::default()
+    })?;
+    Ok((printed, map))
+}
+
+/// Rewrites the URLs of stylesheet `code` printed without placeholders,
+/// found with the tokenizer as [`rewrite_in_place`] finds them, moving the
+/// source map's columns by what each rewrite adds or removes.
+fn rewrite_printed(
+    code: &str,
+    map: Option<&mut SourceMap>,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let urls = scan_urls(code);
+    splice(code, &url_edits(code, &urls, rewrite), map)
+}
+
 /// Puts each URL back where lightningcss printed its placeholder (unquoted
 /// when CSS allows, as lightningcss itself prints them), moving the source
 /// map's columns by what each substitution adds or removes.
 fn restore_urls(
     code: &str,
     dependencies: &[Dependency],
-    mut map: Option<&mut SourceMap>,
+    map: Option<&mut SourceMap>,
     rewrite: &dyn Fn(&str) -> Option<String>,
 ) -> String {
     let mut texts: HashMap<&str, String> = HashMap::new();
@@ -185,10 +244,8 @@ fn restore_urls(
     lengths.sort_unstable();
     lengths.dedup();
     // One pass: at each quote, is a placeholder and its closing quote next?
-    // Line and UTF-16 column of the output are kept as it grows, for the map.
     let bytes = code.as_bytes();
-    let mut out = String::with_capacity(code.len());
-    let (mut line, mut col) = (0u32, 0u32);
+    let mut edits = Vec::new();
     let mut last = 0;
     for at in memchr::memchr_iter(b'"', bytes) {
         if at < last {
@@ -204,22 +261,53 @@ fn restore_urls(
         }) else {
             continue;
         };
-        let chunk = &code[last..at];
-        match chunk.rfind('\n') {
-            Some(nl) => {
-                line += chunk.matches('\n').count() as u32;
-                col = chunk[nl + 1..].encode_utf16().count() as u32;
+        edits.push(Edit {
+            start: at,
+            end: at + len,
+            text: text.clone(),
+        });
+        last = at + len;
+    }
+    splice(code, &edits, map)
+}
+
+/// A piece of text replaced: bytes `start..end` by `text`.
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// `code` with `edits` (in order, not overlapping) made. With a map, its
+/// columns after each edit move by what the edit adds or removes: the line
+/// and UTF-16 column of the output are kept as it grows.
+fn splice(code: &str, edits: &[Edit], mut map: Option<&mut SourceMap>) -> String {
+    let mut out = String::with_capacity(code.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut last = 0;
+    for e in edits {
+        if e.start < last {
+            continue;
+        }
+        let chunk = &code[last..e.start];
+        if map.is_some() {
+            match chunk.rfind('\n') {
+                Some(nl) => {
+                    line += chunk.matches('\n').count() as u32;
+                    col = chunk[nl + 1..].encode_utf16().count() as u32;
+                }
+                None => col += chunk.encode_utf16().count() as u32,
             }
-            None => col += chunk.encode_utf16().count() as u32,
         }
         out.push_str(chunk);
-        let added = text.encode_utf16().count() as u32;
         if let Some(map) = map.as_deref_mut() {
-            let _ = map.offset_columns(line, col + 1, added as i64 - len as i64);
+            let removed = code[e.start..e.end].encode_utf16().count() as i64;
+            let added = e.text.encode_utf16().count() as u32;
+            let _ = map.offset_columns(line, col + 1, added as i64 - removed);
+            col += added;
         }
-        out.push_str(text);
-        col += added;
-        last = at + len;
+        out.push_str(&e.text);
+        last = e.end;
     }
     out.push_str(&code[last..]);
     out
@@ -245,43 +333,53 @@ pub fn rewrite_in_place(
     rewrite: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RewrittenCss, TransformError> {
     nesting::check_css(src, max_depth)?;
+    let urls = scan_urls(src);
+    let code = splice(src, &url_edits(src, &urls, rewrite), None);
+    let references = urls
+        .into_iter()
+        .map(|u| CssReference {
+            url: u.url,
+            loc: u.loc,
+        })
+        .collect();
+    Ok(RewrittenCss { code, references })
+}
+
+/// The URLs of the stylesheet `src`, in order (see [`rewrite_in_place`]).
+/// Its nesting must have been checked.
+fn scan_urls(src: &str) -> Vec<FoundUrl> {
     let mut input = cssparser::ParserInput::new(src);
     let mut parser = cssparser::Parser::new(&mut input);
     let mut found = Found::default();
     scan(&mut parser, &mut found, Context::Plain);
-    let mut code = String::with_capacity(src.len());
-    let mut references = Vec::with_capacity(found.urls.len());
-    let mut last = 0;
-    for u in found.urls {
-        references.push(CssReference {
-            url: u.url.clone(),
-            loc: u.loc,
-        });
-        let Some(new) = rewrite(&u.url) else { continue };
-        if u.start < last {
-            continue;
-        }
-        code.push_str(&src[last..u.start]);
-        match u.shape {
-            Shape::UrlToken => {
-                code.push_str("url(");
-                code.push_str(&url_token(&new));
-                code.push(')');
-            }
-            Shape::String => {
-                let quote = if src.as_bytes()[u.start] == b'\'' {
-                    '\''
-                } else {
-                    '"'
-                };
-                code.push_str(&css_quoted(&new, quote));
-            }
-            Shape::Raw => code.push_str(&new),
-        }
-        last = u.end;
-    }
-    code.push_str(&src[last..]);
-    Ok(RewrittenCss { code, references })
+    found.urls
+}
+
+/// The edits that rewrite `urls` of `src`, each written in the shape it
+/// had; a URL `rewrite` keeps is not touched.
+fn url_edits(src: &str, urls: &[FoundUrl], rewrite: &dyn Fn(&str) -> Option<String>) -> Vec<Edit> {
+    urls.iter()
+        .filter_map(|u| {
+            let new = rewrite(&u.url)?;
+            let text = match u.shape {
+                Shape::UrlToken => format!("url({})", url_token(&new)),
+                Shape::String => {
+                    let quote = if src.as_bytes()[u.start] == b'\'' {
+                        '\''
+                    } else {
+                        '"'
+                    };
+                    css_quoted(&new, quote)
+                }
+                Shape::Raw => new,
+            };
+            Some(Edit {
+                start: u.start,
+                end: u.end,
+                text,
+            })
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -527,14 +625,84 @@ mod tests {
         );
     }
 
-    /// Rewrites every URL of `input` in place (appending `!`, keeping
-    /// fragments and `data:` URLs as they are) and compares with `expected`.
+    /// The test rewrite: `!` appended to every URL but fragments and
+    /// `data:` URLs.
+    fn bang(u: &str) -> Option<String> {
+        (!u.starts_with('#') && !u.starts_with("data:")).then(|| format!("{u}!"))
+    }
+
+    /// Rewrites every URL of `input` in place with [`bang`] and compares
+    /// with `expected`.
+    #[track_caller]
     fn rewrite_test(input: &str, expected: &str) {
-        let r = rewrite_in_place(input, 100, &|u| {
-            (!u.starts_with('#') && !u.starts_with("data:")).then(|| format!("{u}!"))
-        })
-        .unwrap();
+        let r = rewrite_in_place(input, 100, &bang).unwrap();
         assert_eq!(r.code, expected);
+    }
+
+    /// Minifies `input` rewriting its URLs with [`bang`], and compares the
+    /// code with `expected` and the references found with `urls` (as
+    /// written, with their line in the input); no warnings.
+    #[track_caller]
+    fn minify_rewrite_test(input: &str, expected: &str, urls: &[(&str, u32)]) {
+        let mut w = Vec::new();
+        let out = minify("t.css", input, &opts(), &mut |_| None, &mut w, &bang).unwrap();
+        assert_eq!(String::from_utf8(out.code).unwrap(), expected);
+        let found: Vec<(&str, u32)> = out
+            .references
+            .iter()
+            .map(|r| (r.url.as_str(), r.loc.line))
+            .collect();
+        assert_eq!(found, urls);
+        assert_eq!(w, []);
+    }
+
+    #[test]
+    fn urls_are_rewritten_when_minified() {
+        minify_rewrite_test(
+            "@import 'a.css';\n.a { background: url( 'x y.png' ) }\n.b{background:url(data:image/png;base64,AA)}",
+            "@import \"a.css!\";.a{background:url(\"x y.png!\")}.b{background:url(data:image/png;base64,AA)}",
+            &[("a.css", 1), ("x y.png", 2), ("data:image/png;base64,AA", 3)],
+        );
+    }
+
+    /// Regression: lightningcss refuses to report a relative url() in a
+    /// custom property (PDF.js's viewer.css), and the stylesheet failed.
+    #[test]
+    fn relative_urls_in_custom_properties_are_minified_and_rewritten() {
+        minify_test(
+            ":root { --icon: url(images/x.svg) }\n.a { background: var(--icon) }",
+            ":root{--icon:url(images/x.svg)}.a{background:var(--icon)}",
+        );
+        minify_rewrite_test(
+            ":root {\n  --icon: url(images/x.svg);\n  --q: url('images/a b.svg') }\n.a { background: var(--icon), url(\"c.png\") }\n/*# sourceMappingURL=t.css.map */",
+            ":root{--icon:url(images/x.svg!);--q:url(\"images/a b.svg!\")}.a{background:var(--icon), url(c.png!)}",
+            &[("images/x.svg", 2), ("images/a b.svg", 3), ("c.png", 4)],
+        );
+    }
+
+    #[test]
+    fn map_columns_follow_urls_rewritten_in_custom_properties() {
+        let src = ":root{--a:url(a-rather-long-file-name.png)}\n.b{color:red}\n";
+        let o = CssOptions {
+            source_map: true,
+            ..opts()
+        };
+        let mut w = Vec::new();
+        let long = |u: &str| Some(format!("{u}?{}", "x".repeat(40)));
+        let out = minify("t.css", src, &o, &mut |_| None, &mut w, &long).unwrap();
+        let code = String::from_utf8(out.code).unwrap();
+        let mut map = parcel_sourcemap::SourceMap::from_json(
+            "/",
+            std::str::from_utf8(&out.map.unwrap()).unwrap(),
+        )
+        .unwrap();
+        let col = code.find(".b{").unwrap() as u32;
+        let m = map.find_closest_mapping(0, col).unwrap();
+        assert_eq!(
+            (m.generated_column, m.original.unwrap().original_line),
+            (col, 1),
+            "{code}"
+        );
     }
 
     #[test]

@@ -242,12 +242,18 @@ pub(super) fn rewrite_map(file: &SourceFile, ctx: &Context, out: &mut Transforme
     }
 }
 
-/// Rewrites the references of JS or CSS that is not minified, in place.
-/// `failed`: minifying it failed already, with an error that says why; a
-/// second complaint about the same text is not added.
-pub(super) fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transformed, failed: bool) {
+/// Rewrites the references of JS or CSS that is not minified, in place;
+/// whether they could be found. `failed`: minifying it failed already, with
+/// an error that says why; a second complaint about the same text is not
+/// added.
+pub(super) fn rewrite_code(
+    file: &SourceFile,
+    ctx: &Context,
+    out: &mut Transformed,
+    failed: bool,
+) -> bool {
     let Some(text) = read_text(file, out) else {
-        return;
+        return false;
     };
     let rewrite = rewrite_from(ctx, &file.rel, out.style);
     let max = ctx.config.limits.max_nesting_depth;
@@ -279,11 +285,13 @@ pub(super) fn rewrite_code(file: &SourceFile, ctx: &Context, out: &mut Transform
             if code != text {
                 out.bytes = Some(code.into_bytes());
             }
+            true
         }
-        Err(_) if failed => {}
+        Err(_) if failed => false,
         Err(e) => {
             let e = TransformError::at(format!("{}; references left as written", e.message), e.loc);
             out.diagnostics.push(diagnostic(file, Severity::Warning, e));
+            false
         }
     }
 }

@@ -1,16 +1,19 @@
 //! Minifying JS and CSS: the file read as UTF-8, its input source map found
 //! and read for composing, the language's minifier run with the file's
 //! references rewritten, and the result (or the error) recorded in its
-//! [`Transformed`].
+//! [`Transformed`]. A file is never made bigger: when the minified output,
+//! with the comment naming its map, is not smaller, the file keeps its input
+//! with only its references rewritten. A file minified already gets no map
+//! unless it brings one of its own.
 
 use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
 use crate::transform::error::TransformError;
-use crate::transform::kinds::{reference, rewrite_from};
+use crate::transform::kinds::{reference, rewrite_code, rewrite_from};
 use crate::transform::sourcemap::{self, MapRef};
-use crate::transform::{css, diagnostic, js, Context, Status, Transformed};
+use crate::transform::{css, diagnostic, js, Context, LeftAsIs, Status, Transformed};
 
 /// Minifies a JS or CSS file into `out`.
 pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
@@ -32,8 +35,16 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
         }
     };
     let style = Style::for_text(src.as_bytes());
-    let source_maps = ctx.config.source_maps;
+    // A map of code minified already leads into code no one reads: such a
+    // file gets one only to carry its own map on (known once it is parsed;
+    // with no `sourceMappingURL` and no map beside it, there is none).
+    let minified_already = looks_minified(src);
     let new_map_rel = format!("{}.map", file.rel);
+    let source_maps = ctx.config.source_maps
+        && (!minified_already
+            || src.contains("sourceMappingURL")
+            || ctx.files.contains(&new_map_rel));
+    let mut own_map = false;
     let mut warnings = Vec::new();
     let mut replaces = None;
     // Finds the file's input map and, when maps are written, reads it rebased.
@@ -47,6 +58,7 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 return None;
             }
         };
+        own_map = true;
         // Only a map is left out for the new one: a `sourceMappingURL`
         // naming a script or a page does not drop that file.
         if let MapRef::File(m) = &found {
@@ -161,15 +173,39 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
         }
         _ => return,
     };
-    out.diagnostics.append(&mut warnings);
-    out.diagnostics.append(&mut map_warnings);
     match result {
         Ok((code, map)) => {
-            out.style = style;
-            out.map_comment = map.as_ref().map(|_| match file.kind {
+            let map = map.filter(|_| own_map || !minified_already);
+            let map_comment = map.as_ref().map(|_| match file.kind {
                 AssetKind::Css => MapComment::Css,
                 _ => MapComment::Js,
             });
+            let naming = ctx.rewriter.naming();
+            let size = code.len() + map_comment.map_or(0, |c| naming.map_comment_len(c, &file.rel));
+            // The minified output has the longer names of renamed files
+            // already: when it does not beat the input as it is, it is
+            // weighed against the input with its references rewritten too.
+            if size >= bytes.len() {
+                let mut input = Transformed::copied();
+                if rewrite_code(file, ctx, &mut input, false)
+                    && size >= input.bytes.as_ref().map_or(bytes.len(), Vec::len)
+                {
+                    // Nothing of the minified output is kept: not its map,
+                    // nor the warnings about composing it.
+                    out.diagnostics.append(&mut input.diagnostics);
+                    out.bytes = input.bytes;
+                    out.style = input.style;
+                    out.references = input.references;
+                    out.unresolvable = input.unresolvable;
+                    out.status = Status::Copied;
+                    out.left_as_is = Some(LeftAsIs::NotSmaller);
+                    return;
+                }
+            }
+            out.diagnostics.append(&mut warnings);
+            out.diagnostics.append(&mut map_warnings);
+            out.style = style;
+            out.map_comment = map_comment;
             out.references = references;
             out.unresolvable = unresolvable;
             out.bytes = Some(code);
@@ -178,10 +214,23 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
             out.status = Status::Minified;
         }
         Err(e) => {
+            out.diagnostics.append(&mut warnings);
+            out.diagnostics.append(&mut map_warnings);
             out.status = Status::Failed;
             out.diagnostics.push(diagnostic(file, Severity::Error, e));
         }
     }
+}
+
+/// Whether `text` reads as minified code: lines of 200 bytes or more on
+/// average. Code written by people, libraries' readable builds included,
+/// averages 11 to 70 bytes a line in the real-world corpus; minifiers put
+/// a whole file on a line or a few. A file shorter than that cannot be
+/// told, but there the comment naming a map weighs enough that minifying
+/// rarely wins.
+fn looks_minified(text: &str) -> bool {
+    let lines = text.lines().count().max(1);
+    text.len() / lines >= 200
 }
 
 fn unreadable_map(file: &SourceFile, found: &MapRef, e: &str) -> Diagnostic {
@@ -193,4 +242,23 @@ fn unreadable_map(file: &SourceFile, found: &MapRef, e: &str) -> Diagnostic {
         "input source map {which} cannot be read ({e}); not composed"
     ));
     diagnostic(file, Severity::Warning, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_minified_already_is_told_by_the_length_of_its_lines() {
+        assert!(looks_minified(&format!("{};\n", "f(a,b)".repeat(40))));
+        assert!(looks_minified(&format!(
+            "{}\n//# sourceMappingURL=a.js.map\n",
+            "x".repeat(600)
+        )));
+        assert!(!looks_minified("function f(a, b) {\n  return a + b;\n}\n"));
+        assert!(!looks_minified(&"a { color: red }\n".repeat(100)));
+        // Too short to tell.
+        assert!(!looks_minified("f();"));
+        assert!(!looks_minified(""));
+    }
 }

@@ -54,6 +54,9 @@ pub struct Transformed {
     pub replaces_map: Option<String>,
     /// Minified, copied, or failed.
     pub status: Status,
+    /// Why a file that was to be minified kept its input (its references
+    /// still rewritten).
+    pub left_as_is: Option<LeftAsIs>,
     /// Warnings and errors about this file.
     pub diagnostics: Vec<Diagnostic>,
     /// The URLs the file loads, for the graph stage.
@@ -99,6 +102,19 @@ pub enum Status {
     Copied,
     /// Could not be processed; copied unchanged.
     Failed,
+}
+
+/// Why a JS or CSS file that was to be minified kept its input bytes, only
+/// its references rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftAsIs {
+    /// Minifying did not make it smaller: the minified output, with the
+    /// comment naming its map, was at least as large (a file minified
+    /// already, a tiny one).
+    NotSmaller,
+    /// It is over `limits.max_text_size`.
+    TooLarge,
 }
 
 /// What every transform may look at besides its own file.
@@ -195,6 +211,7 @@ impl Transformed {
             map: None,
             replaces_map: None,
             status: Status::Copied,
+            left_as_is: None,
             diagnostics: Vec::new(),
             references: Vec::new(),
             unresolvable: Default::default(),
@@ -373,7 +390,9 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
             AssetKind::Html | AssetKind::Svg => rewrite_html(file, ctx, &mut out),
             AssetKind::WebManifest => rewrite_manifest(file, ctx, &mut out),
             AssetKind::SourceMap => rewrite_map(file, ctx, &mut out),
-            AssetKind::Js | AssetKind::Css if !minify => rewrite_code(file, ctx, &mut out, false),
+            AssetKind::Js | AssetKind::Css if !minify => {
+                rewrite_code(file, ctx, &mut out, false);
+            }
             _ => {}
         }
     }
@@ -384,6 +403,7 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
                 file.size, ctx.config.limits.max_text_size
             ));
             out.diagnostics.push(diagnostic(file, Severity::Warning, e));
+            out.left_as_is = Some(LeftAsIs::TooLarge);
             rewrite_code(file, ctx, &mut out, false);
         } else {
             minify_text(file, ctx, &mut out);

@@ -1,1 +1,2 @@
+// A script with nothing wrong in it: minified as usual.
 export const answer = () => 40 + 2;

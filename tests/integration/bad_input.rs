@@ -193,6 +193,12 @@ fn oversized_files_are_copied_with_a_warning() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout
+            .contains("left as they were: 1 (1 over --max-text-size)"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(t.read_out("out", "big.js"), t.read("in/big.js"));
 }
 

@@ -1,6 +1,8 @@
 //! The demo site end to end: what is minified, what is copied, what is reported.
 
-use crate::util::{manifest, tiny_png, tree, unhashed, TestDir};
+use crate::util::{
+    assert_refers, manifest, tiny_png, tree, tree_by_original, unhashed, Built, TestDir,
+};
 
 #[test]
 fn demo_site_is_minified_hashed_with_maps_and_everything_else_copied() {
@@ -78,10 +80,10 @@ fn demo_site_is_minified_hashed_with_maps_and_everything_else_copied() {
 #[test]
 fn legal_comments_survive_and_ordinary_comments_do_not() {
     let t = TestDir::new();
-    t.write("in/lib.js", "/*! mylib v1.2.3 | MIT */\n// a note\nexport function greet(name) {\n  // say hello\n  return `hello ${name}`;\n}\n");
+    t.write("in/lib.js", "/*! mylib v1.2.3 | MIT */\n// a note, which is not a license\nexport function greet(name) {\n  // say hello to whoever is named\n  return `hello ${name}`;\n}\n");
     t.write(
         "in/style.css",
-        "/*! theme v2 | MIT */\n/* layout */\n.a {\n  color: #ff0000;\n}\n",
+        "/*! theme v2 | MIT */\n/* layout: the grid and the spacing of the page */\n.a {\n  color: #ff0000;\n}\n",
     );
     t.run(&["build", "in", "--out", "out"]).expect_code(0);
     let js = t.read_out_string("out", "lib.js");
@@ -138,10 +140,16 @@ fn module_and_script_are_told_apart() {
 #[test]
 fn targets_drive_css_prefixes_and_js_syntax() {
     let t = TestDir::new();
-    t.write("in/a.css", ".a { user-select: none; inset: 0 }\n");
+    // Comments a minifier drops: room for what old browsers need (a file is
+    // never made bigger than its input).
+    let room = "/* Cards: not selectable, covering their container. */\n".repeat(4);
+    t.write(
+        "in/a.css",
+        format!("{room}.a {{ user-select: none; inset: 0 }}\n"),
+    );
     t.write(
         "in/b.js",
-        "export function f(x) { try { return x() } catch (e) { return 0 } }\n",
+        format!("{room}export function f(x) {{ try {{ return x() }} catch (e) {{ return 0 }} }}\n"),
     );
     t.run(&[
         "build",
@@ -172,6 +180,93 @@ fn targets_drive_css_prefixes_and_js_syntax() {
         t.read_out_string("new", "b.js").contains("catch{"),
         "{}",
         t.read_out_string("new", "b.js")
+    );
+}
+
+// Never bigger: `testdata/minified` holds what bundlers ship, minified
+// already (chunks of a line, an empty stylesheet, a script with its map).
+
+fn minified() -> Built {
+    TestDir::build("minified", &["--json"])
+}
+
+/// Regression: bundler chunks minified already came out bigger, with a
+/// `sourceMappingURL` comment and a map the bundler never shipped; an empty
+/// stylesheet went from 0 to 51 bytes.
+#[test]
+fn a_file_minifying_does_not_shrink_keeps_its_input_and_gets_no_map() {
+    let b = minified();
+    let output = tree_by_original(&b.path("out"));
+    for rel in ["empty.css", "shared.js"] {
+        assert_eq!(output[rel], b.read(&format!("minified/{rel}")), "{rel}");
+        assert!(!output.contains_key(&format!("{rel}.map")), "{rel}");
+    }
+    let files = b.run.json()["files"].clone();
+    let left: Vec<(&str, &str, &str)> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| {
+            let why = f["left_as_is"].as_str()?;
+            Some((f["path"].as_str()?, f["status"].as_str()?, why))
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            ("app.js", "copied", "not_smaller"),
+            ("chunk.js", "copied", "not_smaller"),
+            ("empty.css", "copied", "not_smaller"),
+            ("shared.js", "copied", "not_smaller"),
+        ]
+    );
+    assert_eq!(b.run.json()["totals"]["left_as_is"], 4);
+}
+
+#[test]
+fn a_file_left_as_it_was_has_its_references_rewritten() {
+    assert_refers(
+        &minified(),
+        "chunk.js",
+        r#"import{a as o}from"./shared.[[shared.js]].js";o();"#,
+    );
+}
+
+#[test]
+fn a_file_left_as_it_was_keeps_its_own_map_named_after_it() {
+    let b = minified();
+    let h = b.hash("app.js");
+    assert_eq!(
+        b.text("app.js"),
+        format!("console.log(\"app\");\n//# sourceMappingURL=app.{h}.js.map\n")
+    );
+    let map: serde_json::Value = serde_json::from_slice(&b.read_out("out", "app.js.map")).unwrap();
+    assert_eq!(map["file"], format!("app.{h}.js"));
+    assert_eq!(map["sources"][0], "src/app.ts");
+}
+
+#[test]
+fn code_minified_already_is_made_smaller_without_a_map() {
+    let b = minified();
+    let js = b.text("bundle.js");
+    assert!(js.len() < b.read("minified/bundle.js").len(), "{js}");
+    assert!(js.contains("console.log(\"ready\",3,"), "{js}");
+    assert!(!js.contains("sourceMappingURL"), "{js}");
+    let output = tree_by_original(&b.path("out"));
+    assert!(!output.contains_key("bundle.js.map"));
+    assert_eq!(b.run.json()["files"][2]["status"], "minified");
+}
+
+#[test]
+fn the_table_counts_the_files_left_as_they_were() {
+    let t = TestDir::with_fixture("minified");
+    let run = t.run(&["build", "minified", "--out", "out"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("left as they were: 4 (4 not smaller minified)\n"),
+        "{}",
+        run.stdout
     );
 }
 

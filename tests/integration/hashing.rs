@@ -349,6 +349,29 @@ fn root_absolute_css_urls_are_rewritten() {
     assert_refers(&refs(), "css/base.css", "url(/img/bg.[[img/bg.png]].png)");
 }
 
+/// Regression: lightningcss refuses a relative url() in a custom property
+/// (PDF.js's viewer.css), so the stylesheet was an error and the run
+/// exited 1. It is minified, and the URL resolves from the stylesheet.
+#[test]
+fn css_urls_in_custom_properties_are_rewritten() {
+    let b = TestDir::build("custom-property", &["--json"]);
+    assert_eq!(b.run.warnings(), Vec::<String>::new());
+    assert_eq!(b.run.json()["files"][3]["path"], "viewer.css");
+    assert_eq!(b.run.json()["files"][3]["status"], "minified");
+    assert_refers(
+        &b,
+        "viewer.css",
+        r#":root{--toolbar-icon:url(images/toolbar.[[images/toolbar.svg]].svg);--closing-icon:url(images/closing.[[images/closing.svg]].svg);"#,
+    );
+    assert_refers(&b, "viewer.css", "url(images/logo.[[images/logo.svg]].svg)");
+    assert_kept(
+        &b,
+        "viewer.css",
+        "url(\"data:image/svg+xml;charset=UTF-8,<svg",
+    );
+    b.verify(0);
+}
+
 // Scripts.
 
 #[test]
@@ -1113,7 +1136,7 @@ fn dot_dot_above_the_root_resolves_as_a_browser_does() {
 fn verify_finds_an_edited_map_and_files_the_build_did_not_write() {
     let b = TestDir::build("refs", &["--quiet", "--manifest-format", "vite,django"]);
     b.verify(0);
-    let map = b.out_path("out", "js/lib.js.map");
+    let map = b.out_path("out", "js/main.js.map");
     let mut bytes = b.read(&map);
     bytes.insert(1, b' ');
     b.write(&map, bytes);

@@ -1,0 +1,2 @@
+console.log("app");
+//# sourceMappingURL=app.js.map

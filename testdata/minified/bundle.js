@@ -1,0 +1,1 @@
+(function(){var e=document.getElementById("app");function t(n){return n===void 0?"nothing":String(n)}var r=["alpha","beta","gamma"];e&&(e.textContent=r.map(function(n){return t(n)}).join(", ")),console.log("ready",1+2,t(void 0))})();
