@@ -3,12 +3,12 @@
 //! references rewritten, and the result (or the error) recorded in its
 //! [`Transformed`].
 
-use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
 use crate::transform::error::TransformError;
-use crate::transform::kinds::{reference, rewrite_from};
+use crate::transform::kinds::{js_reference, js_rewrite_from, left_alone, reference, rewrite_from};
 use crate::transform::sourcemap::{self, MapRef};
 use crate::transform::{css, diagnostic, js, Context, Status, Transformed};
 
@@ -96,7 +96,7 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            let rewrite = rewrite_from(ctx, &file.rel, style);
+            let rewrite = js_rewrite_from(ctx, &file.rel, style);
             let r = js::minify(
                 &file.rel,
                 src.to_string(),
@@ -106,11 +106,9 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 &rewrite,
             );
             r.map(|o| {
-                references.extend(o.references.into_iter().map(|r| Reference {
-                    dynamic: r.dynamic,
-                    ..reference(file, r.url, r.loc)
-                }));
+                references.extend(o.references.into_iter().map(|r| js_reference(file, r)));
                 unresolvable = o.unresolvable;
+                warnings.extend(left_alone(file, o.left_alone));
                 (o.code, o.map)
             })
         }
