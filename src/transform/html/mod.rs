@@ -554,6 +554,35 @@ mod tests {
     }
 
     #[test]
+    fn astro_islands_load_their_component_and_renderer() {
+        rewrite_test(
+            "<astro-island uid=\"Z1\" component-url=\"/_astro/Counter.js\" component-export=\"default\" renderer-url=\"/_astro/client.js\" before-hydration-url=\"/_astro/astro.js\" props=\"{}\"></astro-island>",
+            "<astro-island uid=\"Z1\" component-url=\"/_astro/Counter.js!\" component-export=\"default\" renderer-url=\"/_astro/client.js!\" before-hydration-url=\"/_astro/astro.js!\" props=\"{}\"></astro-island>",
+        );
+        // Only on islands.
+        rewrite_test(
+            "<div component-url=\"/a.js\"></div>",
+            "<div component-url=\"/a.js\"></div>",
+        );
+    }
+
+    #[test]
+    fn resource_links_are_fetched() {
+        rewrite_test(
+            "<link rel=\"resource\" type=\"application/l10n\" href=\"locale/locale.json\">",
+            "<link rel=\"resource\" type=\"application/l10n\" href=\"locale/locale.json!\">",
+        );
+        rewrite_test(
+            "<link rel=apple-touch-startup-image href=splash.png><link rel=compression-dictionary href=/d.dat>",
+            "<link rel=apple-touch-startup-image href=splash.png!><link rel=compression-dictionary href=/d.dat!>",
+        );
+        rewrite_test(
+            "<link rel=modulepreload href=m.js><link rel=prefetch href=p.js><link rel=preload as=fetch href=data.json>",
+            "<link rel=modulepreload href=m.js!><link rel=prefetch href=p.js!><link rel=preload as=fetch href=data.json!>",
+        );
+    }
+
+    #[test]
     fn computed_imports_of_inline_module_scripts_are_located() {
         let found = references(
             "<p>\n<script type=module>\nimport(`./${name}.js`);\nimport(`./a.js`)</script>",
