@@ -1,8 +1,9 @@
 //! HTML: the URLs a page loads, found and rewritten by lol_html's streaming
 //! parser in the attributes that fetch something (`script[src]`, `link[href]`
-//! for stylesheets, icons, the manifest and preloads, `img`/`source` `src` and
-//! every `srcset` candidate, media `src`/`poster`, `embed`, `object[data]`,
-//! SVG's `use`/`image`/`feImage` `href`), `a[href]` and `iframe[src]` when
+//! for stylesheets, icons, the manifest, preloads and resources, `img`/`source`
+//! `src` and every `srcset` candidate, media `src`/`poster`, `embed`,
+//! `object[data]`, SVG's `use`/`image`/`feImage` `href`, the module URLs of
+//! Astro's `<astro-island>`), `a[href]` and `iframe[src]` when
 //! they point at a hashed file, and inside the page: `style` attributes and
 //! `<style>` blocks (CSS), inline `<script type="module">` imports, and
 //! `<script type="importmap">` URLs. `.svg` files go through the same parser.
