@@ -121,18 +121,36 @@ impl<'a> Rewriter<'a> {
     /// when it stays as written.
     /// `style` is the placeholder style of the file it is written in.
     pub fn rewrite(&self, from: &str, url: &str, style: Style) -> Option<Rewritten> {
+        self.rewrite_as(from, url, style, self.naming.public_url.as_deref())
+    }
+
+    /// As [`Rewriter::rewrite`], but always in the shape `url` is written
+    /// in, even with `--public-url`: for URLs that code adds a base of its
+    /// own to (a bundler's preload list).
+    pub fn rewrite_in_shape(&self, from: &str, url: &str, style: Style) -> Option<Rewritten> {
+        self.rewrite_as(from, url, style, None)
+    }
+
+    /// The new text for `url`, absolute under `public` if given.
+    fn rewrite_as(
+        &self,
+        from: &str,
+        url: &str,
+        style: Style,
+        public: Option<&str>,
+    ) -> Option<Rewritten> {
         let Target::Asset { rel, suffix } = self.resolve(from, url) else {
             return None;
         };
         let target = self.id(&rel)?;
         if let Some(owner) = self.follows(target) {
-            return self.rewrite_map_url(url, &suffix, owner, style);
+            return self.rewrite_map_url(url, &suffix, owner, style, public);
         }
         if self.naming.keeps_name(&rel) {
             return None;
         }
         let ph = placeholder::make(target.into(), self.naming.hash_length, style);
-        let text = match &self.naming.public_url {
+        let text = match public {
             Some(public) => format!("{public}{}{suffix}", encode_hashed(&rel, &ph)),
             None => {
                 let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
@@ -171,6 +189,7 @@ impl Rewriter<'_> {
         suffix: &str,
         owner: FileId,
         style: Style,
+        public: Option<&str>,
     ) -> Option<Rewritten> {
         let owner_rel = &self.files[owner].rel;
         if self.naming.keeps_name(owner_rel) {
@@ -178,7 +197,7 @@ impl Rewriter<'_> {
         }
         let ph = placeholder::make(owner.into(), self.naming.hash_length, style);
         let mapped = format!("{}.map", encode_hashed(owner_rel, &ph));
-        let text = match &self.naming.public_url {
+        let text = match public {
             Some(public) => format!("{public}{mapped}{suffix}"),
             None => {
                 let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
@@ -240,7 +259,19 @@ mod tests {
         v
     }
 
+    #[track_caller]
     fn test(naming: &Naming, from: &str, url: &str, expected: Option<&str>) {
+        test_as(naming, from, url, expected, false);
+    }
+
+    /// As [`test`], with [`Rewriter::rewrite_in_shape`].
+    #[track_caller]
+    fn in_shape_test(naming: &Naming, from: &str, url: &str, expected: Option<&str>) {
+        test_as(naming, from, url, expected, true);
+    }
+
+    #[track_caller]
+    fn test_as(naming: &Naming, from: &str, url: &str, expected: Option<&str>, in_shape: bool) {
         let f = files(&[
             "index.html",
             "css/app.css",
@@ -254,7 +285,11 @@ mod tests {
         ]);
         let names = f.iter().map(|f| f.rel.clone()).collect();
         let r = Rewriter::new(&f, &names, naming);
-        let got = r.rewrite(from, url, Style::default()).map(|r| {
+        let got = match in_shape {
+            true => r.rewrite_in_shape(from, url, Style::default()),
+            false => r.rewrite(from, url, Style::default()),
+        };
+        let got = got.map(|r| {
             let ph = placeholder::make(r.target.into(), naming.hash_length, Style::default());
             r.text.replace(&ph, "HASH")
         });
@@ -317,6 +352,20 @@ mod tests {
             "css/app.css",
             "../img/my photo.jpg#x",
             Some("https://cdn.test/assets/img/my%20photo.HASH.jpg#x"),
+        );
+    }
+
+    #[test]
+    fn in_shape_stays_relative_under_a_public_url() {
+        let n = Naming::new(&[], 8, "/", Some("https://cdn.test/assets")).unwrap();
+        in_shape_test(&n, "", "js/app.js", Some("js/app.HASH.js"));
+        in_shape_test(&n, "", "css/app.css?v=2", Some("css/app.HASH.css?v=2"));
+        in_shape_test(&n, "", "index.html", None);
+        test(
+            &n,
+            "",
+            "js/app.js",
+            Some("https://cdn.test/assets/js/app.HASH.js"),
         );
     }
 }

@@ -424,6 +424,7 @@ fn check_references(
     let mut manifests = Vec::new();
     let mut integrity = Vec::new();
     let mut from = rel.to_string();
+    let mut refs_from_root = Vec::new();
     let refs: Vec<(String, Loc)> = match kind {
         AssetKind::Html | AssetKind::Svg => match html::references(&text, MAX_DEPTH) {
             Ok(found) => {
@@ -460,9 +461,16 @@ fn check_references(
             text,
             flavor.unwrap_or(JsFlavor::Detect),
             MAX_DEPTH,
-            &|_| None,
+            &|_, _| None,
         )
-        .map(|r| r.references.into_iter().map(|r| (r.url, r.loc)).collect())
+        .map(|r| {
+            let (root, file): (Vec<_>, Vec<_>) = r
+                .references
+                .into_iter()
+                .partition(|r| r.relative_to == js::RelativeTo::SiteRoot);
+            refs_from_root = root.into_iter().map(|r| (r.url, r.loc)).collect();
+            file.into_iter().map(|r| (r.url, r.loc)).collect()
+        })
         .unwrap_or_default(),
         _ => webmanifest::references(&text)
             .map(|r| {
@@ -506,8 +514,11 @@ fn check_references(
             ));
         }
     }
-    for (url, loc) in refs {
-        let problem = match resolve(&from, &local(&url), &m.base, files) {
+    let refs = refs.into_iter().map(|(url, loc)| (url, loc, from.as_str()));
+    let from_root = refs_from_root.into_iter();
+    let refs = refs.chain(from_root.map(|(url, loc)| (url, loc, js::SITE_ROOT)));
+    for (url, loc, from) in refs {
+        let problem = match resolve(from, &local(&url), &m.base, files) {
             Target::Asset { .. } => {
                 checked += 1;
                 continue;

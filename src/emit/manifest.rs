@@ -258,6 +258,9 @@ fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, V
                         chunk.dynamic_imports.push(files[t].rel.clone())
                     }
                     AssetKind::Js => chunk.imports.push(files[t].rel.clone()),
+                    // Styles of a chunk loaded on demand (a preload list's)
+                    // are not the module's own.
+                    AssetKind::Css if graph.dynamic[i].contains(&t) => {}
                     AssetKind::Css => chunk.css.push(target.file.clone()),
                     _ => chunk.assets.push(target.file.clone()),
                 }

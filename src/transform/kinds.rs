@@ -26,6 +26,22 @@ pub(super) fn rewrite_from<'a>(
     move |url: &str| ctx.rewriter.rewrite(from, url, style).map(|r| r.text)
 }
 
+/// [`rewrite_from`] for JavaScript, whose preload lists name files from the
+/// site root, in the shape they are written in.
+pub(super) fn js_rewrite_from<'a>(
+    ctx: &'a Context<'a>,
+    from: &'a str,
+    style: Style,
+) -> impl Fn(&str, js::RelativeTo) -> Option<String> + 'a {
+    move |url: &str, relative_to| {
+        match relative_to {
+            js::RelativeTo::File => ctx.rewriter.rewrite(from, url, style),
+            js::RelativeTo::SiteRoot => ctx.rewriter.rewrite_in_shape(js::SITE_ROOT, url, style),
+        }
+        .map(|r| r.text)
+    }
+}
+
 /// Decodes, optimises and resizes a raster image. Decoding is bounded by the
 /// shared pixel budget, so peak memory does not grow with `--jobs`.
 pub(super) fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
@@ -255,7 +271,6 @@ pub(super) fn rewrite_code(
     let Some(text) = read_text(file, out) else {
         return false;
     };
-    let rewrite = rewrite_from(ctx, &file.rel, out.style);
     let max = ctx.config.limits.max_nesting_depth;
     let result = match file.kind {
         AssetKind::Js => js::rewrite_source(
@@ -263,25 +278,25 @@ pub(super) fn rewrite_code(
             text.clone(),
             file.js_flavor.unwrap_or(JsFlavor::Detect),
             max,
-            &rewrite,
+            &js_rewrite_from(ctx, &file.rel, out.style),
         )
         .map(|r| {
             out.unresolvable = r.unresolvable;
-            let refs: Vec<(String, Loc)> =
-                r.references.into_iter().map(|r| (r.url, r.loc)).collect();
-            (r.code, refs)
+            out.diagnostics.extend(left_alone(file, r.left_alone));
+            let refs = r.references.into_iter().map(|r| js_reference(ctx, file, r));
+            (r.code, refs.collect::<Vec<_>>())
         }),
-        _ => css::rewrite_in_place(&text, max, &rewrite).map(|r| {
-            let refs = r.references.into_iter().map(|r| (r.url, r.loc)).collect();
-            (r.code, refs)
+        _ => css::rewrite_in_place(&text, max, &rewrite_from(ctx, &file.rel, out.style)).map(|r| {
+            let refs = r.references.into_iter();
+            (
+                r.code,
+                refs.map(|r| reference(ctx, file, r.url, r.loc)).collect(),
+            )
         }),
     };
     match result {
         Ok((code, refs)) => {
-            out.references.extend(
-                refs.into_iter()
-                    .map(|(url, loc)| reference(ctx, file, url, loc)),
-            );
+            out.references.extend(refs);
             if code != text {
                 out.bytes = Some(code.into_bytes());
             }
@@ -301,6 +316,23 @@ pub(super) fn rewrite_code(
 pub(super) fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> Option<&'a [u8]> {
     out.bytes = Some(std::fs::read(&file.abs).ok()?);
     out.bytes.as_deref()
+}
+
+/// A reference found in the JavaScript file `file`.
+pub(super) fn js_reference(ctx: &Context, file: &SourceFile, r: js::JsReference) -> Reference {
+    let from = r.resolves_from(&file.rel).to_string();
+    ctx.rewriter.reference(&from, r.url, r.loc, r.dynamic)
+}
+
+/// The warnings about what the JavaScript file `file` loads that is only
+/// known at run time.
+pub(super) fn left_alone(
+    file: &SourceFile,
+    found: Vec<TransformError>,
+) -> impl Iterator<Item = crate::error::Diagnostic> + '_ {
+    found
+        .into_iter()
+        .map(move |e| diagnostic(file, Severity::Warning, e))
 }
 
 /// A reference resolved from the file itself.

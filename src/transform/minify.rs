@@ -11,7 +11,9 @@ use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
 use crate::transform::error::TransformError;
-use crate::transform::kinds::{reference, rewrite_code, rewrite_from};
+use crate::transform::kinds::{
+    js_reference, js_rewrite_from, left_alone, reference, rewrite_code, rewrite_from,
+};
 use crate::transform::sourcemap::{self, MapRef};
 use crate::transform::{css, diagnostic, js, Context, LeftAsIs, Status, Transformed};
 
@@ -108,7 +110,7 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                     .ok()
             };
             let flavor = file.js_flavor.unwrap_or(JsFlavor::Detect);
-            let rewrite = rewrite_from(ctx, &file.rel, style);
+            let rewrite = js_rewrite_from(ctx, &file.rel, style);
             let r = js::minify(
                 &file.rel,
                 src.to_string(),
@@ -118,12 +120,9 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 &rewrite,
             );
             r.map(|o| {
-                references.extend(
-                    o.references
-                        .into_iter()
-                        .map(|r| ctx.rewriter.reference(&file.rel, r.url, r.loc, r.dynamic)),
-                );
+                references.extend(o.references.into_iter().map(|r| js_reference(ctx, file, r)));
                 unresolvable = o.unresolvable;
+                warnings.extend(left_alone(file, o.left_alone));
                 (o.code, o.map)
             })
         }

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod build;
+mod bundled;
 mod cache;
 mod config;
 mod delivery;

@@ -43,6 +43,10 @@ const FETCHING_RELS: &[&str] = &[
     "preload",
     "modulepreload",
     "prefetch",
+    // A file a script reads by the link's `href` (PDF.js's locale list).
+    "resource",
+    "apple-touch-startup-image",
+    "compression-dictionary",
 ];
 
 /// SVG presentation attributes that may hold `url()`.
@@ -138,6 +142,12 @@ impl Page<'_> {
             "iframe" => &[("src", false)],
             // SVG, inline or in its own file.
             "use" | "image" | "feimage" => &[("href", true), ("xlink:href", true)],
+            // Astro's islands: the modules imported to hydrate them.
+            "astro-island" => &[
+                ("component-url", true),
+                ("renderer-url", true),
+                ("before-hydration-url", true),
+            ],
             _ => &[],
         };
         let mut sets = Vec::new();

@@ -1,8 +1,9 @@
 //! HTML: the URLs a page loads, found and rewritten by lol_html's streaming
 //! parser in the attributes that fetch something (`script[src]`, `link[href]`
-//! for stylesheets, icons, the manifest and preloads, `img`/`source` `src` and
-//! every `srcset` candidate, media `src`/`poster`, `embed`, `object[data]`,
-//! SVG's `use`/`image`/`feImage` `href`), `a[href]` and `iframe[src]` when
+//! for stylesheets, icons, the manifest, preloads and resources, `img`/`source`
+//! `src` and every `srcset` candidate, media `src`/`poster`, `embed`,
+//! `object[data]`, SVG's `use`/`image`/`feImage` `href`, the module URLs of
+//! Astro's `<astro-island>`), `a[href]` and `iframe[src]` when
 //! they point at a hashed file, and inside the page: `style` attributes and
 //! `<style>` blocks (CSS), inline `<script type="module">` imports, and
 //! `<script type="importmap">` URLs. `.svg` files go through the same parser.
@@ -339,16 +340,22 @@ impl Page<'_> {
     /// rewritten.
     fn module_script(&self, text: &str, start: usize) -> Option<String> {
         let max_depth = self.opts.max_depth;
-        match js::rewrite_source(
-            "",
-            text.to_string(),
-            JsFlavor::Module,
-            max_depth,
-            self.rewrite,
-        ) {
+        // A page's own script names files relative to the page; a preload
+        // list relative to the site root is a bundler's, in a file of its own.
+        let rewrite = |url: &str, relative_to| match relative_to {
+            js::RelativeTo::File => (self.rewrite)(url),
+            js::RelativeTo::SiteRoot => None,
+        };
+        match js::rewrite_source("", text.to_string(), JsFlavor::Module, max_depth, &rewrite) {
             Ok(r) => {
                 for reference in r.references {
-                    self.add(self.shift(reference.loc, start), reference.url);
+                    if reference.relative_to == js::RelativeTo::File {
+                        self.add(self.shift(reference.loc, start), reference.url);
+                    }
+                }
+                for e in r.left_alone {
+                    let loc = self.locate(&e, start);
+                    self.problem(format!("inline module script: {}", e.message), loc);
                 }
                 let mut f = self.found.borrow_mut();
                 f.unresolvable.bare += r.unresolvable.bare;
@@ -455,6 +462,7 @@ mod tests {
 
     /// Rewrites every local URL of `input` (appending `!`) and compares the
     /// page with `expected`.
+    #[track_caller]
     fn rewrite_test(input: &str, expected: &str) {
         let (out, _) = rewrite(
             input,
@@ -471,6 +479,7 @@ mod tests {
 
     /// Adds integrity placeholders (`SRI(url)`) for every local URL, `x*`
     /// standing for files that keep their names.
+    #[track_caller]
     fn integrity_test(input: &str, expected: &str) {
         let find = |u: &str| (!u.contains(':')).then(|| (format!("SRI({u})"), !u.starts_with('x')));
         let sri = Integrity {
@@ -544,6 +553,52 @@ mod tests {
             "<link rel=canonical href=\"c.html\"><link rel=stylesheet href=\"s.css\">",
             "<link rel=canonical href=\"c.html\"><link rel=stylesheet href=\"s.css!\">",
         );
+    }
+
+    #[test]
+    fn astro_islands_load_their_component_and_renderer() {
+        rewrite_test(
+            "<astro-island uid=\"Z1\" component-url=\"/_astro/Counter.js\" component-export=\"default\" renderer-url=\"/_astro/client.js\" before-hydration-url=\"/_astro/astro.js\" props=\"{}\"></astro-island>",
+            "<astro-island uid=\"Z1\" component-url=\"/_astro/Counter.js!\" component-export=\"default\" renderer-url=\"/_astro/client.js!\" before-hydration-url=\"/_astro/astro.js!\" props=\"{}\"></astro-island>",
+        );
+        // Only on islands.
+        rewrite_test(
+            "<div component-url=\"/a.js\"></div>",
+            "<div component-url=\"/a.js\"></div>",
+        );
+    }
+
+    #[test]
+    fn resource_links_are_fetched() {
+        rewrite_test(
+            "<link rel=\"resource\" type=\"application/l10n\" href=\"locale/locale.json\">",
+            "<link rel=\"resource\" type=\"application/l10n\" href=\"locale/locale.json!\">",
+        );
+        rewrite_test(
+            "<link rel=apple-touch-startup-image href=splash.png><link rel=compression-dictionary href=/d.dat>",
+            "<link rel=apple-touch-startup-image href=splash.png!><link rel=compression-dictionary href=/d.dat!>",
+        );
+        rewrite_test(
+            "<link rel=modulepreload href=m.js><link rel=prefetch href=p.js><link rel=preload as=fetch href=data.json>",
+            "<link rel=modulepreload href=m.js!><link rel=prefetch href=p.js!><link rel=preload as=fetch href=data.json!>",
+        );
+    }
+
+    #[test]
+    fn computed_imports_of_inline_module_scripts_are_located() {
+        let found = references(
+            "<p>\n<script type=module>\nimport(`./${name}.js`);\nimport(`./a.js`)</script>",
+            100,
+        )
+        .unwrap();
+        let problems: Vec<String> = found.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("3:8: inline module script: import() of a computed URL"),
+            "{problems:?}"
+        );
+        assert_eq!(found.references[0].url, "./a.js");
+        assert_eq!(found.unresolvable.computed, 1);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct JsOutput {
     pub references: Vec<JsReference>,
     /// Specifiers that are not files of the site.
     pub unresolvable: Unresolvable,
+    /// Where the computed ones are, each with what it means: warnings.
+    pub left_alone: Vec<TransformError>,
 }
 
 /// Imports assetpress leaves alone, counted for the report.
@@ -66,17 +68,53 @@ pub struct Unresolvable {
 }
 
 /// A URL the code loads: the specifier of `import`/`export … from`,
-/// `import("…")`, `new URL("…", import.meta.url)`, `new Worker("…")` or
-/// `importScripts("…")`, when it is a relative or root-absolute path.
+/// `import("…")` or `import.meta.resolve("…")` when it is a relative or
+/// root-absolute path; the URL of `new URL("…", import.meta.url)` or
+/// `importScripts("…")`; the root-absolute URL of `new Worker("/…")`,
+/// `new SharedWorker("/…")` or `navigator.serviceWorker.register("/…")`;
+/// each file of a bundler's preload list (Vite's `__vite__mapDeps`). Written
+/// as a string literal or as a template literal without `${}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsReference {
-    /// The specifier as written (the string's value).
+    /// The specifier as written (the literal's value).
     pub url: String,
-    /// Where the string literal starts in the input.
+    /// Where the literal starts in the input.
     pub loc: Loc,
-    /// Whether it is a dynamic `import("…")`.
+    /// Whether it is loaded on demand: a dynamic `import("…")`, or a file
+    /// of a preload list.
     pub dynamic: bool,
+    /// What a relative `url` is relative to.
+    pub relative_to: RelativeTo,
 }
+
+/// What the relative URL of a [`JsReference`] is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeTo {
+    /// The file it is written in.
+    File,
+    /// The root of the site: the files of a bundler's preload list
+    /// (`"assets/lazy-C9F6QpFP.js"`), to which its runtime adds the base it
+    /// was built for. They are rewritten in the shape they are written in,
+    /// never as absolute URLs under `--public-url` (the base is added to them).
+    SiteRoot,
+}
+
+/// The path URLs relative to the site root resolve from (a file at the root).
+pub const SITE_ROOT: &str = "";
+
+impl JsReference {
+    /// The path its URL resolves from, when it is written in the file `rel`.
+    pub fn resolves_from<'a>(&self, rel: &'a str) -> &'a str {
+        match self.relative_to {
+            RelativeTo::File => rel,
+            RelativeTo::SiteRoot => SITE_ROOT,
+        }
+    }
+}
+
+/// The new text of a URL written in a file (`None` to keep it as written),
+/// given the URL and what it is relative to.
+pub type Rewrite<'a> = &'a dyn Fn(&str, RelativeTo) -> Option<String>;
 
 /// A parsed file: its source map (of positions), comments and syntax tree.
 pub(super) struct Parsed {
@@ -176,18 +214,18 @@ pub fn minify(
     flavor: JsFlavor,
     opts: &JsOptions,
     input_map: &mut dyn FnMut(Option<&str>) -> Option<swc_sourcemap::SourceMap>,
-    rewrite: &dyn Fn(&str) -> Option<String>,
+    rewrite: Rewrite,
 ) -> Result<JsOutput, TransformError> {
     let parsed = parse(rel, src, flavor, opts.max_depth)?;
     let name = base_name(rel).to_string();
     let is_module = matches!(parsed.program, Program::Module(_));
     let (legal, map_url) = scan_comments(&parsed.comments);
     // Found before minifying: compress may drop code (and the imports in it).
-    let (found, references, unresolvable) = find_references(&parsed);
+    let (found, references, unresolvable, left_alone) = find_references(&parsed);
     let mut new_urls = Rewrites::default();
-    for (url, span, _) in &found.found {
-        if let Some(new) = rewrite(url) {
-            new_urls.0.insert(span.lo, new);
+    for f in &found {
+        if let Some(new) = rewrite(&f.url, f.relative_to) {
+            new_urls.0.insert(f.span.lo, new);
         }
     }
     let Parsed {
@@ -278,6 +316,7 @@ pub fn minify(
         map,
         references,
         unresolvable,
+        left_alone,
     })
 }
 
@@ -392,7 +431,7 @@ mod tests {
             flavor,
             &opts(),
             &mut |_| None,
-            &|_| None,
+            &|_, _| None,
         )
     }
 
@@ -410,6 +449,225 @@ mod tests {
     fn error_test(input: &str, expected: &str) {
         let err = run(input, JsFlavor::Script).unwrap_err();
         assert!(err.to_string().starts_with(expected), "{err}");
+    }
+
+    /// Marks every URL but external ones as rewritten: `!` after one
+    /// relative to the file, `!root` after one relative to the site root.
+    fn mark(url: &str, relative_to: RelativeTo) -> Option<String> {
+        (!url.contains(':')).then(|| match relative_to {
+            RelativeTo::File => format!("{url}!"),
+            RelativeTo::SiteRoot => format!("{url}!root"),
+        })
+    }
+
+    /// Rewrites the references of `input` in place ([`mark`]) and compares
+    /// the code with `expected`.
+    #[track_caller]
+    fn ref_test(input: &str, expected: &str) {
+        let out = rewrite_source("t.js", input.into(), JsFlavor::Detect, 1000, &mark).unwrap();
+        assert_eq!(out.code, expected);
+    }
+
+    /// Minifies `input` with its references rewritten ([`mark`]) and
+    /// compares the code with `expected`.
+    #[track_caller]
+    fn minify_ref_test(input: &str, expected: &str) {
+        let out = minify(
+            "t.js",
+            input.into(),
+            JsFlavor::Detect,
+            &opts(),
+            &mut |_| None,
+            &mark,
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(out.code).unwrap(), expected);
+    }
+
+    /// Finds the references of `input` and expects what is left alone as
+    /// warnings reading `line:col: message`, each starting as in `expected`.
+    #[track_caller]
+    fn left_alone_test(input: &str, expected: &[&str]) {
+        let out = rewrite_source("t.js", input.into(), JsFlavor::Detect, 1000, &mark).unwrap();
+        let got: Vec<String> = out.left_alone.iter().map(|e| e.to_string()).collect();
+        assert_eq!(got.len(), expected.len(), "{got:#?}");
+        for (got, expected) in got.iter().zip(expected) {
+            assert!(
+                got.starts_with(expected),
+                "{got:?} does not start with {expected:?}"
+            );
+        }
+        assert_eq!(out.unresolvable.computed as usize, expected.len());
+    }
+
+    #[test]
+    fn template_literals_without_expressions_count_as_strings() {
+        ref_test("import(`./lazy.js`);", "import(`./lazy.js!`);");
+        ref_test(
+            "new URL(`../img/x.svg`, import.meta.url);",
+            "new URL(`../img/x.svg!`, import.meta.url);",
+        );
+        ref_test("importScripts(`a.js`);", "importScripts(`a.js!`);");
+        ref_test("import(`lodash`);", "import(`lodash`);");
+        left_alone_test(
+            "import(`./locale/${lang}.js`);",
+            &["1:8: import() of a computed URL"],
+        );
+        minify_ref_test(
+            "export const w = new URL(`w.js`, import.meta.url);",
+            "export const w=new URL(\"w.js!\",import.meta.url);",
+        );
+        minify_ref_test(
+            "import(`./lazy.js`).then(m => m.run());",
+            "import(\"./lazy.js!\").then(n=>n.run());",
+        );
+    }
+
+    #[test]
+    fn rewritten_template_literals_are_escaped() {
+        let weird = |url: &str, _| (url == "./a.js").then(|| "./a`${b}\\.js".to_string());
+        let out = rewrite_source(
+            "t.js",
+            "import(`./a.js`)".into(),
+            JsFlavor::Detect,
+            9,
+            &weird,
+        )
+        .unwrap();
+        assert_eq!(out.code, "import(`./a\\`\\${b}\\\\.js`)");
+    }
+
+    #[test]
+    fn new_url_with_import_meta_url_is_a_url_without_dot_slash() {
+        ref_test(
+            "new URL(\"worker-Bquf9cF0.js\",import.meta.url)",
+            "new URL(\"worker-Bquf9cF0.js!\",import.meta.url)",
+        );
+        // Vite writes the base as a string added to `import.meta.url`.
+        ref_test(
+            "new URL(`/assets/w.js`,``+import.meta.url)",
+            "new URL(`/assets/w.js!`,``+import.meta.url)",
+        );
+        ref_test(
+            "new URL('x.svg', '' + import.meta.url)",
+            "new URL('x.svg!', '' + import.meta.url)",
+        );
+        ref_test(
+            "new URL(\"https://x.test/a.js\", import.meta.url)",
+            "new URL(\"https://x.test/a.js\", import.meta.url)",
+        );
+        // Relative to the page, not to the script: not a reference.
+        ref_test(
+            "new URL(\"y.svg\", location.href)",
+            "new URL(\"y.svg\", location.href)",
+        );
+        left_alone_test(
+            "new URL(name, import.meta.url)",
+            &["1:9: new URL(…, import.meta.url) of a computed URL"],
+        );
+    }
+
+    #[test]
+    fn import_scripts_names_urls_relative_to_the_worker() {
+        ref_test(
+            "importScripts(\"a.js\", './b.js'); self.importScripts(\"c.js\");",
+            "importScripts(\"a.js!\", './b.js!'); self.importScripts(\"c.js!\");",
+        );
+        left_alone_test(
+            "importScripts(\"a.js\", base + \"b.js\");",
+            &["1:23: importScripts() of a computed URL"],
+        );
+    }
+
+    #[test]
+    fn workers_and_service_workers_resolve_against_the_page() {
+        ref_test("new Worker(\"/js/w.js\")", "new Worker(\"/js/w.js!\")");
+        ref_test(
+            "new SharedWorker(`/js/w.js`)",
+            "new SharedWorker(`/js/w.js!`)",
+        );
+        ref_test(
+            "navigator.serviceWorker.register(\"/sw.js\", { scope: \"/\" })",
+            "navigator.serviceWorker.register(\"/sw.js!\", { scope: \"/\" })",
+        );
+        ref_test(
+            "window.navigator.serviceWorker.register('/app/sw.js')",
+            "window.navigator.serviceWorker.register('/app/sw.js!')",
+        );
+        ref_test(
+            "new Worker(new URL(\"w.js\", import.meta.url))",
+            "new Worker(new URL(\"w.js!\", import.meta.url))",
+        );
+        left_alone_test(
+            "new Worker(\"w.js\");\nnavigator.serviceWorker.register(\"./sw.js\");",
+            &[
+                "1:12: new Worker() of \"w.js\": a relative URL there resolves against the page",
+                "2:34: navigator.serviceWorker.register() of \"./sw.js\": a relative URL",
+            ],
+        );
+        left_alone_test(
+            "new SharedWorker(url)",
+            &["1:18: new SharedWorker() of a computed URL"],
+        );
+    }
+
+    #[test]
+    fn import_meta_resolve_takes_module_specifiers() {
+        ref_test(
+            "import.meta.resolve(\"./x.js\"); import.meta.resolve(\"lodash\");",
+            "import.meta.resolve(\"./x.js!\"); import.meta.resolve(\"lodash\");",
+        );
+        left_alone_test(
+            "import.meta.resolve(name)",
+            &["1:21: import.meta.resolve() of a computed URL"],
+        );
+    }
+
+    #[test]
+    fn vite_preload_lists_name_files_from_the_site_root() {
+        ref_test(
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"assets/lazy-X.js\",\"assets/x.css\"])))=>i.map(i=>d[i]);",
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"assets/lazy-X.js!root\",\"assets/x.css!root\"])))=>i.map(i=>d[i]);",
+        );
+        // With a relative base (`base: './'`) they are relative to the file.
+        ref_test(
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"./lazy-X.js\"])))=>i.map(i=>d[i]);",
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"./lazy-X.js!\"])))=>i.map(i=>d[i]);",
+        );
+        // Vite 5.0 and older: the list is the helper's second argument.
+        ref_test(
+            "p(()=>import(\"./a.js\"),[\"assets/a.js\",\"assets/a.css\"]).then(m=>m.run())",
+            "p(()=>import(\"./a.js!\"),[\"assets/a.js!root\",\"assets/a.css!root\"]).then(m=>m.run())",
+        );
+        // Not a list of scripts and styles: left alone.
+        ref_test(
+            "load(()=>import(\"./a.js\"),[\"en\",\"fr\"])",
+            "load(()=>import(\"./a.js!\"),[\"en\",\"fr\"])",
+        );
+        ref_test("f(x,[\"assets/a.js\"])", "f(x,[\"assets/a.js\"])");
+        minify_ref_test(
+            "const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=[\"assets/a.js\"])))=>i.map(i=>d[i]);\nexport { __vite__mapDeps };",
+            "let e=(s,t=e,a=t.f||(t.f=[\"assets/a.js!root\"]))=>s.map(e=>a[e]);export{e as __vite__mapDeps};",
+        );
+    }
+
+    #[test]
+    fn vite_preload_helper_urls_are_not_computed_imports() {
+        // Vite's helper, as it is built: its URLs are the preload list's.
+        let helper = "function preload(base, deps) {\n\
+            function resolve(dep) { return import.meta.resolve ? new URL(import.meta.resolve(dep)) : new URL(dep, import.meta.url) }\n\
+            function fail(err) { const e = new Event(`vite:preloadError`); throw err }\n\
+            return Promise.all(deps.map(resolve)).then(base, fail);\n}\n";
+        left_alone_test(helper, &[]);
+        // The same, elsewhere, is.
+        left_alone_test(
+            &format!("{helper}function load(url) {{ return import(url) }}"),
+            &["6:36: import() of a computed URL"],
+        );
+        left_alone_test(
+            "function f(x) { return [import(`./${x}.js`), `vite:preloadError`] }",
+            &["1:32: import() of a computed URL"],
+        );
     }
 
     #[test]
@@ -469,7 +727,7 @@ const page = new Worker("./relative-to-the-page.js");
             JsFlavor::Module,
             &opts(),
             &mut |_| None,
-            &|_| None,
+            &|_, _| None,
         )
         .unwrap();
         let urls: Vec<(&str, u32, u32)> = out
@@ -525,7 +783,7 @@ const page = new Worker("./relative-to-the-page.js");
                 assert_eq!(url, None);
                 None
             },
-            &|_| None,
+            &|_, _| None,
         )
         .unwrap();
         let code = String::from_utf8(out.code).unwrap();

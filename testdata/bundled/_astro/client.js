@@ -1,0 +1,1 @@
+export default (element) => async (Component) => { element.textContent = String(Component()); };

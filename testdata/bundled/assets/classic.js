@@ -1,0 +1,2 @@
+importScripts("helper.js", `util/format.js`);
+self.onmessage = (e) => self.postMessage(format(helper(e.data)));

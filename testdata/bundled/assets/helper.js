@@ -1,0 +1,1 @@
+function helper(x) { return x + 1; }

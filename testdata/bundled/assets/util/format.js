@@ -1,0 +1,1 @@
+function format(x) { return String(x); }

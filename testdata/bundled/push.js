@@ -1,0 +1,1 @@
+self.addEventListener("push", (e) => e.waitUntil(self.registration.showNotification("hi")));
