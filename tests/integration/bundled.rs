@@ -8,14 +8,14 @@
 use crate::util::{assert_refers, manifest, Built, TestDir};
 
 /// `testdata/bundled` built with `--json`.
-fn bundled() -> Built {
-    TestDir::build("bundled", &["--json"])
+fn bundled() -> &'static Built {
+    TestDir::shared("bundled", &["--json"])
 }
 
 #[test]
 fn vite_preload_list_is_rewritten_from_the_site_root() {
     assert_refers(
-        &bundled(),
+        bundled(),
         "assets/index.js",
         r#"["assets/lazy.[[assets/lazy.js]].js","assets/lazy.[[assets/lazy.css]].css"]"#,
     );
@@ -65,7 +65,7 @@ fn preload_list_files_load_on_demand_in_the_vite_manifest() {
 #[test]
 fn template_literal_import_is_rewritten() {
     assert_refers(
-        &bundled(),
+        bundled(),
         "assets/index.js",
         r#"import("./lazy.[[assets/lazy.js]].js")"#,
     );
@@ -81,12 +81,12 @@ fn template_literal_import_is_rewritten() {
 fn new_url_of_import_meta_url_needs_no_dot_slash() {
     let b = bundled();
     assert_refers(
-        &b,
+        b,
         "assets/index.js",
         r#"new URL("icon.[[assets/icon.svg]].svg",import.meta.url)"#,
     );
     assert_refers(
-        &b,
+        b,
         "assets/index.js",
         r#"new URL("/assets/worker.[[assets/worker.js]].js",""+import.meta.url)"#,
     );
@@ -96,17 +96,17 @@ fn new_url_of_import_meta_url_needs_no_dot_slash() {
 fn workers_service_workers_and_imported_scripts_are_rewritten() {
     let b = bundled();
     assert_refers(
-        &b,
+        b,
         "assets/index.js",
         r#"new Worker("/assets/classic.[[assets/classic.js]].js")"#,
     );
     assert_refers(
-        &b,
+        b,
         "assets/index.js",
         r#"navigator.serviceWorker.register("/push.[[push.js]].js")"#,
     );
     assert_refers(
-        &b,
+        b,
         "assets/classic.js",
         // Too small to gain from minifying: kept as written, references rewritten.
         r#"importScripts("helper.[[assets/helper.js]].js", `util/format.[[assets/util/format.js]].js`)"#,
@@ -116,7 +116,7 @@ fn workers_service_workers_and_imported_scripts_are_rewritten() {
 #[test]
 fn import_meta_resolve_is_rewritten() {
     assert_refers(
-        &bundled(),
+        bundled(),
         "assets/index.js",
         r#"import.meta.resolve("./resolved.[[assets/resolved.js]].js")"#,
     );
@@ -126,12 +126,12 @@ fn import_meta_resolve_is_rewritten() {
 fn astro_islands_and_resource_links_are_rewritten() {
     let b = bundled();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"component-url="/_astro/Counter.[[_astro/Counter.js]].js" component-export="default" renderer-url="/_astro/client.[[_astro/client.js]].js" before-hydration-url="/_astro/hydration.[[_astro/hydration.js]].js""#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="resource" type="application/l10n" href="locale/locale.[[locale/locale.json]].json">"#,
     );

@@ -12,8 +12,8 @@ use crate::util::{
 
 /// `testdata/refs` built with `--json`, images as they are (`<picture>`
 /// markup is tested in images.rs).
-fn refs() -> Built {
-    TestDir::build("refs", &["--json", "--no-images"])
+fn refs() -> &'static Built {
+    TestDir::shared("refs", &["--json", "--no-images"])
 }
 
 #[test]
@@ -45,17 +45,17 @@ fn computed_and_bare_imports_are_counted_as_unresolved() {
 fn link_stylesheet_icon_and_manifest_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="stylesheet" href="css/app.[[css/app.css]].css">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="icon" href="img/icon.[[img/icon.png]].png">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="manifest" href="manifest.[[manifest.json]].json">"#,
     );
@@ -64,7 +64,7 @@ fn link_stylesheet_icon_and_manifest_are_rewritten() {
 #[test]
 fn root_absolute_link_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"<link rel="apple-touch-icon" href="/img/icon.[[img/icon.png]].png">"#,
     );
@@ -74,17 +74,17 @@ fn root_absolute_link_is_rewritten() {
 fn preload_modulepreload_and_prefetch_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="preload" href="fonts/a.[[fonts/a.woff2]].woff2" as="font""#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="modulepreload" href="js/main.[[js/main.js]].js">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<link rel="prefetch" href="js/lazy.[[js/lazy.js]].js">"#,
     );
@@ -93,7 +93,7 @@ fn preload_modulepreload_and_prefetch_are_rewritten() {
 #[test]
 fn preload_imagesrcset_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"href="img/a.[[img/a.png]].png" imagesrcset="img/a.[[img/a.png]].png 1x, img/b.[[img/b.png]].png 2x""#,
     );
@@ -102,7 +102,7 @@ fn preload_imagesrcset_is_rewritten() {
 #[test]
 fn import_map_entries_are_rewritten_and_outside_urls_kept() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"{"imports": {"lib": "./js/lib.[[js/lib.js]].js", "react": "https://esm.sh/react"}}"#,
     );
@@ -112,17 +112,17 @@ fn import_map_entries_are_rewritten_and_outside_urls_kept() {
 fn script_src_is_rewritten_for_modules_and_classic_scripts() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<script type="module" src="js/c1.[[js/c1.js]].js">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<script src="js/app.[[js/app.js]].js"></script>"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<script src="js/myapp.[[js/myapp.js]].js"></script>"#,
     );
@@ -131,7 +131,7 @@ fn script_src_is_rewritten_for_modules_and_classic_scripts() {
 #[test]
 fn inline_module_imports_are_rewritten_and_bare_imports_kept() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         "import { lib } from \"./js/lib.[[js/lib.js]].js\";\nimport \"lib\";",
     );
@@ -141,12 +141,12 @@ fn inline_module_imports_are_rewritten_and_bare_imports_kept() {
 fn inline_style_element_and_attribute_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         ".hero { background: url(img/bg.[[img/bg.png]].png) }",
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"style="background-image: url('img/bg.[[img/bg.png]].png')""#,
     );
@@ -155,7 +155,7 @@ fn inline_style_element_and_attribute_are_rewritten() {
 #[test]
 fn img_srcset_is_rewritten_with_its_sizes() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"srcset="img/a.[[img/a.png]].png 480w, img/b.[[img/b.png]].png 960w" sizes="50vw""#,
     );
@@ -164,7 +164,7 @@ fn img_srcset_is_rewritten_with_its_sizes() {
 #[test]
 fn names_with_spaces_escaped_spaces_and_non_ascii_are_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"<img src="img/my photo.[[img/my photo.jpg]].jpg" alt=""><img src="img/my%20photo.[[img/my photo.jpg]].jpg" alt=""><img src="img/café.[[img/café.png]].png" alt="">"#,
     );
@@ -173,7 +173,7 @@ fn names_with_spaces_escaped_spaces_and_non_ascii_are_rewritten() {
 #[test]
 fn picture_sources_are_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r#"<source srcset="img/b.[[img/b.png]].png" type="image/png"><source src="img/a.[[img/a.png]].png">"#,
     );
@@ -183,12 +183,12 @@ fn picture_sources_are_rewritten() {
 fn video_poster_track_and_audio_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<video src="media/clip.[[media/clip.mp4]].mp4" poster="img/poster.[[img/poster.png]].png"><track src="media/captions.[[media/captions.vtt]].vtt""#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<audio src="media/sound.[[media/sound.mp3]].mp3">"#,
     );
@@ -198,17 +198,17 @@ fn video_poster_track_and_audio_are_rewritten() {
 fn embed_object_iframe_and_image_input_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<embed src="img/diagram.[[img/diagram.svg]].svg"><object data="img/diagram.[[img/diagram.svg]].svg">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<iframe src="img/diagram.[[img/diagram.svg]].svg">"#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<input type="image" src="img/button.[[img/button.png]].png""#,
     );
@@ -217,7 +217,7 @@ fn embed_object_iframe_and_image_input_are_rewritten() {
 #[test]
 fn links_to_files_are_rewritten_links_to_pages_and_fragments_are_not() {
     assert_refers(
-        &refs(),
+        refs(),
         "index.html",
         r##"<a href="docs/guide.[[docs/guide.pdf]].pdf">guide</a> <a href="about.html">about</a> <a href="#top">top</a>"##,
     );
@@ -227,28 +227,28 @@ fn links_to_files_are_rewritten_links_to_pages_and_fragments_are_not() {
 fn inline_svg_use_and_image_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<use href="img/sprite.[[img/sprite.svg]].svg#home""#,
     );
     assert_refers(
-        &b,
+        b,
         "index.html",
         r#"<use xlink:href="img/sprite.[[img/sprite.svg]].svg#star""#,
     );
-    assert_refers(&b, "index.html", r#"<image href="img/a.[[img/a.png]].png""#);
+    assert_refers(b, "index.html", r#"<image href="img/a.[[img/a.png]].png""#);
 }
 
 #[test]
 fn canonical_and_alternate_links_are_left_as_written() {
     let b = refs();
     assert_kept(
-        &b,
+        b,
         "index.html",
         r#"<link rel="canonical" href="https://example.test/index.html">"#,
     );
     assert_kept(
-        &b,
+        b,
         "index.html",
         r#"<link rel="alternate" type="application/rss+xml" href="feed.xml">"#,
     );
@@ -258,18 +258,18 @@ fn canonical_and_alternate_links_are_left_as_written() {
 fn page_comments_local_fragments_data_and_outside_urls_are_left_as_written() {
     let b = refs();
     assert_kept(
-        &b,
+        b,
         "index.html",
         "/* .old { background: url(img/commented.png) } */",
     );
-    assert_kept(&b, "index.html", r##"<use href="#local"/>"##);
+    assert_kept(b, "index.html", r##"<use href="#local"/>"##);
     assert_kept(
-        &b,
+        b,
         "index.html",
         r#"<img src="data:image/svg+xml,%3Csvg%3E%3C/svg%3E" alt="">"#,
     );
     assert_kept(
-        &b,
+        b,
         "index.html",
         r#"<img src="https://cdn.example.test/x.png" alt="">"#,
     );
@@ -288,8 +288,8 @@ fn nothing_but_names_changes_in_a_page() {
 #[test]
 fn root_absolute_and_dot_relative_urls_in_other_pages_are_rewritten() {
     let b = refs();
-    assert_refers(&b, "about.html", r#"href="/css/app.[[css/app.css]].css""#);
-    assert_refers(&b, "about.html", r#"src="./js/lazy.[[js/lazy.js]].js""#);
+    assert_refers(b, "about.html", r#"href="/css/app.[[css/app.css]].css""#);
+    assert_refers(b, "about.html", r#"src="./js/lazy.[[js/lazy.js]].js""#);
 }
 
 // Stylesheets.
@@ -297,7 +297,7 @@ fn root_absolute_and_dot_relative_urls_in_other_pages_are_rewritten() {
 #[test]
 fn css_imports_are_rewritten_with_their_media() {
     assert_refers(
-        &refs(),
+        refs(),
         "css/app.css",
         r#"@import "base.[[css/base.css]].css";@import "print.[[css/print.css]].css" print;"#,
     );
@@ -306,14 +306,14 @@ fn css_imports_are_rewritten_with_their_media() {
 #[test]
 fn css_font_urls_are_rewritten_keeping_query_and_fragment() {
     let b = refs();
-    assert_refers(&b, "css/app.css", "url(../fonts/a.[[fonts/a.woff2]].woff2)");
+    assert_refers(b, "css/app.css", "url(../fonts/a.[[fonts/a.woff2]].woff2)");
     assert_refers(
-        &b,
+        b,
         "css/app.css",
         "url(../fonts/a.[[fonts/a.eot]].eot?#iefix)",
     );
     assert_refers(
-        &b,
+        b,
         "css/app.css",
         "url(../fonts/b.[[fonts/b.woff2]].woff2?v=4.7.0)",
     );
@@ -322,7 +322,7 @@ fn css_font_urls_are_rewritten_keeping_query_and_fragment() {
 #[test]
 fn css_image_set_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "css/app.css",
         "image-set(../img/a.[[img/a.png]].png 1x,../img/b.[[img/b.png]].png 2x)",
     );
@@ -331,7 +331,7 @@ fn css_image_set_is_rewritten() {
 #[test]
 fn css_url_to_an_svg_fragment_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "css/app.css",
         "url(../img/sprite.[[img/sprite.svg]].svg#home)",
     );
@@ -340,18 +340,18 @@ fn css_url_to_an_svg_fragment_is_rewritten() {
 #[test]
 fn css_data_urls_and_local_fragments_are_left_as_written() {
     let b = refs();
-    assert_kept(&b, "css/app.css", "%3Cpath fill='url(%23g)'");
-    assert_kept(&b, "css/app.css", "url(#clip)");
+    assert_kept(b, "css/app.css", "%3Cpath fill='url(%23g)'");
+    assert_kept(b, "css/app.css", "url(#clip)");
 }
 
 #[test]
 fn css_comments_are_minified_away_with_their_urls() {
-    assert_lacks(&refs(), "css/app.css", "commented");
+    assert_lacks(refs(), "css/app.css", "commented");
 }
 
 #[test]
 fn root_absolute_css_urls_are_rewritten() {
-    assert_refers(&refs(), "css/base.css", "url(/img/bg.[[img/bg.png]].png)");
+    assert_refers(refs(), "css/base.css", "url(/img/bg.[[img/bg.png]].png)");
 }
 
 /// Regression: lightningcss refuses a relative url() in a custom property
@@ -382,30 +382,30 @@ fn css_urls_in_custom_properties_are_rewritten() {
 #[test]
 fn js_static_imports_and_reexports_are_rewritten() {
     let b = refs();
-    assert_refers(&b, "js/main.js", r#"from"./lib.[[js/lib.js]].js""#);
+    assert_refers(b, "js/main.js", r#"from"./lib.[[js/lib.js]].js""#);
     assert_refers(
-        &b,
+        b,
         "js/main.js",
         r#"export{helper}from"./util/helper.[[js/util/helper.js]].js""#,
     );
-    assert_refers(&b, "js/main.js", r#"export*from"./a.[[js/a.js]].js""#);
+    assert_refers(b, "js/main.js", r#"export*from"./a.[[js/a.js]].js""#);
 }
 
 #[test]
 fn js_workers_and_new_url_with_import_meta_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "js/main.js",
         r#"new URL("./worker.[[js/worker.js]].js",import.meta.url)"#,
     );
     assert_refers(
-        &b,
+        b,
         "js/main.js",
         r#"new Worker("/js/classic-worker.[[js/classic-worker.js]].js")"#,
     );
     assert_refers(
-        &b,
+        b,
         "js/main.js",
         r#"new URL("../img/icon.[[img/icon.png]].png",import.meta.url)"#,
     );
@@ -414,7 +414,7 @@ fn js_workers_and_new_url_with_import_meta_are_rewritten() {
 #[test]
 fn js_dynamic_import_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "js/main.js",
         r#"import("./lazy.[[js/lazy.js]].js")"#,
     );
@@ -423,14 +423,14 @@ fn js_dynamic_import_is_rewritten() {
 #[test]
 fn js_bare_imports_and_strings_that_name_files_are_left_alone() {
     let b = refs();
-    assert_kept(&b, "js/main.js", r#"from"react""#);
-    assert_kept(&b, "js/main.js", r#""app.js""#);
+    assert_kept(b, "js/main.js", r#"from"react""#);
+    assert_kept(b, "js/main.js", r#""app.js""#);
 }
 
 #[test]
 fn import_scripts_in_a_classic_worker_is_rewritten() {
     assert_refers(
-        &refs(),
+        refs(),
         "js/classic-worker.js",
         r#"importScripts("./imported.[[js/imported.js]].js")"#,
     );
@@ -442,17 +442,17 @@ fn import_scripts_in_a_classic_worker_is_rewritten() {
 fn web_manifest_icons_screenshots_and_shortcut_icons_are_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "manifest.json",
         r#""icons": [{"src": "img/icon.[[img/icon.png]].png""#,
     );
     assert_refers(
-        &b,
+        b,
         "manifest.json",
         r#""screenshots": [{"src": "/img/poster.[[img/poster.png]].png""#,
     );
     assert_refers(
-        &b,
+        b,
         "manifest.json",
         r#""url": "/about.html", "icons": [{"src": "img/button.[[img/button.png]].png""#,
     );
@@ -462,17 +462,17 @@ fn web_manifest_icons_screenshots_and_shortcut_icons_are_rewritten() {
 fn svg_files_have_their_css_image_and_use_references_rewritten() {
     let b = refs();
     assert_refers(
-        &b,
+        b,
         "img/sprite.svg",
         ".t { fill: url(texture.[[img/texture.png]].png); }",
     );
     assert_refers(
-        &b,
+        b,
         "img/sprite.svg",
         r#"<image href="icon.[[img/icon.png]].png""#,
     );
     assert_refers(
-        &b,
+        b,
         "img/sprite.svg",
         r#"<use xlink:href="diagram.[[img/diagram.svg]].svg#d""#,
     );
@@ -481,16 +481,16 @@ fn svg_files_have_their_css_image_and_use_references_rewritten() {
 #[test]
 fn svg_local_fragments_are_left_as_written() {
     let b = refs();
-    assert_kept(&b, "img/sprite.svg", r##"fill="url(#g)""##);
-    assert_kept(&b, "img/sprite.svg", ".s { fill: url(#g); }");
+    assert_kept(b, "img/sprite.svg", r##"fill="url(#g)""##);
+    assert_kept(b, "img/sprite.svg", ".s { fill: url(#g); }");
 }
 
 // Traps of text replacement.
 
 /// `testdata/refs` built unminified, so every byte but the references stays
 /// visible.
-fn refs_unminified() -> Built {
-    TestDir::build(
+fn refs_unminified() -> &'static Built {
+    TestDir::shared(
         "refs",
         &["--no-minify-js", "--no-minify-css", "--no-images"],
     )
@@ -501,17 +501,17 @@ fn a_name_ending_in_another_name_is_rewritten_as_itself() {
     let b = refs_unminified();
     let (app, myapp) = (b.hash("js/app.js"), b.hash("js/myapp.js"));
     assert_ne!(app, myapp);
-    assert_kept(&b, "index.html", &format!("src=\"js/myapp.{myapp}.js\""));
-    assert_lacks(&b, "index.html", &format!("my{app}"));
-    assert_lacks(&b, "index.html", "myapp.js\"");
+    assert_kept(b, "index.html", &format!("src=\"js/myapp.{myapp}.js\""));
+    assert_lacks(b, "index.html", &format!("my{app}"));
+    assert_lacks(b, "index.html", "myapp.js\"");
 }
 
 #[test]
 fn a_property_or_a_string_named_like_a_file_is_not_a_reference() {
     let b = refs_unminified();
-    assert_kept(&b, "js/main.js", "const app = { js: 1 };");
+    assert_kept(b, "js/main.js", "const app = { js: 1 };");
     assert_kept(
-        &b,
+        b,
         "js/main.js",
         r#"console.log(app.js, "app.js", format(icon.href)"#,
     );
@@ -521,12 +521,12 @@ fn a_property_or_a_string_named_like_a_file_is_not_a_reference() {
 fn urls_in_css_comments_and_data_urls_are_not_references() {
     let b = refs_unminified();
     assert_kept(
-        &b,
+        b,
         "css/app.css",
         "/* .old { background: url(../img/commented.png) } */",
     );
     assert_kept(
-        &b,
+        b,
         "css/app.css",
         "%3Cpath fill='url(%23g)' d='M0 0h1v1z'/%3E",
     );
@@ -542,8 +542,8 @@ fn unminified_output_is_the_input_byte_for_byte_but_the_names() {
 // The manifests.
 
 /// `testdata/refs` built with every extra manifest format.
-fn refs_with_manifests() -> Built {
-    TestDir::build(
+fn refs_with_manifests() -> &'static Built {
+    TestDir::shared(
         "refs",
         &[
             "--json",
@@ -618,7 +618,7 @@ fn a_manifest_entry_lists_what_the_file_refers_to() {
 #[test]
 fn the_flat_manifest_maps_inputs_to_outputs() {
     let b = refs_with_manifests();
-    let flat = read_json(&b, "rev-manifest.json");
+    let flat = read_json(b, "rev-manifest.json");
     assert_eq!(
         flat["css/app.css"],
         b.fill("css/app.[[css/app.css]].css").as_str()
@@ -629,7 +629,7 @@ fn the_flat_manifest_maps_inputs_to_outputs() {
 #[test]
 fn the_vite_manifest_lists_a_modules_file_imports_and_assets() {
     let b = refs_with_manifests();
-    let main = &read_json(&b, ".vite/manifest.json")["js/main.js"];
+    let main = &read_json(b, ".vite/manifest.json")["js/main.js"];
     assert_eq!(main["file"], b.fill("js/main.[[js/main.js]].js").as_str());
     assert_eq!(main["src"], "js/main.js");
     assert_eq!(
@@ -651,7 +651,7 @@ fn the_vite_manifest_lists_a_modules_file_imports_and_assets() {
 
 #[test]
 fn the_vite_manifest_marks_what_a_page_loads_as_an_entry() {
-    let vite = read_json(&refs_with_manifests(), ".vite/manifest.json");
+    let vite = read_json(refs_with_manifests(), ".vite/manifest.json");
     assert_eq!(vite["js/main.js"]["isEntry"], true);
     assert_eq!(vite["js/lib.js"]["isEntry"], true, "a page imports it");
     assert_eq!(vite["css/app.css"]["isEntry"], true);
@@ -664,7 +664,7 @@ fn the_vite_manifest_marks_what_a_page_loads_as_an_entry() {
 #[test]
 fn the_propshaft_manifest_gives_digested_path_and_integrity() {
     let b = refs_with_manifests();
-    let app = &read_json(&b, ".manifest.json")["css/app.css"];
+    let app = &read_json(b, ".manifest.json")["css/app.css"];
     assert_eq!(
         app["digested_path"],
         b.fill("css/app.[[css/app.css]].css").as_str()
@@ -678,7 +678,7 @@ fn the_propshaft_manifest_gives_digested_path_and_integrity() {
 #[test]
 fn the_django_manifest_gives_version_paths_and_hash() {
     let b = refs_with_manifests();
-    let django = read_json(&b, "staticfiles.json");
+    let django = read_json(b, "staticfiles.json");
     assert_eq!(django["version"], "1.1");
     assert_eq!(
         django["paths"]["css/app.css"],

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -132,6 +133,26 @@ impl TestDir {
         let run = dir.run(&args);
         run.expect_code(0);
         Built { dir, run }
+    }
+
+    /// [`TestDir::build`] once per test binary for each fixture and flags:
+    /// the tests that only read an output share it. A test that changes
+    /// the output must build its own.
+    #[track_caller]
+    pub fn shared(fixture: &str, flags: &[&str]) -> &'static Built {
+        type Builds = Mutex<BTreeMap<String, &'static OnceLock<Built>>>;
+        static BUILDS: OnceLock<Builds> = OnceLock::new();
+        let key = format!("{fixture} {}", flags.join(" "));
+        let mut builds = BUILDS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let cell: &'static OnceLock<Built> = builds
+            .entry(key)
+            .or_insert_with(|| Box::leak(Box::new(OnceLock::new())))
+            .to_owned();
+        drop(builds);
+        cell.get_or_init(|| TestDir::build(fixture, flags))
     }
 }
 
