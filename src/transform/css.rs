@@ -542,8 +542,17 @@ mod tests {
     /// Minifies `src` as `t.css` with `opts`, no input map and no URL
     /// rewritten: the output and the warnings.
     fn run(src: &str, opts: &CssOptions) -> (CssOutput, Vec<TransformError>) {
+        run_rewriting(src, opts, &|_| None)
+    }
+
+    /// [`run`], with URLs rewritten by `rewrite`.
+    fn run_rewriting(
+        src: &str,
+        opts: &CssOptions,
+        rewrite: &dyn Fn(&str) -> Option<String>,
+    ) -> (CssOutput, Vec<TransformError>) {
         let mut w = Vec::new();
-        let out = minify("t.css", src, opts, &mut |_| None, &mut w, &|_| None).unwrap();
+        let out = minify("t.css", src, opts, &mut |_| None, &mut w, rewrite).unwrap();
         (out, w)
     }
 
@@ -644,8 +653,7 @@ mod tests {
     /// written, with their line in the input); no warnings.
     #[track_caller]
     fn minify_rewrite_test(input: &str, expected: &str, urls: &[(&str, u32)]) {
-        let mut w = Vec::new();
-        let out = minify("t.css", input, &opts(), &mut |_| None, &mut w, &bang).unwrap();
+        let (out, w) = run_rewriting(input, &opts(), &bang);
         assert_eq!(String::from_utf8(out.code).unwrap(), expected);
         let found: Vec<(&str, u32)> = out
             .references
