@@ -22,9 +22,11 @@ use swc_core::ecma::transforms::base::resolver;
 use swc_core::ecma::visit::{Visit, VisitMutWith, VisitWith};
 
 mod references;
+mod rewrite;
 
-pub use references::rewrite_source;
-use references::{find_references, Rewrites};
+use references::find_references;
+pub use rewrite::rewrite_source;
+use rewrite::Rewrites;
 
 use crate::asset::JsFlavor;
 use crate::error::Loc;
