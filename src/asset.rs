@@ -106,6 +106,9 @@ pub struct Reference {
     pub from: String,
     /// A dynamic `import("…")`: loaded on demand, not with the file.
     pub dynamic: bool,
+    /// A link or a frame (`<a href>`, `<iframe src>`): navigated to, not
+    /// loaded by the file.
+    pub navigation: bool,
     /// Where it leads, resolved once, by the transform that found it.
     pub to: Located,
 }

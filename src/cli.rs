@@ -122,6 +122,9 @@ pub struct BuildArgs {
     /// Files matching GLOB keep their names, besides pages, robots.txt, service workers... (repeatable) [config: keep_names]
     #[arg(long = "keep-name", value_name = "GLOB")]
     pub keep_names: Vec<String>,
+    /// Files matching GLOB get a hashed name even where the naming rule keeps theirs (named in a string, reached by links only, hashed by a bundler) (repeatable) [config: hash]
+    #[arg(long = "hash", value_name = "GLOB")]
+    pub hash: Vec<String>,
     /// Write references to hashed files as absolute URLs under URL (a CDN) [config: public_url]
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
@@ -287,6 +290,7 @@ impl BuildArgs {
                 .or(file.hash_length)
                 .unwrap_or(d.hash_length),
             keep_names: or_file(self.keep_names, file.keep_names, &d.keep_names),
+            hash: or_file(self.hash, file.hash, &d.hash),
             public_url: self
                 .public_url
                 .or(file.public_url)

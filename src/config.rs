@@ -45,6 +45,11 @@ pub struct Config {
     /// Globs of files that keep their names, besides
     /// [`crate::naming::DEFAULT_KEEP_NAMES`]. Default: none.
     pub keep_names: Vec<String>,
+    /// Globs of files renamed even though the naming rule would keep their
+    /// names (their name is written where assetpress rewrites nothing, or
+    /// only links lead to them, or a bundler hashed it): for when you know
+    /// better. Never wins over `keep_names`. Default: none.
+    pub hash: Vec<String>,
     /// Absolute URL the output root is served from (a CDN); references to
     /// hashed files are written as absolute URLs under it. Default: none.
     pub public_url: Option<String>,
@@ -345,6 +350,7 @@ impl Config {
             limits: Limits::default(),
             hash_length: 8,
             keep_names: Vec::new(),
+            hash: Vec::new(),
             public_url: None,
             manifest: DEFAULT_MANIFEST.into(),
             manifest_formats: Vec::new(),
@@ -510,6 +516,8 @@ pub struct FileConfig {
     pub hash_length: Option<usize>,
     /// Globs of files that keep their names (added to the defaults).
     pub keep_names: Option<Vec<String>>,
+    /// Globs of files renamed whatever the naming rule says.
+    pub hash: Option<Vec<String>>,
     /// Absolute URL of the output root.
     pub public_url: Option<String>,
     /// Manifest path inside the output.

@@ -4,13 +4,13 @@
 //! One run is a pipeline of plain stages; data flows forward only:
 //!
 //! ```text
-//! discover ─► transform (parallel) ─► graph ─► hash & name ─► emit ─► report
-//!  walk,        minify JS (swc),       resolve     content hash    staging dir,   table, --json,
-//!  classify     minify CSS             references, over each file  atomic swap,   exit status
-//!               (lightningcss),        cycles      and what it     manifests
-//!               source maps, rewrite               references
-//!               references with
-//!               hash placeholders
+//! discover ─► mentions ─► transform (parallel) ─► naming rule ─► graph ─► hash & name ─► emit ─► report
+//!  walk,       where each   minify JS (swc),       who keeps its  edges,    content hash    staging dir,  table,
+//!  classify    name is      minify CSS             name, and why  cycles    over each file  atomic swap,  --json,
+//!              written      (lightningcss),                                 and what it     manifests     exit
+//!                           source maps, rewrite                            references                    status
+//!                           references with
+//!                           hash placeholders
 //! ```
 //!
 //! [`run`] executes it for a [`Config`]. A bad input file never stops a run:
@@ -30,6 +30,8 @@ mod graph;
 mod hash;
 mod held;
 mod id;
+mod keep;
+mod mentions;
 mod naming;
 mod pipeline;
 mod placeholder;

@@ -1,9 +1,14 @@
 //! How files are named, in one place for the build and for `verify`: which
-//! files keep their names (`keep_names`), what a hashed name looks like
-//! (`stem.<hash>.ext`) and how to read the hash back out of one, how an image
+//! files keep their names (`keep_names`, and what the naming rule of
+//! `keep.rs` decided), what a hashed name looks like (ours, and the shapes
+//! bundlers write: [`bundler_token`]),
+//! `stem.<hash>.ext`, and how to read the hash back out of one, how an image
 //! variant is named, the comment that names a file's source map (appended
 //! after hashing, so it is not covered by the hash), and the digest that the
 //! files of a reference cycle share.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use sha2::{Digest, Sha256};
@@ -39,6 +44,14 @@ pub const DEFAULT_KEEP_NAMES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Naming {
     keep: GlobSet,
+    /// `hash` patterns: renamed although the naming rule would keep them.
+    hash_anyway: GlobSet,
+    /// Files known to keep their names before any transform (besides
+    /// `keep`): already hashed by a bundler, or named nowhere.
+    up_front: HashSet<String>,
+    /// Every file that keeps its name (besides `keep`), once the naming
+    /// rule has seen every reference; until then, `up_front` answers.
+    decided: OnceLock<HashSet<String>>,
     /// Hex digits of the hash in names (8–64).
     pub hash_length: usize,
     /// Public path of the output root (`/`, `/static/`).
@@ -53,36 +66,68 @@ impl Naming {
     /// always included) and hashing the rest.
     pub fn new(
         keep_globs: &[String],
+        hash_globs: &[String],
         hash_length: usize,
         base: &str,
         public_url: Option<&str>,
     ) -> Result<Naming> {
-        let mut set = GlobSetBuilder::new();
-        for g in DEFAULT_KEEP_NAMES
-            .iter()
-            .map(|s| s.to_string())
-            .chain(keep_globs.iter().cloned())
-        {
-            let glob = GlobBuilder::new(&g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Config(format!("keep_names: bad glob {g:?}: {e}")))?;
-            set.add(glob);
-        }
-        let keep = set
-            .build()
-            .map_err(|e| Error::Config(format!("keep_names: {e}")))?;
+        let defaults: Vec<String> = DEFAULT_KEEP_NAMES.iter().map(|s| s.to_string()).collect();
         Ok(Naming {
-            keep,
+            keep: glob_set("keep_names", defaults.iter().chain(keep_globs))?,
+            hash_anyway: glob_set("hash", hash_globs.iter())?,
+            up_front: HashSet::new(),
+            decided: OnceLock::new(),
             hash_length,
             base: base.to_string(),
             public_url: public_url.map(|u| format!("{}/", u.trim_end_matches('/'))),
         })
     }
 
-    /// Whether the file `rel` keeps its name.
+    /// Whether the file `rel` keeps its name: by `keep_names`, or by what
+    /// the naming rule decided (so far).
     pub fn keeps_name(&self, rel: &str) -> bool {
         self.keep.is_match(rel)
+            || match self.decided.get() {
+                Some(kept) => kept.contains(rel),
+                None => self.up_front.contains(rel),
+            }
+    }
+
+    /// Whether `rel` matches `keep_names`.
+    pub fn kept_by_pattern(&self, rel: &str) -> bool {
+        self.keep.is_match(rel)
+    }
+
+    /// Whether `rel` matches `hash`: renamed whatever the naming rule says.
+    pub fn hashed_anyway(&self, rel: &str) -> bool {
+        self.hash_anyway.is_match(rel)
+    }
+
+    /// Whether the name of `rel` is known for good: it is kept by
+    /// `keep_names` or up front, or the naming rule has decided.
+    pub fn is_final(&self, rel: &str) -> bool {
+        self.decided.get().is_some() || self.keep.is_match(rel) || self.up_front.contains(rel)
+    }
+
+    /// The policy with `kept` keeping their names from the start.
+    pub fn with_up_front(mut self, kept: HashSet<String>) -> Naming {
+        self.up_front = kept;
+        self
+    }
+
+    /// Settles the names: `kept` (a superset of the files kept up front)
+    /// keep theirs, every other file not matching `keep_names` is hashed.
+    pub fn decide(&self, kept: HashSet<String>) {
+        let _ = self.decided.set(kept);
+    }
+
+    /// A digest of which files keep their names as things stand: part of
+    /// the cache key of every transform that rewrites references.
+    pub fn digest(&self) -> String {
+        let kept = self.decided.get().unwrap_or(&self.up_front);
+        let mut list: Vec<&str> = kept.iter().map(String::as_str).collect();
+        list.sort_unstable();
+        crate::digest::sha256_hex(list.join("\0").as_bytes())
     }
 
     /// The bytes the comment naming its map adds to the output of the input
@@ -95,6 +140,84 @@ impl Naming {
         };
         style.line(&own_map_url(&out)).len()
     }
+}
+
+/// The glob set of `patterns`, for the setting `what`.
+fn glob_set<'a>(what: &str, patterns: impl Iterator<Item = &'a String>) -> Result<GlobSet> {
+    let mut set = GlobSetBuilder::new();
+    for g in patterns {
+        let glob = GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Config(format!("{what}: bad glob {g:?}: {e}")))?;
+        set.add(glob);
+    }
+    set.build()
+        .map_err(|e| Error::Config(format!("{what}: {e}")))
+}
+
+/// The kinds of content hash bundlers put in names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenShape {
+    /// `.<hex>.` of this many digits (webpack `[contenthash]`, Parcel,
+    /// Create React App, Next.js, and assetpress itself):
+    /// `main.3f2a9c1b.js`, `408.da5ecd07ff961d53e649.chunk.js`.
+    Hex(usize),
+    /// `-` and eight base64url characters before the extension (Vite,
+    /// Rollup, esbuild): `lazy-C9F6QpFP.js`, `chunk-FYGV23ET.js`.
+    Dash8,
+    /// `.` and eight base64url characters before the extension (Astro):
+    /// `Counter.BIAAitoF.js`.
+    Dot8,
+}
+
+/// The content hash a bundler wrote into the last segment of `rel`, if it
+/// has the shape of one, with that shape. A hex run of 8 to 64 digits needs
+/// a digit and a letter; eight base64url characters need a digit, `-`/`_`,
+/// or three capitals (so that `app-settings.js` and `app-Settings.js` are
+/// not hashes). Whether such a name really is a bundler's is decided with
+/// the rest of the build (`keep.rs`).
+pub fn bundler_token(rel: &str) -> Option<(&str, TokenShape)> {
+    let name = base_name(rel);
+    let parts: Vec<&str> = name.split('.').collect();
+    // The parts before the extension (and before `.map` after it).
+    let end = match parts.as_slice() {
+        [.., _, _, "map"] => parts.len() - 2,
+        _ => parts.len() - 1,
+    };
+    if end == 0 || parts[0].is_empty() {
+        return None;
+    }
+    let hex = |p: &str| {
+        (8..=64).contains(&p.len())
+            && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && p.bytes().any(|b| b.is_ascii_digit())
+            && p.bytes().any(|b| b.is_ascii_alphabetic())
+    };
+    if let Some(p) = parts[..end].iter().find(|p| hex(p)) {
+        return Some((p, TokenShape::Hex(p.len())));
+    }
+    let random = |t: &str| {
+        t.len() == 8
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && t.bytes().any(|b| b.is_ascii_alphabetic())
+            && (t
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b == b'-' || b == b'_')
+                || t.bytes().filter(u8::is_ascii_uppercase).count() >= 3)
+    };
+    let stem_len = parts[..end].join(".").len();
+    if stem_len > 9 && name.as_bytes()[stem_len - 9] == b'-' {
+        let token = &name[stem_len - 8..stem_len];
+        if random(token) {
+            return Some((token, TokenShape::Dash8));
+        }
+    }
+    if end >= 2 && random(parts[end - 1]) {
+        return Some((parts[end - 1], TokenShape::Dot8));
+    }
+    None
 }
 
 /// `rel` with `hash` put before its extension: `css/app.css` →
@@ -212,6 +335,40 @@ pub fn cycle_hash<'a>(members: impl IntoIterator<Item = (&'a str, &'a [u8])>) ->
 mod tests {
     use super::*;
 
+    /// The bundler hash `bundler_token` finds in `rel`.
+    #[track_caller]
+    fn token_test(rel: &str, expected: Option<(&str, TokenShape)>) {
+        assert_eq!(bundler_token(rel), expected, "{rel}");
+    }
+
+    #[test]
+    fn bundler_hashes_are_recognised_by_their_shape() {
+        use TokenShape::*;
+        token_test("assets/lazy-C9F6QpFP.js", Some(("C9F6QpFP", Dash8)));
+        token_test("assets/index-DcwB1_I0.js", Some(("DcwB1_I0", Dash8)));
+        token_test("assets/index-B-x3_aQz.css", Some(("B-x3_aQz", Dash8)));
+        token_test("chunk-FYGV23ET.js", Some(("FYGV23ET", Dash8)));
+        token_test("app.worker-LBFSOULG.js", Some(("LBFSOULG", Dash8)));
+        token_test("x-C9F6QpFP.js.map", Some(("C9F6QpFP", Dash8)));
+        token_test("_astro/Counter.BIAAitoF.js", Some(("BIAAitoF", Dot8)));
+        token_test(
+            "408.da5ecd07ff961d53e649.chunk.js",
+            Some(("da5ecd07ff961d53e649", Hex(20))),
+        );
+        token_test("static/js/main.3f2a9c1b.js", Some(("3f2a9c1b", Hex(8))));
+        token_test(
+            "photo.bdc19b4e970c07e8dbd6.jpg",
+            Some(("bdc19b4e970c07e8dbd6", Hex(20))),
+        );
+        token_test("js/app-settings.js", None);
+        token_test("js/app-Settings.js", None);
+        token_test("js/jquery-3.7.1.min.js", None);
+        token_test("js/app.settings.js", None);
+        token_test("backup-20231215.tar", None);
+        token_test("deadbeef.js", None);
+        token_test("3f2a9c1b", None);
+    }
+
     #[test]
     fn names_get_the_hash_before_the_extension() {
         assert_eq!(hashed_name("css/app.min.css", "h"), "css/app.min.h.css");
@@ -221,7 +378,7 @@ mod tests {
 
     #[test]
     fn default_kept_names() {
-        let n = Naming::new(&["legal/*.pdf".into()], 8, "/", None).unwrap();
+        let n = Naming::new(&["legal/*.pdf".into()], &[], 8, "/", None).unwrap();
         for kept in [
             "index.html",
             "a/b/page.htm",
@@ -272,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_map_comment_is_measured_before_hashing() {
-        let n = Naming::new(&[], 10, "/", None).unwrap();
+        let n = Naming::new(&[], &[], 10, "/", None).unwrap();
         for (style, rel) in [(MapComment::Js, "js/a b.js"), (MapComment::Css, "sw.js")] {
             let out = if n.keeps_name(rel) {
                 rel.to_string()

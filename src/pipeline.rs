@@ -1,9 +1,12 @@
 //! The one place the stages are called in order, each timed:
-//! discover → transform → graph → hash & name → emit → report. A file that
-//! names no other file is hashed, written and compressed as soon as it is
-//! transformed, on the same worker; the others wait (in memory up to
-//! `limits.max_held_bytes`, then on disk) and are finished in dependency
-//! order once every transform is done.
+//! discover → mentions → transform → naming rule → graph → hash & name →
+//! emit → report. A file whose name is settled before the transforms (it
+//! keeps it) and that names no other file is written and compressed as
+//! soon as it is transformed, on the same worker; the others wait (in
+//! memory up to `limits.max_held_bytes`, then on disk) and are finished in
+//! dependency order once the naming rule has decided every name. Files
+//! that wrote a placeholder for a file the rule then kept are transformed
+//! again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -20,6 +23,8 @@ use crate::graph::{self, Graph};
 use crate::hash::{self, Payload, Settled};
 use crate::held::Held;
 use crate::id::{FileId, Node};
+use crate::keep::{self, Kept};
+use crate::mentions;
 use crate::naming::Naming;
 use crate::report::Report;
 use crate::rewrite::Rewriter;
@@ -73,10 +78,23 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
         let naming = Naming::new(
             &config.keep_names,
+            &config.hash,
             config.hash_length,
             &config.base,
             config.public_url.as_deref(),
         )?;
+        // Where every name is written, and which names are settled already.
+        let follows = crate::rewrite::follows(&files);
+        let bundled = keep::bundled(&files);
+        let candidates = keep::candidates(&files, &naming, &follows, &bundled);
+        let mentions = mentions::find(
+            &files,
+            &|i| candidates[i.index()],
+            config.limits.max_text_size,
+        );
+        let mut kept = keep::up_front(&files, &naming, &follows, &bundled, &mentions);
+        let naming = naming.with_up_front(kept_names(&files, &kept));
+        laps.done("mentions");
         let writer = Writer::new(
             &staging,
             &files,
@@ -96,8 +114,26 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             held: &held,
             progress,
         };
-        let transformed = stage.transform(cache.as_deref())?;
+        let mut transformed = stage.transform(cache.as_deref())?;
         laps.done("transform");
+
+        // The naming rule, now that every reference is known; files that
+        // wrote placeholders for names it keeps are transformed again.
+        let references: Vec<&[crate::asset::Reference]> = transformed
+            .results
+            .iter()
+            .map(|r| r.references.as_slice())
+            .collect();
+        let before = kept.clone();
+        keep::after_transform(&files, &naming, &mentions, &references, &mut kept);
+        naming.decide(kept_names(&files, &kept));
+        let now_kept: Vec<bool> = before
+            .iter()
+            .zip(&kept)
+            .map(|(a, b)| a.is_none() && b.is_some())
+            .collect();
+        stage.redo(&mut transformed, cache.as_deref(), &now_kept)?;
+        laps.done("naming");
 
         let (graph, broken) = graph::build(&files, &transformed.results);
         diagnostics.extend(broken);
@@ -106,7 +142,22 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let hashed = stage.hash(transformed, &graph)?;
         laps.done("hash");
 
-        let emitted = writer.finish(hashed.results);
+        let mut emitted = writer.finish(hashed.results);
+        // Names a bundler hashed are served as hashed names, source maps too.
+        let bundler_hashed: BTreeSet<&str> = files
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| {
+                let owner = follows[i].map_or(i, FileId::index);
+                kept[owner] == Some(Kept::BundlerHash)
+            })
+            .map(|(_, f)| f.rel.as_str())
+            .collect();
+        for out in &mut emitted.out_files {
+            let owner = out.rel.strip_suffix(".map").unwrap_or(&out.rel);
+            out.hashed |=
+                bundler_hashed.contains(out.rel.as_str()) || bundler_hashed.contains(owner);
+        }
         diagnostics.extend(emitted.diagnostics);
         let assets = Assets {
             files: &files,
@@ -134,6 +185,12 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         progress.finish();
 
         let mut report = Report::new(emitted.files, diagnostics, config.strict);
+        report.set_kept(
+            files
+                .iter()
+                .zip(kept)
+                .filter_map(|(f, k)| Some((f.rel.clone(), k?))),
+        );
         report.cycles = graph.cycles;
         cache_warnings.sort();
         report.cache_warnings = cache_warnings;
@@ -214,22 +271,74 @@ impl Stage<'_> {
     /// Transforms every file, pages last (their `<picture>` markup names the
     /// image variants), and settles each on its worker as it is done.
     fn transform(&self, cache: Option<&Cache>) -> Result<TransformStage> {
-        let (config, files) = (self.config, self.files);
-        self.progress.stage("transform", files.len() as u64);
-        let rewriter = Rewriter::new(files, self.names, self.naming);
-        let ctx = Context {
-            config,
-            root: &self.roots.input,
-            files: self.names,
-            rewriter: &rewriter,
-            variants: None,
-            cache,
-            text_context: if cache.is_some() {
-                crate::transform::text_context(config, &self.roots.input, files)
-            } else {
-                String::new()
-            },
+        self.progress.stage("transform", self.files.len() as u64);
+        let (first, pages, variants) = self.pass(cache, &|_| true, None)?;
+        let (results, settled): (Vec<Transformed>, Vec<Settled>) = first
+            .into_iter()
+            .zip(pages)
+            .map(|(a, b)| {
+                a.or(b)
+                    .unwrap_or_else(|| (Transformed::copied(), Settled::input()))
+            })
+            .unzip();
+        let mut stage = TransformStage {
+            results,
+            settled,
+            variants,
         };
+        self.linked_manifests(&mut stage, cache, &|_| true)?;
+        Ok(stage)
+    }
+
+    /// Transforms again the files that wrote a placeholder for a file the
+    /// naming rule then kept (or for its source map), with the names it
+    /// settled.
+    fn redo(
+        &self,
+        stage: &mut TransformStage,
+        cache: Option<&Cache>,
+        now_kept: &[bool],
+    ) -> Result<()> {
+        let follows = crate::rewrite::follows(self.files);
+        let now_kept = |to: &crate::asset::Located| match to {
+            crate::asset::Located::File(t) => now_kept[follows[t.index()].unwrap_or(*t).index()],
+            _ => false,
+        };
+        let again: Vec<bool> = stage
+            .results
+            .iter()
+            .map(|r| r.references.iter().any(|r| now_kept(&r.to)))
+            .collect();
+        if !again.contains(&true) {
+            return Ok(());
+        }
+        let select = |i: FileId| again[i.index()];
+        let (first, pages, _) = self.pass(cache, &select, Some(&stage.variants))?;
+        for (i, r) in first.into_iter().zip(pages).enumerate() {
+            if let Some((t, s)) = r.0.or(r.1) {
+                stage.results[i] = t;
+                stage.settled[i] = s;
+            }
+        }
+        self.linked_manifests(stage, cache, &select)
+    }
+
+    /// One pass of transforms over the files `select` picks: the others,
+    /// then the pages (with `variants`, or those the first part made).
+    #[allow(clippy::type_complexity)]
+    fn pass(
+        &self,
+        cache: Option<&Cache>,
+        select: &(dyn Fn(FileId) -> bool + Sync),
+        variants: Option<&Variants>,
+    ) -> Result<(
+        Vec<Option<(Transformed, Settled)>>,
+        Vec<Option<(Transformed, Settled)>>,
+        Variants,
+    )> {
+        let files = self.files;
+        let rewriter = Rewriter::new(files, self.names, self.naming);
+        let ctx = self.context(&rewriter, cache);
         let failure = Mutex::new(None);
         let after = |i: FileId, t: &mut Transformed| -> Settled {
             // After a failed write the run is over: nothing more is written.
@@ -247,43 +356,79 @@ impl Stage<'_> {
                 Settled::input()
             })
         };
-        let first = transform_all(files, &ctx, &|f| !is_page(f), &after);
-        let variants = Variants::collect(files, &first);
+        let id = |f: &SourceFile| {
+            let i = files.binary_search_by(|g| g.rel.cmp(&f.rel));
+            i.is_ok_and(|i| select(FileId::new(i)))
+        };
+        let first = transform_all(files, &ctx, &|f| !is_page(f) && id(f), &after);
+        let made;
+        let variants = match variants {
+            Some(v) => v,
+            None => {
+                made = Variants::collect(files, &first);
+                &made
+            }
+        };
         let ctx = Context {
-            variants: Some(&variants),
-            text_context: crate::transform::pages_context(&ctx.text_context, &variants),
+            variants: Some(variants),
+            text_context: crate::transform::pages_context(&ctx.text_context, variants),
             ..ctx
         };
-        let pages = transform_all(files, &ctx, &is_page, &after);
+        let pages = transform_all(files, &ctx, &|f| is_page(f) && id(f), &after);
         if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
-        let (mut results, mut settled): (Vec<Transformed>, Vec<Settled>) = first
-            .into_iter()
-            .zip(pages)
-            .map(|(a, b)| {
-                a.or(b)
-                    .unwrap_or_else(|| (Transformed::copied(), Settled::input()))
-            })
-            .unzip();
-        // Manifests named like any JSON file are known once the pages are read.
-        let linked: BTreeSet<String> = results
+        Ok((first, pages, variants.clone()))
+    }
+
+    /// The context of a pass: the text cache key covers the options, the
+    /// file list, the input maps and which files keep their names.
+    fn context<'r>(&'r self, rewriter: &'r Rewriter<'r>, cache: Option<&'r Cache>) -> Context<'r> {
+        Context {
+            config: self.config,
+            root: &self.roots.input,
+            files: self.names,
+            rewriter,
+            variants: None,
+            cache,
+            text_context: if cache.is_some() {
+                let options =
+                    crate::transform::text_context(self.config, &self.roots.input, self.files);
+                crate::digest::sha256_hex(format!("{options}\0{}", self.naming.digest()).as_bytes())
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    /// Rewrites the icon URLs of manifests named like any JSON file, known
+    /// once the pages are read (among the files `select` picks).
+    fn linked_manifests(
+        &self,
+        stage: &mut TransformStage,
+        cache: Option<&Cache>,
+        select: &dyn Fn(FileId) -> bool,
+    ) -> Result<()> {
+        let linked: BTreeSet<String> = stage
+            .results
             .iter()
             .flat_map(|r| r.linked_manifests.iter().cloned())
             .collect();
-        for ((file, result), s) in files.iter().zip(results.iter_mut()).zip(&mut settled) {
-            if linked.contains(&file.rel) {
+        if linked.is_empty() {
+            return Ok(());
+        }
+        let rewriter = Rewriter::new(self.files, self.names, self.naming);
+        let ctx = self.context(&rewriter, cache);
+        let results = stage.results.iter_mut().zip(&mut stage.settled);
+        for (i, (file, (result, s))) in self.files.iter().zip(results).enumerate() {
+            if linked.contains(&file.rel) && select(FileId::new(i)) {
                 rewrite_linked_manifest(file, &ctx, result);
                 if let Some(payload) = wait(result, self.held)? {
                     s.payload = payload;
                 }
             }
         }
-        Ok(TransformStage {
-            results,
-            settled,
-            variants,
-        })
+        Ok(())
     }
 
     /// Names every file and writes those that waited, dependencies first.
@@ -381,7 +526,10 @@ fn settle(
             variants.push((rel, output));
         }
     }
-    let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image);
+    // Written now only when its name is settled: a file the naming rule may
+    // still keep waits.
+    let alone = matches!(file.kind, AssetKind::Js | AssetKind::Css | AssetKind::Image)
+        && naming.is_final(&file.rel);
     if let Some(bytes) = t.bytes.take_if(|_| alone) {
         let map = t.map.as_deref();
         match hash::finish_alone(&file.rel, bytes, map, t.map_comment, t.style, naming) {
@@ -410,6 +558,16 @@ fn wait(t: &mut Transformed, held: &Held) -> Result<Option<Payload>> {
     held.count(&body);
     let map = t.map.take().map(|m| held.hold(m)).transpose()?;
     Ok(Some(Payload::Waiting { body, map }))
+}
+
+/// The files that keep their names by the naming rule's decisions.
+fn kept_names(files: &[SourceFile], kept: &[Option<Kept>]) -> std::collections::HashSet<String> {
+    files
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| k.is_some())
+        .map(|(f, _)| f.rel.clone())
+        .collect()
 }
 
 /// Wall-clock time of each stage.

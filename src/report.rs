@@ -26,6 +26,11 @@ pub struct FileReport {
     /// bytes (its references still rewritten): `not_smaller`, `too_large`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_as_is: Option<LeftAsIs>,
+    /// Why it keeps its name, when it does (`reason`: `keep_names`,
+    /// `bundler_hash`, `unreferenced`, `navigation` or `mentioned`, the last
+    /// two with `at`, where).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<crate::keep::Kept>,
     /// Input size in bytes.
     pub bytes_in: u64,
     /// Output size in bytes.
@@ -166,6 +171,15 @@ impl Report {
         }
     }
 
+    /// Records why files keep their names, by path.
+    pub fn set_kept(&mut self, kept: impl Iterator<Item = (String, crate::keep::Kept)>) {
+        for (path, why) in kept {
+            if let Ok(i) = self.files.binary_search_by(|f| f.path.cmp(&path)) {
+                self.files[i].kept = Some(why);
+            }
+        }
+    }
+
     /// 0 when every file was processed; 1 when a file failed (or, with
     /// `--strict`, anything was warned about).
     pub fn exit_code(&self) -> i32 {
@@ -205,6 +219,38 @@ impl Report {
             exit_reason: self.exit_reason(),
         };
         serde_json::to_string_pretty(&with).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// How many files keep their names, by reason, and each one whose name
+    /// is written where nothing is rewritten (up to 20), with where.
+    fn kept_names(&self, s: &mut String) {
+        let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+        for k in self.files.iter().filter_map(|f| f.kept.as_ref()) {
+            *by_reason.entry(k.label()).or_default() += 1;
+        }
+        if by_reason.is_empty() {
+            return;
+        }
+        let counts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let _ = writeln!(s, "kept names: {}", counts.join(", "));
+        const SHOWN: usize = 20;
+        let named: Vec<&FileReport> = self
+            .files
+            .iter()
+            .filter(|f| matches!(f.kept, Some(crate::keep::Kept::Mentioned { .. })))
+            .collect();
+        for f in named.iter().take(SHOWN) {
+            if let Some(crate::keep::Kept::Mentioned { at }) = &f.kept {
+                let _ = writeln!(s, "  kept name: {} — named at {at}", f.path);
+            }
+        }
+        if named.len() > SHOWN {
+            let _ = writeln!(
+                s,
+                "  … and {} more (--json lists them; --hash GLOB renames anyway)",
+                named.len() - SHOWN
+            );
+        }
     }
 
     /// The human summary: a table per kind with totals, then diagnostics.
@@ -318,6 +364,7 @@ impl Report {
             }
             None => s.push('\n'),
         }
+        self.kept_names(&mut s);
         if !self.cycles.is_empty() {
             let _ = writeln!(
                 s,
@@ -419,6 +466,7 @@ mod tests {
             kind,
             status,
             left_as_is: None,
+            kept: None,
             bytes_in: inb,
             bytes_out: outb,
             gzip_out: Some(outb / 2),

@@ -112,6 +112,7 @@ impl<'a> Rewriter<'a> {
             loc,
             from: from.to_string(),
             dynamic,
+            navigation: false,
             to,
         }
     }
@@ -297,7 +298,7 @@ mod tests {
     }
 
     fn naming() -> Naming {
-        Naming::new(&[], 8, "/", None).unwrap()
+        Naming::new(&[], &[], 8, "/", None).unwrap()
     }
 
     #[test]
@@ -346,7 +347,7 @@ mod tests {
 
     #[test]
     fn public_url_makes_absolute_urls() {
-        let n = Naming::new(&[], 8, "/", Some("https://cdn.test/assets")).unwrap();
+        let n = Naming::new(&[], &[], 8, "/", Some("https://cdn.test/assets")).unwrap();
         test(
             &n,
             "css/app.css",
@@ -357,7 +358,7 @@ mod tests {
 
     #[test]
     fn in_shape_stays_relative_under_a_public_url() {
-        let n = Naming::new(&[], 8, "/", Some("https://cdn.test/assets")).unwrap();
+        let n = Naming::new(&[], &[], 8, "/", Some("https://cdn.test/assets")).unwrap();
         in_shape_test(&n, "", "js/app.js", Some("js/app.HASH.js"));
         in_shape_test(&n, "", "css/app.css?v=2", Some("css/app.HASH.css?v=2"));
         in_shape_test(&n, "", "index.html", None);

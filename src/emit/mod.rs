@@ -282,6 +282,7 @@ fn write_one(
         kind: file.kind.label(),
         status,
         left_as_is: None,
+        kept: None,
         bytes_in: file.size,
         bytes_out,
         gzip_out,

@@ -15,6 +15,7 @@ use super::headers::{Class, OutFile, IMAGE_EXTENSIONS};
 use crate::asset::extension;
 use crate::config::Config;
 use crate::encoding::Encoding;
+use crate::naming::{bundler_token, TokenShape};
 
 /// MIME types the snippet sets itself: missing from the `mime.types` of
 /// many nginx versions (`mjs`, `webmanifest`, `map`) or of older ones.
@@ -44,6 +45,52 @@ pub fn has_hashed_shape(rel: &str, len: usize) -> bool {
     (n >= 2 && hex(n - 1))
         || (n >= 3 && hex(n - 2) && !parts[n - 1].is_empty())
         || (n >= 4 && parts[n - 1] == "map" && hex(n - 3) && !parts[n - 2].is_empty())
+}
+
+/// The nginx regex of names a bundler hashed in `shape`: matched on the
+/// last segment of the URI, as [`has_bundler_shape`] does.
+fn bundler_regex(shape: TokenShape) -> String {
+    match shape {
+        TokenShape::Hex(n) => format!("[/.][0-9a-f]{{{n}}}(?:\\.[^./]+)+"),
+        TokenShape::Dash8 => "-[A-Za-z0-9_-]{8}(?:\\.[^./]+)+".to_string(),
+        TokenShape::Dot8 => "\\.[A-Za-z0-9_-]{8}(?:\\.[^./]+)+".to_string(),
+    }
+}
+
+/// Whether the URI of `rel` matches [`bundler_regex`]`(shape)`.
+pub fn has_bundler_shape(rel: &str, shape: TokenShape) -> bool {
+    let name = format!("/{}", rel.rsplit('/').next().unwrap_or(rel));
+    let b = name.as_bytes();
+    // `(?:\.[^./]+)+$`: one extension or more, to the end.
+    let tail =
+        |t: &[u8]| t.first() == Some(&b'.') && t[1..].split(|&c| c == b'.').all(|p| !p.is_empty());
+    let b64 = |c: &u8| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_';
+    let hex = |c: &u8| matches!(c, b'0'..=b'9' | b'a'..=b'f');
+    let (lead, len): (&[u8], usize) = match shape {
+        TokenShape::Hex(n) => (b"/.", n),
+        TokenShape::Dash8 => (b"-", 8),
+        TokenShape::Dot8 => (b".", 8),
+    };
+    (0..b.len()).any(|p| {
+        let token = b.get(p + 1..p + 1 + len);
+        lead.contains(&b[p])
+            && token.is_some_and(|t| match shape {
+                TokenShape::Hex(_) => t.iter().all(hex),
+                _ => t.iter().all(b64),
+            })
+            && tail(&b[p + 1 + len..])
+    })
+}
+
+/// The shapes of the names a bundler hashed among the hashed `files` that
+/// the snippet's own hashed location (`len` hex digits) does not match.
+fn bundler_shapes(files: &[OutFile], len: usize) -> BTreeSet<TokenShape> {
+    files
+        .iter()
+        .filter(|f| f.hashed && !has_hashed_shape(&f.rel, len))
+        .filter_map(|f| bundler_token(f.rel.strip_suffix(".map").unwrap_or(&f.rel)))
+        .map(|(_, shape)| shape)
+        .collect()
 }
 
 /// The snippet for an output of `files`.
@@ -170,9 +217,12 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     };
 
     // Files that keep their names but look hashed: exact locations win.
+    let shapes = bundler_shapes(files, len);
     for f in files {
         let class = Class::of(f);
-        if class != Class::Hashed && has_hashed_shape(&f.rel, len) {
+        let looks_hashed = has_hashed_shape(&f.rel, len)
+            || shapes.iter().any(|&shape| has_bundler_shape(&f.rel, shape));
+        if class != Class::Hashed && looks_hashed {
             let _ = writeln!(
                 s,
                 "\n# Keeps its name, though it looks hashed.\nlocation = {} {{",
@@ -195,6 +245,18 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     common(&mut s, Class::Hashed, "    ");
     mime(&mut s, Class::Hashed, &exts[0]);
     s.push_str("}\n");
+    if !shapes.is_empty() {
+        let alternatives: Vec<String> = shapes.iter().map(|&shape| bundler_regex(shape)).collect();
+        let _ = writeln!(
+            s,
+            "\n# Names a bundler content-hashed, kept as they are: cached for good too.\n\
+             location ~ \"(?:{})$\" {{",
+            alternatives.join("|")
+        );
+        common(&mut s, Class::Hashed, "    ");
+        mime(&mut s, Class::Hashed, &exts[0]);
+        s.push_str("}\n");
+    }
 
     let _ = writeln!(
         s,
@@ -247,6 +309,47 @@ fn quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_a_bundler_hashed_match_the_regex_of_their_shape() {
+        use TokenShape::*;
+        for (rel, shape) in [
+            ("assets/lazy-C9F6QpFP.js", Dash8),
+            ("assets/lazy-C9F6QpFP.js.map", Dash8),
+            ("408.da5ecd07ff961d53e649.chunk.js", Hex(20)),
+            ("da5ecd07ff961d53e649.js", Hex(20)),
+            ("_astro/Counter.BIAAitoF.js", Dot8),
+        ] {
+            assert!(has_bundler_shape(rel, shape), "{rel}");
+        }
+        for (rel, shape) in [
+            ("app-settings", Dash8),
+            ("x-C9F6QpFP.", Dash8),
+            ("a.da5ecd07ff961d53e649", Hex(20)),
+            ("ada5ecd07ff961d53e649.js", Hex(20)),
+        ] {
+            assert!(!has_bundler_shape(rel, shape), "{rel}");
+        }
+        // A name that keeps its name but has the shape gets an exact location.
+        let files = [
+            OutFile {
+                rel: "assets/lazy-C9F6QpFP.js".into(),
+                hashed: true,
+                encodings: Vec::new(),
+            },
+            OutFile {
+                rel: "js/app-settings.js".into(),
+                hashed: false,
+                encodings: Vec::new(),
+            },
+        ];
+        let s = snippet(&files, &Config::new("in", "out").unwrap(), "out");
+        assert!(
+            s.contains("location ~ \"(?:-[A-Za-z0-9_-]{8}(?:\\.[^./]+)+)$\" {"),
+            "{s}"
+        );
+        assert!(s.contains("location = \"/js/app-settings.js\" {"), "{s}");
+    }
 
     #[test]
     fn hashed_shapes() {

@@ -58,6 +58,7 @@ struct ReferenceEntry {
     col: u32,
     from: String,
     dynamic: bool,
+    navigation: bool,
     to: Located,
 }
 
@@ -95,6 +96,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
                 col: r.loc.col,
                 from: r.from.clone(),
                 dynamic: r.dynamic,
+                navigation: r.navigation,
                 to: r.to.clone(),
             })
             .collect(),
@@ -147,6 +149,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
                 loc: loc((r.line, r.col)),
                 from: r.from,
                 dynamic: r.dynamic,
+                navigation: r.navigation,
                 to: r.to,
             })
             .collect(),
@@ -278,6 +281,7 @@ mod tests {
                 loc: Loc { line: 1, col: 8 },
                 from: "a.js".into(),
                 dynamic: true,
+                navigation: true,
                 to: Located::File(FileId::new(4)),
             }],
             unresolvable: Unresolvable {

@@ -172,8 +172,9 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     }
     for r in found.references {
         if let Some(from) = from_for(&r.url) {
-            out.references
-                .push(ctx.rewriter.reference(&from, r.url, r.loc, false));
+            let mut reference = ctx.rewriter.reference(&from, r.url, r.loc, false);
+            reference.navigation = r.navigation;
+            out.references.push(reference);
         }
     }
     if let Some(new) = new {

@@ -12,7 +12,7 @@ use crate::transform::{html, image, Context, Transformed};
 
 /// Every image variant of the run, numbered after the input files so the
 /// hash stage treats each as one more file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Variants {
     /// The variants, by image then width then format.
     pub list: Vec<VariantFile>,
@@ -85,7 +85,8 @@ impl Variants {
 }
 
 /// The `<picture>` of the image `url` (written in a page, resolving from
-/// `from`) names, when it has variants and a hashed name.
+/// `from`) names, when it has variants (whether or not the image keeps its
+/// own name).
 pub(super) fn picture_for(
     ctx: &Context,
     from: &str,
@@ -96,9 +97,6 @@ pub(super) fn picture_for(
     let id = ctx.rewriter.file(from, url)?;
     let (width, height) = variants.size_of(id)?;
     let rel = ctx.rewriter.rel(id);
-    if ctx.rewriter.naming().keeps_name(rel) {
-        return None;
-    }
     let modern = &ctx.config.images.formats;
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut own: Vec<String> = Vec::new();
@@ -142,14 +140,19 @@ pub(super) fn picture_for(
             .of(id)
             .any(|(_, v)| v.width == width && v.format == f)
     };
-    let original = || -> Option<String> {
-        let text = ctx.rewriter.rewrite(from, url, style)?.text;
-        Some(format!("{} {width}w", text.replace(' ', "%20")))
+    let original = || -> String {
+        let text = match ctx.rewriter.rewrite(from, url, style) {
+            Some(r) => r.text,
+            None => url
+                .trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_string(),
+        };
+        format!("{} {width}w", text.replace(' ', "%20"))
     };
     match original_format {
         Some(f) if modern.contains(&f) => {
             if !full(f) {
-                let candidate = original()?;
+                let candidate = original();
                 match sources.iter_mut().find(|(m, _)| *m == f.mime()) {
                     Some((_, set)) => {
                         set.push_str(", ");
@@ -164,7 +167,7 @@ pub(super) fn picture_for(
                 .of(id)
                 .any(|(_, v)| v.width == width && !modern.contains(&v.format));
             if !own_full && !own.is_empty() {
-                own.push(original()?);
+                own.push(original());
             }
         }
     }

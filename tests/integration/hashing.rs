@@ -119,13 +119,38 @@ fn script_src_is_rewritten_for_modules_and_classic_scripts() {
     assert_refers(
         b,
         "index.html",
-        r#"<script src="js/app.[[js/app.js]].js"></script>"#,
-    );
-    assert_refers(
-        b,
-        "index.html",
         r#"<script src="js/myapp.[[js/myapp.js]].js"></script>"#,
     );
+}
+
+/// The reason the file `path` keeps its name, from the JSON report.
+#[track_caller]
+fn kept(b: &Built, path: &str) -> serde_json::Value {
+    let json = b.run.json();
+    let files = json["files"].as_array().unwrap();
+    let f = files.iter().find(|f| f["path"] == path).unwrap();
+    f["kept"].clone()
+}
+
+#[test]
+fn a_file_named_in_a_string_keeps_its_name_and_the_report_says_where() {
+    let b = refs();
+    // js/main.js: `console.log(app.js, "app.js", …)` may load it by name.
+    assert_kept(b, "index.html", r#"<script src="js/app.js"></script>"#);
+    assert_eq!(
+        kept(b, "js/app.js"),
+        serde_json::json!({"reason": "mentioned", "at": "js/main.js:10:13"})
+    );
+}
+
+#[test]
+fn files_reached_by_links_only_or_by_nothing_keep_their_names() {
+    let b = refs();
+    assert_eq!(kept(b, "docs/guide.pdf")["reason"], "navigation");
+    // `rel="alternate"` is read by feed readers, by its URL.
+    assert_eq!(kept(b, "feed.xml")["reason"], "mentioned");
+    assert_eq!(kept(b, "index.html")["reason"], "keep_names");
+    assert_eq!(kept(b, "img/a.png"), serde_json::Value::Null);
 }
 
 #[test]
@@ -215,12 +240,33 @@ fn embed_object_iframe_and_image_input_are_rewritten() {
 }
 
 #[test]
-fn links_to_files_are_rewritten_links_to_pages_and_fragments_are_not() {
-    assert_refers(
+fn links_to_files_are_rewritten_with_hash_links_to_pages_and_fragments_are_not() {
+    // Links alone keep a file's name (its URL is public): renamed with --hash.
+    assert_kept(
         refs(),
+        "index.html",
+        r##"<a href="docs/guide.pdf">guide</a> <a href="about.html">about</a>"##,
+    );
+    assert_refers(
+        refs_hash_all(),
         "index.html",
         r##"<a href="docs/guide.[[docs/guide.pdf]].pdf">guide</a> <a href="about.html">about</a> <a href="#top">top</a>"##,
     );
+}
+
+/// The reference fixture, unminified, with every file renamed that the
+/// naming rule would keep (`--hash`).
+fn refs_hash_all() -> &'static Built {
+    TestDir::shared(
+        "refs",
+        &[
+            "--no-minify-js",
+            "--no-minify-css",
+            "--no-images",
+            "--hash",
+            "**",
+        ],
+    )
 }
 
 #[test]
@@ -498,7 +544,7 @@ fn refs_unminified() -> &'static Built {
 
 #[test]
 fn a_name_ending_in_another_name_is_rewritten_as_itself() {
-    let b = refs_unminified();
+    let b = refs_hash_all();
     let (app, myapp) = (b.hash("js/app.js"), b.hash("js/myapp.js"));
     assert_ne!(app, myapp);
     assert_kept(b, "index.html", &format!("src=\"js/myapp.{myapp}.js\""));

@@ -12,6 +12,7 @@ mod config;
 mod delivery;
 mod hashing;
 mod images;
+mod naming;
 mod safety;
 mod scale;
 mod snapshot;

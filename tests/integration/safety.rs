@@ -31,6 +31,10 @@ fn failed_run_leaves_previous_output_intact() {
     // error mid-write.
     let long = format!("{}.js", "a".repeat(243));
     t.write(&format!("site/{long}"), script_worth_a_long_map_name());
+    t.write(
+        "site/long.html",
+        format!("<script src=\"{long}\"></script>\n"),
+    );
     // Every file waiting for the hash stage waits on disk: the work file
     // must go with the failed run too.
     let run = t.run(&["build", "site", "--out", "out", "--max-held-bytes", "0"]);
@@ -311,9 +315,11 @@ fn a_previous_output_left_aside_by_a_killed_commit_is_put_back() {
     // under the name of a process that no longer runs.
     std::fs::rename(t.path("out"), t.path(".out.assetpress-old-999999999")).unwrap();
     // The next run fails before its commit (a file whose map name is too long).
+    let long = format!("{}.js", "a".repeat(243));
+    t.write(&format!("site/{long}"), script_worth_a_long_map_name());
     t.write(
-        &format!("site/{}.js", "a".repeat(243)),
-        script_worth_a_long_map_name(),
+        "site/long.html",
+        format!("<script src=\"{long}\"></script>\n"),
     );
     let run = t.run(&["build", "site", "--out", "out"]);
     run.expect_code(2);

@@ -129,7 +129,7 @@ impl Page<'_> {
             rel.split_ascii_whitespace()
                 .any(|r| FETCHING_RELS.contains(&r))
         };
-        // (attribute, whether it is a reference even when not rewritten)
+        // (attribute, whether it is loaded: not a link or a frame)
         let names: &[(&str, bool)] = match tag {
             "script" | "img" | "audio" | "track" | "embed" | "source" => &[("src", true)],
             "video" => &[("src", true), ("poster", true)],
@@ -151,12 +151,14 @@ impl Page<'_> {
             _ => &[],
         };
         let mut sets = Vec::new();
-        for &(name, always) in names {
+        for &(name, loaded) in names {
             let Some(raw) = attr(name) else { continue };
             let url = decode_entities(&raw);
             let new = (self.rewrite)(&url);
-            if always || new.is_some() {
-                self.add(tag_loc, url);
+            // A link to a file that keeps its name is not checked: it may
+            // lead anywhere the server knows.
+            if loaded || new.is_some() {
+                self.add_as(tag_loc, url, !loaded);
             }
             if let Some(new) = new {
                 sets.push((name.to_string(), new));

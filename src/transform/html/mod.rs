@@ -36,6 +36,8 @@ pub struct HtmlReference {
     pub url: String,
     /// Start of the tag that holds it (or of the URL, inside a block).
     pub loc: Loc,
+    /// A link or frame (`<a href>`, `<iframe src>`), not a load.
+    pub navigation: bool,
 }
 
 /// What a page refers to, and the `<base href>` its relative URLs resolve against.
@@ -232,12 +234,18 @@ impl Page<'_> {
         self.cursor.borrow_mut().loc(offset)
     }
 
-    /// Records a reference.
+    /// Records a reference the page loads.
     fn add(&self, loc: Loc, url: String) {
-        self.found
-            .borrow_mut()
-            .references
-            .push(HtmlReference { url, loc });
+        self.add_as(loc, url, false);
+    }
+
+    /// Records a reference, a link or frame if `navigation`.
+    fn add_as(&self, loc: Loc, url: String, navigation: bool) {
+        self.found.borrow_mut().references.push(HtmlReference {
+            url,
+            loc,
+            navigation,
+        });
     }
 
     /// Records a problem of an inline block or attribute.

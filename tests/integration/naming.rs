@@ -1,0 +1,158 @@
+//! The naming rule: a file is renamed only when every mention of its name
+//! is a reference assetpress rewrites and something loads it
+//! (`testdata/naming`: a PDF.js-like viewer naming its worker in a string,
+//! an inline script fetching a JSON file by name, a search description,
+//! a link to a PDF, a file nothing names).
+
+use crate::util::*;
+
+fn naming() -> &'static Built {
+    TestDir::shared("naming", &["--json", "--no-images"])
+}
+
+/// The reason the file `path` keeps its name, from the JSON report
+/// (`null` when it is renamed).
+#[track_caller]
+fn kept(b: &Built, path: &str) -> serde_json::Value {
+    let json = b.run.json();
+    let files = json["files"].as_array().unwrap();
+    let f = files.iter().find(|f| f["path"] == path).unwrap();
+    f["kept"].clone()
+}
+
+#[test]
+fn a_file_named_in_a_string_of_a_script_keeps_its_name() {
+    assert_eq!(
+        kept(naming(), "build/pdf.worker.mjs"),
+        serde_json::json!({"reason": "mentioned", "at": "web/viewer.mjs:1:45"})
+    );
+    assert_kept(
+        naming(),
+        "web/viewer.mjs",
+        r#"value: "../build/pdf.worker.mjs""#,
+    );
+}
+
+/// The page was transformed with a placeholder for the worker first, and
+/// again once the rule kept its name.
+#[test]
+fn references_to_a_file_the_rule_keeps_are_left_as_written() {
+    assert_kept(
+        naming(),
+        "index.html",
+        r#"<link rel="modulepreload" href="build/pdf.worker.mjs">"#,
+    );
+    assert_refers(
+        naming(),
+        "index.html",
+        r#"<script type="module" src="web/viewer.[[web/viewer.mjs]].mjs">"#,
+    );
+}
+
+#[test]
+fn a_file_an_inline_script_fetches_by_name_keeps_its_name() {
+    assert_eq!(
+        kept(naming(), "_static/glossary.json"),
+        serde_json::json!({"reason": "mentioned", "at": "index.html:11:18"})
+    );
+}
+
+#[test]
+fn links_searches_and_files_nothing_names_keep_their_names() {
+    let b = naming();
+    assert_eq!(
+        kept(b, "docs/manual.pdf"),
+        serde_json::json!({"reason": "navigation", "at": "index.html:15:1"})
+    );
+    assert_eq!(kept(b, "opensearch.xml")["reason"], "mentioned");
+    assert_eq!(kept(b, "objects.inv")["reason"], "unreferenced");
+    assert_eq!(kept(b, "index.html")["reason"], "keep_names");
+    assert_kept(b, "index.html", r#"<a href="docs/manual.pdf">"#);
+}
+
+#[test]
+fn a_name_in_a_stylesheet_comment_does_not_keep_it() {
+    let b = naming();
+    // css/site.css names img/logo.png in a comment only.
+    assert_eq!(kept(b, "img/logo.png"), serde_json::Value::Null);
+    assert_eq!(kept(b, "img/bg.png"), serde_json::Value::Null);
+    assert_eq!(kept(b, "web/util.mjs"), serde_json::Value::Null);
+    assert_refers(b, "css/site.css", "url(../img/bg.[[img/bg.png]].png)");
+}
+
+#[test]
+fn the_table_lists_each_file_named_outside_a_reference_with_where() {
+    let t = TestDir::with_fixture("naming");
+    let run = t.run(&["build", "naming", "--out", "out", "--no-images"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains(
+            "kept names: 1 keep_names, 1 loaded by nothing, 3 named outside a reference, 1 reached by links only\n\
+             \x20 kept name: _static/glossary.json — named at index.html:11:18\n\
+             \x20 kept name: build/pdf.worker.mjs — named at web/viewer.mjs:1:45\n\
+             \x20 kept name: opensearch.xml — named at index.html:7:71\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    t.run(&["verify", "out"]).expect_code(0);
+}
+
+#[test]
+fn hash_renames_a_file_the_rule_would_keep() {
+    let b = TestDir::build(
+        "naming",
+        &[
+            "--json",
+            "--no-images",
+            "--hash",
+            "build/*.mjs",
+            "--hash",
+            "*.html",
+        ],
+    );
+    assert_eq!(kept(&b, "build/pdf.worker.mjs"), serde_json::Value::Null);
+    assert_refers(
+        &b,
+        "index.html",
+        r#"<link rel="modulepreload" href="build/pdf.worker.[[build/pdf.worker.mjs]].mjs">"#,
+    );
+    // Never over keep_names: pages keep theirs.
+    assert_eq!(kept(&b, "index.html")["reason"], "keep_names");
+}
+
+#[test]
+fn names_a_bundler_hashed_are_kept_and_served_as_hashed() {
+    let t = TestDir::new();
+    t.write(
+        "dist/index.html",
+        "<script type=\"module\" src=\"/assets/index-DcwB1_I0.js\"></script>\n",
+    );
+    t.write(
+        "dist/assets/index-DcwB1_I0.js",
+        "import(`./lazy-C9F6QpFP.js`).then((m) => m.run());\n",
+    );
+    t.write(
+        "dist/assets/lazy-C9F6QpFP.js",
+        "export function run() { return 1; }\n",
+    );
+    let run = t.run(&["build", "dist", "--out", "out", "--json", "--headers-json"]);
+    run.expect_code(0);
+    let json = run.json();
+    for f in json["files"].as_array().unwrap() {
+        if f["path"] != "index.html" {
+            assert_eq!(f["output"], f["path"]);
+            assert_eq!(f["kept"]["reason"], "bundler_hash", "{f}");
+        }
+    }
+    let headers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path("out.headers.json")).unwrap())
+            .unwrap();
+    let lazy = &headers["files"]["assets/lazy-C9F6QpFP.js"]["Cache-Control"];
+    assert!(lazy.as_str().unwrap().contains("immutable"), "{headers}");
+    let nginx = std::fs::read_to_string(t.path("out.nginx.conf")).unwrap();
+    assert!(
+        nginx.contains("location ~ \"(?:-[A-Za-z0-9_-]{8}(?:\\.[^./]+)+)$\" {"),
+        "{nginx}"
+    );
+}
