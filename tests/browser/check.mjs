@@ -25,13 +25,15 @@
 //   [{"name": "agency/index.html",
 //     "orig":  {"ok": [URL...], "failed": [{"url": URL, "reason": "HTTP 404" | "net::ERR_..."}],
 //               "blocked": [URL...], "console": [TEXT...], "screenshot": "/abs/path.png" | null,
-//               "error": null | TEXT},
+//               "title": TEXT | null, "error": null | TEXT},
 //     "built": {...}}]
 //   ok       loopback requests that got a response with status < 400 (sorted, without duplicates)
 //   failed   loopback requests that failed or got a status >= 400 (sorted, without duplicates)
 //   blocked  non-loopback requests that were aborted (sorted, without duplicates)
 //   console  console messages of type "error" and uncaught exceptions ("Uncaught NAME: MESSAGE"),
 //            in the order they happened
+//   title    document.title when the screenshot was taken (the test apps set it to "ok" once their
+//            lazy chunk ran, their worker answered and their image and font loaded)
 //   error    why the load itself failed (launch failure, navigation timeout, ...); the lists then hold
 //            what was recorded up to that point
 // Diagnostics and per-load timings go to stderr.
@@ -220,6 +222,7 @@ async function loadOnce(chromium, spec, url, shotPath) {
     net.lastChange = Date.now();
   };
   let screenshot = null;
+  let title = null;
   let error = null;
 
   const addFailed = (u, reason) => failed.set(`${u} ${reason}`, { url: u, reason });
@@ -300,6 +303,8 @@ async function loadOnce(chromium, spec, url, shotPath) {
 
     await page.screenshot({ path: shotPath, animations: 'disabled', caret: 'hide', timeout: TIMEOUT_MS });
     screenshot = shotPath;
+    title = await withTimeout(page.evaluate(() => document.title), SETTLE_WAIT_MS, 'document.title')
+      .catch(() => null);
   } catch (e) {
     error = String(e && e.message ? e.message.split('\n')[0] : e);
   } finally {
@@ -313,6 +318,7 @@ async function loadOnce(chromium, spec, url, shotPath) {
     blocked: sortedUnique(blocked),
     console: consoleTexts,
     screenshot,
+    title,
     error,
   };
 }

@@ -20,7 +20,7 @@ const PIXEL_TOLERANCE: u8 = 24;
 
 #[test]
 fn demo_site_works_the_same_in_chromium() {
-    check_site("demo", &repo().join("testdata/site"));
+    let _ = check_site("demo", &repo().join("testdata/site"));
 }
 
 #[test]
@@ -35,12 +35,12 @@ fn corpus_sites_work_the_same_in_chromium() {
     names.sort();
     assert!(names.len() >= 4, "{names:?}");
     for name in names {
-        check_site(&name, &sites.join(&name));
+        let _ = check_site(&name, &sites.join(&name));
     }
 }
 
 /// Every page of the folder `root`, relative, sorted.
-fn pages(root: &Path) -> Vec<String> {
+pub fn pages(root: &Path) -> Vec<String> {
     let mut out: Vec<String> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -58,7 +58,9 @@ fn pages(root: &Path) -> Vec<String> {
     out
 }
 
-fn check_site(name: &str, input: &Path) {
+/// Builds the site `input` and checks it in Chromium against the original
+/// (both served by nginx); returns check.mjs's results, one per page.
+pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
     require_tool("node", "apt-get install nodejs");
     require_tool("chromium", "apt-get install chromium");
     let tools = node_tools();
@@ -153,6 +155,12 @@ fn check_site(name: &str, input: &Path) {
                 "{page_name}: loads {u} from another site only when built"
             ));
         }
+        if a["title"] != b["title"] {
+            problems.push(format!(
+                "{page_name}: title {} when built, {} before",
+                b["title"], a["title"]
+            ));
+        }
         let fetched_before = set(a, "ok", None);
         let fetched_after = set(b, "ok", None);
         let console_before = set(a, "console", None);
@@ -189,6 +197,7 @@ fn check_site(name: &str, input: &Path) {
         problems.join("\n"),
         nginx.error_log()
     );
+    results
 }
 
 /// Moves the screenshots out of the test's temporary folder, to look at.

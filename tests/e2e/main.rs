@@ -5,6 +5,7 @@
 //! what they need and runs them with `cargo test --test e2e`. A missing tool
 //! fails the test with a hint on how to install it; nothing is skipped.
 
+mod apps;
 mod browser;
 mod corpus;
 mod delivery;
