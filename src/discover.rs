@@ -1,7 +1,7 @@
 //! Stage 1: walk the input folder in sorted order and classify every file.
 //!
 //! The walk is deterministic (sorted by name), skips dotfiles except
-//! `.well-known/`, skips the output folder when it lies inside the input,
+//! `.well-known/` and `.vite/` (Vite's `manifest.json`), skips the output folder when it lies inside the input,
 //! follows symbolic links only while they stay inside the input root, and
 //! reports symlink loops instead of looping.
 
@@ -137,7 +137,10 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
                 return true;
             }
             let name = e.file_name().to_string_lossy();
-            if name.starts_with('.') && !(name == ".well-known" && e.file_type().is_dir()) {
+            // `.well-known/` is served; `.vite/` holds Vite's manifest,
+            // which backends read.
+            let kept_dir = matches!(&*name, ".well-known" | ".vite") && e.file_type().is_dir();
+            if name.starts_with('.') && !kept_dir {
                 return false;
             }
             e.path() != roots.out

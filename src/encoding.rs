@@ -57,6 +57,28 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// Bytes of `data` after gzip at level 9 (what a server sends), counted
+/// without keeping them.
+pub fn gzip_size(data: &[u8]) -> u64 {
+    struct Counter(u64);
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    {
+        let mut enc = flate2::write::GzEncoder::new(&mut counter, flate2::Compression::best());
+        let _ = enc.write_all(data);
+        let _ = enc.finish();
+    }
+    counter.0
+}
+
 /// brotli at quality 11 with a window of up to 16 MiB (`brotli -q 11`'s;
 /// every browser decodes it), no larger than the data needs: the encoder's
 /// tables grow with the window.
@@ -92,6 +114,14 @@ pub fn decompress(encoding: Encoding, data: &[u8], limit: u64) -> std::io::Resul
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_size_is_the_length_of_the_gzip() {
+        let text = "hello world ".repeat(1000);
+        let n = gzip_size(text.as_bytes());
+        assert!(n > 20 && n < 200, "{n}");
+        assert_eq!(n as usize, gzip(text.as_bytes()).len());
+    }
 
     /// Text that compresses well, for the tests of compression.
     pub(crate) fn text() -> Vec<u8> {

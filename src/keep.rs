@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::asset::{Located, Reference, SourceFile};
-use crate::error::Loc;
+use crate::error::{Diagnostic, Loc};
 use crate::id::FileId;
-use crate::mentions::Mentions;
+use crate::mentions::{Mention, Mentions};
 use crate::naming::{bundler_token, Naming, TokenShape};
 use crate::resolve::percent_decode;
 
@@ -122,8 +122,9 @@ pub fn bundled(files: &[SourceFile]) -> Vec<bool> {
         .collect()
 }
 
-/// The files to look for the names of: those not decided up front without
-/// the scan (`keep_names`, bundler hashes, `hash`, source maps).
+/// The files to look for the names of: all but those decided up front
+/// without the scan (`keep_names`, bundler hashes, source maps). Files
+/// `hash` renames are looked for, to warn where their names stay.
 pub fn candidates(
     files: &[SourceFile],
     naming: &Naming,
@@ -136,8 +137,7 @@ pub fn candidates(
         .map(|(i, f)| {
             follows[i].is_none()
                 && !naming.kept_by_pattern(&f.rel)
-                && !naming.hashed_anyway(&f.rel)
-                && !bundled[i]
+                && (naming.hashed_anyway(&f.rel) || !bundled[i])
         })
         .collect()
 }
@@ -152,14 +152,15 @@ struct Reached {
 }
 
 /// Completes `kept` (from [`up_front`]) once every file's references are
-/// known (`references[i]` of file `i`).
+/// known (`references[i]` of file `i`). Returns a warning for each file
+/// `hash` renames whose name is written where it is not rewritten.
 pub fn after_transform(
     files: &[SourceFile],
     naming: &Naming,
     mentions: &Mentions,
     references: &[&[Reference]],
     kept: &mut [Option<Kept>],
-) {
+) -> Vec<Diagnostic> {
     let open = |i: usize, kept: &[Option<Kept>]| {
         kept[i].is_none()
             && !naming.kept_by_pattern(&files[i].rel)
@@ -173,7 +174,8 @@ pub fn after_transform(
             .push(i);
     }
     let mut reached: Vec<Reached> = files.iter().map(|_| Reached::default()).collect();
-    let mut mentioned_at: Vec<Option<String>> = vec![None; files.len()];
+    // Where each file's name is first written outside a reference.
+    let mut mentioned_at: Vec<Option<(usize, Loc)>> = vec![None; files.len()];
     for (from, file) in files.iter().enumerate() {
         let found = mentions.of(FileId::new(from));
         let mut claimed = vec![false; found.len()];
@@ -189,7 +191,12 @@ pub fn after_transform(
                     reached[to].loaded = true;
                 }
             }
-            // The first unclaimed mention of its name at or after it.
+            // The first unclaimed mention of its name at or after it. Only
+            // a reference to a file of the input is rewritten: one leading
+            // elsewhere (another host, a missing file) explains nothing.
+            if !matches!(r.to, Located::File(_)) {
+                continue;
+            }
             let name = url_name(&r.url);
             // Mentions of a file too large to locate them in (line 0) may
             // be any reference's.
@@ -209,17 +216,29 @@ pub fn after_transform(
         for (m, _) in found.iter().zip(&claimed).filter(|(_, &c)| !c) {
             for &i in by_name.get(mentions.name(m.name)).into_iter().flatten() {
                 if mentioned_at[i].is_none() && m.may_name(&files[i].rel) {
-                    mentioned_at[i] = Some(m.at(&file.rel));
+                    mentioned_at[i] = Some((from, m.loc));
                 }
             }
         }
     }
+    let at = |(from, loc): (usize, Loc)| Mention::at_loc(&files[from].rel, loc);
+    let mut warnings = Vec::new();
     for i in 0..files.len() {
+        let rel = &files[i].rel;
+        if naming.hashed_anyway(rel) && !naming.kept_by_pattern(rel) {
+            if let Some((from, loc)) = mentioned_at[i] {
+                warnings.push(Diagnostic::warning(
+                    &files[from].rel,
+                    (loc.line > 0).then_some(loc),
+                    format!("names {rel}, which --hash renames: this mention is not rewritten"),
+                ));
+            }
+        }
         if !open(i, kept) {
             continue;
         }
-        kept[i] = if let Some(at) = mentioned_at[i].take() {
-            Some(Kept::Mentioned { at })
+        kept[i] = if let Some(place) = mentioned_at[i].take() {
+            Some(Kept::Mentioned { at: at(place) })
         } else if reached[i].loaded {
             None
         } else if let Some(at) = reached[i].linked.take() {
@@ -228,6 +247,7 @@ pub fn after_transform(
             Some(Kept::Unreferenced)
         };
     }
+    warnings
 }
 
 /// Whether the mention at `m` may be the URL of the reference at `r`: at or

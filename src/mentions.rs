@@ -52,12 +52,13 @@ impl Mention {
         b.is_empty() || a == b || a.ends_with(&format!("/{b}"))
     }
 
-    /// `path:line:col` of the mention in the file `rel`.
-    pub fn at(&self, rel: &str) -> String {
-        if self.loc.line == 0 {
+    /// `path:line:col` of a mention at `loc` in the file `rel` (`path`
+    /// alone when it is unlocated).
+    pub fn at_loc(rel: &str, loc: Loc) -> String {
+        if loc.line == 0 {
             rel.to_string()
         } else {
-            format!("{rel}:{}:{}", self.loc.line, self.loc.col)
+            format!("{rel}:{}:{}", loc.line, loc.col)
         }
     }
 }
@@ -101,24 +102,51 @@ fn searched(kind: AssetKind) -> bool {
 }
 
 /// Finds the mentions of the names of the files for which `candidate` is
-/// true, in every text file of `files`. Files up to `max_text_size` bytes
-/// are read whole, larger ones streamed (their mentions unlocated and with
-/// no folders, so they may name any file of that name).
+/// true, in every text file of `files` (see [`search`]).
 pub fn find(
     files: &[SourceFile],
     candidate: &(dyn Fn(FileId) -> bool + Sync),
     max_text_size: u64,
 ) -> Mentions {
-    // Patterns: each candidate's last segment, and its percent-encoded form
-    // when that differs. Pattern → name number.
-    let mut names: Vec<String> = files
+    let names: Vec<String> = files
         .iter()
         .enumerate()
         .filter(|&(i, _)| candidate(FileId::new(i)))
         .map(|(_, f)| base(&f.rel).to_string())
         .collect();
+    let mut out = search(files, names, max_text_size);
+    // Which files are mentioned: a file is, when a mention of its name may
+    // name it.
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, f) in files.iter().enumerate() {
+        if candidate(FileId::new(i)) {
+            by_name.entry(base(&f.rel)).or_default().push(i);
+        }
+    }
+    out.mentioned = vec![false; files.len()];
+    for m in out.in_file.iter().flatten() {
+        for &i in by_name
+            .get(out.names[m.name as usize].as_str())
+            .into_iter()
+            .flatten()
+        {
+            if !out.mentioned[i] && m.may_name(&files[i].rel) {
+                out.mentioned[i] = true;
+            }
+        }
+    }
+    out
+}
+
+/// Finds where `names` (file names, or any words with no name character
+/// on either side) are written in every text file of `files`. Files up to
+/// `max_text_size` bytes are read whole, larger ones streamed (their
+/// mentions unlocated and with no folders, so they may name any file of
+/// that name). A name is also found percent-encoded.
+pub fn search(files: &[SourceFile], mut names: Vec<String>, max_text_size: u64) -> Mentions {
     names.sort();
     names.dedup();
+    // Pattern → name number.
     let mut patterns: Vec<String> = Vec::with_capacity(names.len());
     let mut pattern_name: Vec<u32> = Vec::with_capacity(names.len());
     for (n, name) in names.iter().enumerate() {
@@ -132,7 +160,7 @@ pub fn find(
     }
     let mut out = Mentions {
         in_file: vec![Vec::new(); files.len()],
-        mentioned: vec![false; files.len()],
+        mentioned: Vec::new(),
         names,
     };
     if patterns.is_empty() {
@@ -170,25 +198,6 @@ pub fn find(
             found
         })
         .collect();
-    // Which files are mentioned: a file is, when a mention of its name may
-    // name it.
-    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
-    for (i, f) in files.iter().enumerate() {
-        if candidate(FileId::new(i)) {
-            by_name.entry(base(&f.rel)).or_default().push(i);
-        }
-    }
-    for m in out.in_file.iter().flatten() {
-        for &i in by_name
-            .get(out.names[m.name as usize].as_str())
-            .into_iter()
-            .flatten()
-        {
-            if !out.mentioned[i] && m.may_name(&files[i].rel) {
-                out.mentioned[i] = true;
-            }
-        }
-    }
     out
 }
 

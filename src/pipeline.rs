@@ -125,7 +125,13 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             .map(|r| r.references.as_slice())
             .collect();
         let before = kept.clone();
-        keep::after_transform(&files, &naming, &mentions, &references, &mut kept);
+        diagnostics.extend(keep::after_transform(
+            &files,
+            &naming,
+            &mentions,
+            &references,
+            &mut kept,
+        ));
         naming.decide(kept_names(&files, &kept));
         let now_kept: Vec<bool> = before
             .iter()

@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ pub use staging::{Pending, Place, Staging};
 
 use crate::asset::SourceFile;
 use crate::cache::{Cache, Entry};
-use crate::encoding::Encoding;
+use crate::encoding::{gzip_size, Encoding};
 use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
 use crate::id::FileId;
@@ -292,39 +291,4 @@ fn write_one(
         time_ms: time.as_secs_f64() * 1000.0,
     };
     Ok((report, outs))
-}
-
-/// Bytes of `data` after gzip at level 9, as a report of what a server would send.
-pub fn gzip_size(data: &[u8]) -> u64 {
-    let mut counter = Counter(0);
-    {
-        let mut enc = flate2::write::GzEncoder::new(&mut counter, flate2::Compression::best());
-        let _ = enc.write_all(data);
-        let _ = enc.finish();
-    }
-    counter.0
-}
-
-struct Counter(u64);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gzip_size_is_smaller_for_repetitive_text() {
-        let text = "hello world ".repeat(1000);
-        let n = gzip_size(text.as_bytes());
-        assert!(n > 20 && n < 200, "{n}");
-    }
 }

@@ -7,6 +7,7 @@
 //! unless it brings one of its own.
 
 use crate::asset::{AssetKind, JsFlavor, SourceFile};
+use crate::encoding::gzip_size;
 use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
 use crate::placeholder::Style;
@@ -180,14 +181,15 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
                 _ => MapComment::Js,
             });
             let naming = ctx.rewriter.naming();
-            let size = code.len() + map_comment.map_or(0, |c| naming.map_comment_len(c, &file.rel));
+            let comment = map_comment.map_or(0, |c| naming.map_comment_len(c, &file.rel));
+            let beats = |other: &[u8]| smaller(&code, comment, other);
             // The minified output has the longer names of renamed files
             // already: when it does not beat the input as it is, it is
             // weighed against the input with its references rewritten too.
-            if size >= bytes.len() {
+            if !beats(&bytes) {
                 let mut input = Transformed::copied();
                 if rewrite_code(file, ctx, &mut input, false)
-                    && size >= input.bytes.as_ref().map_or(bytes.len(), Vec::len)
+                    && !beats(input.bytes.as_deref().unwrap_or(&bytes))
                 {
                     // Nothing of the minified output is kept: not its map,
                     // nor the warnings about composing it.
@@ -219,6 +221,17 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
             out.diagnostics.push(diagnostic(file, Severity::Error, e));
         }
     }
+}
+
+/// Whether minified `code` and a map comment of `comment` bytes are
+/// smaller than `input`, as written and as served: in bytes, and, unless
+/// they save a quarter or more, after gzip -9 too (a comment naming a map
+/// compresses badly: it can make a file that was minified already larger
+/// on the wire).
+fn smaller(code: &[u8], comment: usize, input: &[u8]) -> bool {
+    let size = code.len() + comment;
+    size < input.len()
+        && (size * 4 <= input.len() * 3 || gzip_size(code) + (comment as u64) < gzip_size(input))
 }
 
 /// Whether `text` reads as minified code: lines of 200 bytes or more on

@@ -417,7 +417,7 @@ fn broken_css_references_are_warnings_with_locations() {
     t.write("in/img/ok.png", tiny_png());
     t.write(
         "in/css/a.css",
-        "/* url(in-a-comment.png) */\n.a { background: url(../img/ok.png) }\n.b { background: url(../img/gone.png?v=2) }\n.c { background: url(../../outside.png) }\n.d { background: url(https://cdn.test/x.png) }\n",
+        "/* url(in-a-comment.png) */\n.a { background: url(../img/ok.png) }\n.b { background: url(../img/gone.png?v=2) }\n.c { background: url(../../outside.png) }\n.d { background: url(https://cdn.test/x.png) }\n/* The rules above: one found, one missing, one outside, one elsewhere. */\n",
     );
     let run = t.run(&["build", "in", "--out", "out", "--json"]);
     run.expect_code(0);

@@ -350,7 +350,7 @@ fn img_tags_become_picture_only_when_they_should() {
             "<img src=\"a.jpg\" srcset=\"a.jpg 1x\" alt=\"own srcset\">\n",
             "<picture><source srcset=\"a.jpg\"><img src=\"a.jpg\" alt=\"in picture\"></picture>\n",
             "<img src=\"a.jpg\" loading=\"eager\" sizes=\"50vw\" width=\"600\" alt=\"eager\">\n",
-            "<img src=\"https://cdn.example.test/a.jpg\" alt=\"external\">\n",
+            "<img src=\"https://cdn.example.test/elsewhere.jpg\" alt=\"external\">\n",
         ),
     );
     t.run(&["build", "in", "--out", "out", "--quiet"])
@@ -413,7 +413,7 @@ fn img_tags_become_picture_only_when_they_should() {
     );
     assert_eq!(
         lines[4],
-        "<img src=\"https://cdn.example.test/a.jpg\" alt=\"external\">"
+        "<img src=\"https://cdn.example.test/elsewhere.jpg\" alt=\"external\">"
     );
     t.run(&["verify", "out"]).expect_code(0);
     // --no-picture leaves every tag alone.

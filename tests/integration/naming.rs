@@ -156,3 +156,76 @@ fn names_a_bundler_hashed_are_kept_and_served_as_hashed() {
         "{nginx}"
     );
 }
+
+/// `--hash` renames a file whose name a script writes in a string: the
+/// build warns where, and `verify` fails there.
+#[test]
+fn verify_fails_where_text_names_a_file_by_a_name_it_no_longer_has() {
+    let t = TestDir::with_fixture("naming");
+    let run = t.run(&[
+        "build",
+        "naming",
+        "--out",
+        "out",
+        "--no-images",
+        "--hash",
+        "build/*.mjs",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains(
+            "web/viewer.mjs:1:45: names build/pdf.worker.mjs, which --hash renames: this mention is not rewritten"
+        ),
+        "{}",
+        run.stdout
+    );
+    let verify = t.run(&["verify", "out"]);
+    verify.expect_code(1);
+    let text = format!("{}{}", verify.stdout, verify.stderr);
+    assert!(
+        text.contains(&format!(
+            "web/viewer.{}.mjs:1:45: names build/pdf.worker.mjs, which is not in the output under that name (it is build/pdf.worker.{}.mjs)",
+            hash_in_name(&t, "out", "web/viewer.mjs"),
+            hash_in_name(&t, "out", "build/pdf.worker.mjs"),
+        )),
+        "{text}"
+    );
+}
+
+/// A chunk map names a renamed chunk by the hash its bundler gave it.
+#[test]
+fn verify_fails_where_text_holds_the_bundler_hash_of_a_renamed_file() {
+    let t = TestDir::new();
+    t.write(
+        "dist/index.html",
+        "<script src=\"main.0123456789abcdef0123.js\"></script>\n",
+    );
+    t.write(
+        "dist/main.0123456789abcdef0123.js",
+        "var u=e=>e+\".\"+{408:\"da5ecd07ff961d53e649\"}[e]+\".chunk.js\";\nimport(\"./408.da5ecd07ff961d53e649.chunk.js\");\n",
+    );
+    t.write(
+        "dist/408.da5ecd07ff961d53e649.chunk.js",
+        "export default 1;\n",
+    );
+    t.run(&["build", "dist", "--out", "kept", "--quiet"])
+        .expect_code(0);
+    t.run(&["verify", "kept"]).expect_code(0);
+    t.run(&[
+        "build",
+        "dist",
+        "--out",
+        "out",
+        "--quiet",
+        "--hash",
+        "*.chunk.js",
+    ])
+    .expect_code(0);
+    let verify = t.run(&["verify", "out"]);
+    verify.expect_code(1);
+    let text = format!("{}{}", verify.stdout, verify.stderr);
+    assert!(
+        text.contains("names da5ecd07ff961d53e649, the hash in the old name of 408.da5ecd07ff961d53e649.chunk.js"),
+        "{text}"
+    );
+}

@@ -1,8 +1,9 @@
 //! `assetpress verify <OUT>`: checks a built output on its own, the way a CI
 //! step after `build` would — every file the manifest lists exists, its
 //! integrity value matches its bytes, a hashed name matches its content (by
-//! the rules of [`crate::hash`]), and every local URL written in a page,
-//! stylesheet, script, SVG or web manifest resolves to a file of the output.
+//! the rules of [`crate::hash`]), every local URL written in a page,
+//! stylesheet, script, SVG or web manifest resolves to a file of the output,
+//! and no text names a renamed file by its old name (`stale.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -21,6 +22,8 @@ use crate::error::{Diagnostic, Error, Loc, Result};
 use crate::naming::{cycle_hash, hash_in_name, variant_name, without_map_comment};
 use crate::resolve::{resolve, Target};
 use crate::transform::{css, html, js, webmanifest};
+
+mod stale;
 
 /// The deepest nesting read; deeper files were copied as they are by `build`
 /// (its default `--max-nesting-depth`), and are not read here either.
@@ -167,6 +170,7 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         .count();
     v.problems.extend(copies);
     v.problems.extend(unlisted(&m, &files));
+    v.problems.extend(stale::stale_names(out, &m, &files));
     // JSON files that pages link as their web app manifest.
     for rel in linked {
         if AssetKind::of(&rel).0 == AssetKind::Other {
