@@ -225,9 +225,23 @@ pub struct Images {
     pub png_level: u8,
     /// Largest image decoded, in pixels. Default: 100,000,000.
     pub max_pixels: u64,
-    /// Rewrite plain `<img>` tags into `<picture>` with the variants. Default: true.
+    /// Give plain `<img>` tags the variants. Default: true.
     pub picture: bool,
-    /// `sizes` of a rewritten `<img>` that has none. Default: `100vw`.
+    /// Write a `<picture>` around the `<img>` (a `<source>` per modern
+    /// format, the image's own format as the fallback): `auto` only when a
+    /// browser of `--targets` cannot show the modern formats (else the
+    /// variants of the best format every target shows go in the `<img>`'s
+    /// own `srcset`, and no selector such as `.card>img` or `img+p` can
+    /// miss it); `always`. Default: `auto`.
+    pub picture_element: PictureElement,
+    /// Add `width` and `height` (the image's size) to an `<img>` given
+    /// variants that has neither. They reserve its space before it loads,
+    /// but CSS that sets only its width (`width: 100%`) then meets a fixed
+    /// height and stretches it. Default: false.
+    pub dimensions: bool,
+    /// `sizes` of an `<img>` given variants that has none. Default: empty,
+    /// meaning `(max-width: Wpx) 100vw, Wpx` with W the image's width, so
+    /// that an image no CSS sizes keeps its own width.
     pub sizes: String,
     /// `style` of the `<picture>` written around an `<img>`. Default:
     /// `display:contents`, so the `<img>` stays the grid or flex item it was
@@ -237,6 +251,16 @@ pub struct Images {
     /// Colour (`#rrggbb`) a transparent image is flattened onto when
     /// `formats` asks for JPEG. Default: `#ffffff`.
     pub background: String,
+}
+
+/// When an `<img>` given variants is wrapped in a `<picture>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PictureElement {
+    /// Only when a browser of the targets cannot show the modern formats.
+    Auto,
+    /// Always.
+    Always,
 }
 
 /// Lossy encoder quality, 0–100.
@@ -273,7 +297,9 @@ impl Default for Images {
             png_level: 2,
             max_pixels: 100_000_000,
             picture: true,
-            sizes: "100vw".into(),
+            picture_element: PictureElement::Auto,
+            dimensions: false,
+            sizes: String::new(),
             picture_style: "display:contents".into(),
             background: "#ffffff".into(),
         }

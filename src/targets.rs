@@ -5,6 +5,7 @@
 use lightningcss::targets::{Browsers, Targets as CssTargets};
 use swc_core::ecma::ast::EsVersion;
 
+use crate::asset::ImageFormat;
 use crate::error::{Error, Result};
 
 /// The resolved targets of a run; serialized as its query.
@@ -28,6 +29,57 @@ impl Targets {
             css: CssTargets::from(browsers),
             js: browsers.map_or(EsVersion::latest(), |b| es_version_for(&b)),
         })
+    }
+}
+
+/// First version of each browser that shows a format (caniuse), in the
+/// columns of [`LEVELS`]; `None`: no version does.
+fn format_support(format: ImageFormat) -> Option<[(u32, u32); 8]> {
+    match format {
+        ImageFormat::Webp => Some([
+            (32, 0),
+            (18, 0),
+            (65, 0),
+            (14, 0),
+            (14, 0),
+            (19, 0),
+            (4, 0),
+            (4, 4),
+        ]),
+        ImageFormat::Avif => Some([
+            (85, 0),
+            (121, 0),
+            (93, 0),
+            (16, 4),
+            (16, 4),
+            (71, 0),
+            (14, 0),
+            (85, 0),
+        ]),
+        ImageFormat::Jpeg | ImageFormat::Png => Some([(0, 0); 8]),
+    }
+}
+
+impl Targets {
+    /// Whether every browser of the targets shows images in `format`
+    /// (Internet Explorer shows neither WebP nor AVIF).
+    pub fn all_show(&self, format: ImageFormat) -> bool {
+        let Some(b) = self.css.browsers else {
+            // No query: the newest browsers.
+            return true;
+        };
+        let Some(min) = format_support(format) else {
+            return false;
+        };
+        if b.ie.is_some() {
+            return matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
+        }
+        let have = [
+            b.chrome, b.edge, b.firefox, b.safari, b.ios_saf, b.opera, b.samsung, b.android,
+        ];
+        have.iter()
+            .zip(min)
+            .all(|(v, (major, minor))| v.is_none_or(|v| v >= (major << 16 | minor << 8)))
     }
 }
 
@@ -171,6 +223,23 @@ fn es_version_for(b: &Browsers) -> EsVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether every browser of `query` shows `format`.
+    #[track_caller]
+    fn shows_test(query: &str, format: ImageFormat, expected: bool) {
+        let t = Targets::from_query(query).unwrap();
+        assert_eq!(t.all_show(format), expected, "{query} {format:?}");
+    }
+
+    #[test]
+    fn image_formats_are_shown_by_the_browsers_that_support_them() {
+        shows_test("defaults", ImageFormat::Webp, true);
+        shows_test("chrome >= 100, safari >= 16.4", ImageFormat::Avif, true);
+        shows_test("safari 15", ImageFormat::Avif, false);
+        shows_test("safari 13", ImageFormat::Webp, false);
+        shows_test("ie 11", ImageFormat::Webp, false);
+        shows_test("ie 11", ImageFormat::Jpeg, true);
+    }
 
     #[test]
     fn modern_targets_allow_modern_syntax() {

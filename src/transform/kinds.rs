@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::config::PictureElement;
 use crate::error::{Loc, Severity};
 use crate::placeholder::{self, Style};
 use crate::resolve::{resolve, Target};
@@ -116,9 +117,18 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
         let from = from_for(url)?;
         picture_for(ctx, &from, url, style)
     };
+    let images = &ctx.config.images;
+    let shown: Vec<&str> = images
+        .formats
+        .iter()
+        .filter(|&&f| ctx.config.targets.all_show(f))
+        .map(|f| f.mime())
+        .collect();
     let pictures = html::Pictures {
-        sizes: &ctx.config.images.sizes,
-        style: &ctx.config.images.picture_style,
+        sizes: &images.sizes,
+        own_srcset: (images.picture_element == PictureElement::Auto).then_some(shown.as_slice()),
+        dimensions: images.dimensions,
+        style: &images.picture_style,
         find: &find,
     };
     let pictures = (ctx.config.images.picture && ctx.variants.is_some()).then_some(&pictures);

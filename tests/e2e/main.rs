@@ -10,6 +10,7 @@ mod browser;
 mod corpus;
 mod delivery;
 mod images;
+mod layout;
 mod serve;
 #[path = "../support/mod.rs"]
 mod util;

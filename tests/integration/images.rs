@@ -136,9 +136,11 @@ fn exif_orientation_is_applied_and_pages_get_upright_sizes() {
             image::metadata::Orientation::NoTransforms
         );
     }
+    // The image's own width, upright, bounds its `sizes`.
     let page = t.read_out_string("out", "index.html");
     assert_eq!(
-        page.matches("width=\"400\" height=\"600\"").count(),
+        page.matches("sizes=\"(max-width: 400px) 100vw, 400px\"")
+            .count(),
         2,
         "{page}"
     );
@@ -353,6 +355,46 @@ fn img_tags_become_picture_only_when_they_should() {
             "<img src=\"https://cdn.example.test/elsewhere.jpg\" alt=\"external\">\n",
         ),
     );
+    // By default (every target shows WebP) the variants go in the <img>'s
+    // own srcset: no wrapper, no width and height.
+    t.run(&["build", "in", "--out", "own", "--quiet"])
+        .expect_code(0);
+    let own = t.read_out_string("own", "index.html");
+    let own_lines: Vec<&str> = own.lines().collect();
+    let a = t.out_path("own", "a.jpg")["own/".len()..].to_string();
+    let m = manifest(&t.path("own"));
+    let webp = |w: u64| {
+        m["assets"]["a.jpg"]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["width"] == w && v["format"] == "webp")
+            .map(|v| v["file"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        own_lines[0],
+        format!(
+            "<img src=\"{a}\" alt=\"plain\" srcset=\"{} 480w, {} 960w, {} 1200w\" sizes=\"(max-width: 1200px) 100vw, 1200px\" decoding=\"async\" loading=\"lazy\">",
+            webp(480),
+            webp(960),
+            webp(1200)
+        )
+    );
+    assert!(
+        own_lines[3].starts_with(&format!(
+            "<img src=\"{a}\" loading=\"eager\" sizes=\"50vw\" width=\"600\" alt=\"eager\" srcset=\"{} 480w"
+        , webp(480))),
+        "{}",
+        own_lines[3]
+    );
+    assert!(!own.contains("<picture style"), "{own}");
+    t.run(&["verify", "own"]).expect_code(0);
+    // With a <picture> always, and width and height.
+    t.write(
+        "assetpress.toml",
+        "[images]\npicture_element = \"always\"\ndimensions = true\nsizes = \"100vw\"\n",
+    );
     t.run(&["build", "in", "--out", "out", "--quiet"])
         .expect_code(0);
     let page = t.read_out_string("out", "index.html");
@@ -429,12 +471,15 @@ fn avif_is_available_and_comes_first_when_listed_first() {
     let t = TestDir::new();
     t.write("in/a.jpg", jpeg(&photo(240, 160), 1, false, None));
     t.write("in/index.html", "<img src=\"a.jpg\" alt=\"\">");
+    t.write("always.toml", "[images]\npicture_element = \"always\"\n");
     t.run(&[
         "build",
         "in",
         "--out",
         "out",
         "--quiet",
+        "--config",
+        "always.toml",
         "--formats",
         "avif,webp",
         "--widths",
@@ -455,6 +500,37 @@ fn avif_is_available_and_comes_first_when_listed_first() {
     let webp_at = page.find("type=\"image/webp\"").expect("a WebP source");
     assert!(avif_at < webp_at, "{page}");
     t.run(&["verify", "out"]).expect_code(0);
+    // Without a <picture>, the best format every target shows.
+    let own = |targets: &str, out: &str| {
+        t.run(&[
+            "build",
+            "in",
+            "--out",
+            out,
+            "--quiet",
+            "--formats",
+            "avif,webp",
+            "--widths",
+            "120,480",
+            "--targets",
+            targets,
+        ])
+        .expect_code(0);
+        t.read_out_string(out, "index.html")
+    };
+    let page = own("chrome >= 100", "chrome");
+    assert!(
+        !page.contains("<picture") && page.contains(".avif 120w"),
+        "{page}"
+    );
+    let page = own("safari 15", "safari");
+    assert!(
+        !page.contains("<picture") && page.contains(".webp 120w"),
+        "{page}"
+    );
+    assert!(!page.contains(".avif"), "{page}");
+    let page = own("ie 11", "ie");
+    assert!(page.contains("<picture"), "{page}");
 }
 
 #[test]
@@ -464,7 +540,7 @@ fn picture_markup_follows_public_url_and_configured_sizes() {
     t.write("in/index.html", "<img src=\"img/a%20b.jpg\" alt=\"\">");
     t.write(
         "assetpress.toml",
-        "[images]\nsizes = \"(min-width: 40rem) 50vw, 100vw\"\n",
+        "[images]\nsizes = \"(min-width: 40rem) 50vw, 100vw\"\npicture_element = \"always\"\n",
     );
     t.run(&[
         "build",

@@ -37,16 +37,33 @@ pub(super) fn picture_markup(
     let head = head.trim_end();
     let sizes = attr("sizes")
         .map(|s| decode_entities(&s))
-        .unwrap_or_else(|| opts.sizes.to_string());
+        .unwrap_or_else(|| match opts.sizes {
+            // The image's own width, or the screen's when that is narrower:
+            // an image no CSS sizes keeps the width it had.
+            "" => format!("(max-width: {w}px) 100vw, {w}px", w = pic.width),
+            sizes => sizes.to_string(),
+        });
     let q = |v: &str| encode_attribute(v, b'"', false);
+    // The variants of the best modern format every target shows, in the
+    // <img>'s own srcset: no wrapper for selectors such as `.card>img` to miss.
+    let own = opts.own_srcset.and_then(|mimes| {
+        pic.sources
+            .iter()
+            .find(|(m, _)| mimes.contains(&m.as_str()))
+    });
     let mut extra = String::new();
-    if let Some(srcset) = &pic.img_srcset {
-        extra.push_str(&format!(" srcset=\"{}\"", q(srcset)));
+    match own {
+        Some((_, srcset)) => extra.push_str(&format!(" srcset=\"{}\"", q(srcset))),
+        None => {
+            if let Some(srcset) = &pic.img_srcset {
+                extra.push_str(&format!(" srcset=\"{}\"", q(srcset)));
+            }
+        }
     }
     if attr("sizes").is_none() {
         extra.push_str(&format!(" sizes=\"{}\"", q(&sizes)));
     }
-    if attr("width").is_none() && attr("height").is_none() {
+    if opts.dimensions && attr("width").is_none() && attr("height").is_none() {
         extra.push_str(&format!(
             " width=\"{}\" height=\"{}\"",
             pic.width, pic.height
@@ -58,6 +75,10 @@ pub(super) fn picture_markup(
     let eager = attr("fetchpriority").is_some_and(|p| p.trim().eq_ignore_ascii_case("high"));
     if attr("loading").is_none() && !eager {
         extra.push_str(" loading=\"lazy\"");
+    }
+    let end = if tail.starts_with('/') { " />" } else { ">" };
+    if own.is_some() {
+        return Some(format!("{head}{extra}{end}"));
     }
     let mut out = if opts.style.is_empty() {
         String::from("<picture>")
@@ -73,7 +94,7 @@ pub(super) fn picture_markup(
     }
     out.push_str(head);
     out.push_str(&extra);
-    out.push_str(if tail.starts_with('/') { " />" } else { ">" });
+    out.push_str(end);
     out.push_str("</picture>");
     Some(out)
 }

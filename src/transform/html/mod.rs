@@ -79,8 +79,15 @@ pub struct Picture {
 
 /// How plain `<img>` tags become `<picture>`.
 pub struct Pictures<'a> {
-    /// `sizes` for an `<img>` that has none.
+    /// `sizes` for an `<img>` that has none (empty: the image's own width,
+    /// or less on a narrower screen).
     pub sizes: &'a str,
+    /// The MIME type of the modern format every target shows, best first,
+    /// when the variants go in the `<img>`'s own `srcset`; `None`: a
+    /// `<picture>` is written.
+    pub own_srcset: Option<&'a [&'a str]>,
+    /// Add `width` and `height` to an `<img>` that has neither.
+    pub dimensions: bool,
     /// `style` of the `<picture>` written (`display:contents`, so the
     /// `<img>` keeps its place in a grid or flex layout), or empty.
     pub style: &'a str,
