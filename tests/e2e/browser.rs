@@ -23,6 +23,18 @@ fn demo_site_works_the_same_in_chromium() {
     let _ = check_site("demo", &repo().join("testdata/site"));
 }
 
+/// `testdata/naming`: a worker named in a string of a module, a JSON file
+/// an inline script fetches by name. Both must still load (the page's
+/// title becomes `ok` when they have).
+#[test]
+fn files_loaded_by_name_still_load_in_chromium() {
+    for page in check_site("naming", &repo().join("testdata/naming")) {
+        for side in ["orig", "built"] {
+            assert_eq!(page[side]["title"], "ok", "{side}: {page}");
+        }
+    }
+}
+
 #[test]
 fn corpus_sites_work_the_same_in_chromium() {
     let sites = corpus().join("sites");

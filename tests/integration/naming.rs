@@ -23,13 +23,13 @@ fn kept(b: &Built, path: &str) -> serde_json::Value {
 #[test]
 fn a_file_named_in_a_string_of_a_script_keeps_its_name() {
     assert_eq!(
-        kept(naming(), "build/pdf.worker.mjs"),
-        serde_json::json!({"reason": "mentioned", "at": "web/viewer.mjs:1:45"})
+        kept(naming(), "build/pdf.worker.js"),
+        serde_json::json!({"reason": "mentioned", "at": "web/viewer.js:1:45"})
     );
     assert_kept(
         naming(),
-        "web/viewer.mjs",
-        r#"value: "../build/pdf.worker.mjs""#,
+        "web/viewer.js",
+        r#"value: "../build/pdf.worker.js""#,
     );
 }
 
@@ -40,12 +40,12 @@ fn references_to_a_file_the_rule_keeps_are_left_as_written() {
     assert_kept(
         naming(),
         "index.html",
-        r#"<link rel="modulepreload" href="build/pdf.worker.mjs">"#,
+        r#"<link rel="modulepreload" href="build/pdf.worker.js">"#,
     );
     assert_refers(
         naming(),
         "index.html",
-        r#"<script type="module" src="web/viewer.[[web/viewer.mjs]].mjs">"#,
+        r#"<script type="module" src="web/viewer.[[web/viewer.js]].js">"#,
     );
 }
 
@@ -53,7 +53,7 @@ fn references_to_a_file_the_rule_keeps_are_left_as_written() {
 fn a_file_an_inline_script_fetches_by_name_keeps_its_name() {
     assert_eq!(
         kept(naming(), "_static/glossary.json"),
-        serde_json::json!({"reason": "mentioned", "at": "index.html:11:18"})
+        serde_json::json!({"reason": "mentioned", "at": "index.html:16:18"})
     );
 }
 
@@ -62,7 +62,7 @@ fn links_searches_and_files_nothing_names_keep_their_names() {
     let b = naming();
     assert_eq!(
         kept(b, "docs/manual.pdf"),
-        serde_json::json!({"reason": "navigation", "at": "index.html:15:1"})
+        serde_json::json!({"reason": "navigation", "at": "index.html:23:1"})
     );
     assert_eq!(kept(b, "opensearch.xml")["reason"], "mentioned");
     assert_eq!(kept(b, "objects.inv")["reason"], "unreferenced");
@@ -76,7 +76,7 @@ fn a_name_in_a_stylesheet_comment_does_not_keep_it() {
     // css/site.css names img/logo.png in a comment only.
     assert_eq!(kept(b, "img/logo.png"), serde_json::Value::Null);
     assert_eq!(kept(b, "img/bg.png"), serde_json::Value::Null);
-    assert_eq!(kept(b, "web/util.mjs"), serde_json::Value::Null);
+    assert_eq!(kept(b, "web/util.js"), serde_json::Value::Null);
     assert_refers(b, "css/site.css", "url(../img/bg.[[img/bg.png]].png)");
 }
 
@@ -88,8 +88,8 @@ fn the_table_lists_each_file_named_outside_a_reference_with_where() {
     assert!(
         run.stdout.contains(
             "kept names: 1 keep_names, 1 loaded by nothing, 3 named outside a reference, 1 reached by links only\n\
-             \x20 kept name: _static/glossary.json — named at index.html:11:18\n\
-             \x20 kept name: build/pdf.worker.mjs — named at web/viewer.mjs:1:45\n\
+             \x20 kept name: _static/glossary.json — named at index.html:16:18\n\
+             \x20 kept name: build/pdf.worker.js — named at web/viewer.js:1:45\n\
              \x20 kept name: opensearch.xml — named at index.html:7:71\n"
         ),
         "{}",
@@ -106,16 +106,16 @@ fn hash_renames_a_file_the_rule_would_keep() {
             "--json",
             "--no-images",
             "--hash",
-            "build/*.mjs",
+            "build/*.js",
             "--hash",
             "*.html",
         ],
     );
-    assert_eq!(kept(&b, "build/pdf.worker.mjs"), serde_json::Value::Null);
+    assert_eq!(kept(&b, "build/pdf.worker.js"), serde_json::Value::Null);
     assert_refers(
         &b,
         "index.html",
-        r#"<link rel="modulepreload" href="build/pdf.worker.[[build/pdf.worker.mjs]].mjs">"#,
+        r#"<link rel="modulepreload" href="build/pdf.worker.[[build/pdf.worker.js]].js">"#,
     );
     // Never over keep_names: pages keep theirs.
     assert_eq!(kept(&b, "index.html")["reason"], "keep_names");
@@ -169,12 +169,12 @@ fn verify_fails_where_text_names_a_file_by_a_name_it_no_longer_has() {
         "out",
         "--no-images",
         "--hash",
-        "build/*.mjs",
+        "build/*.js",
     ]);
     run.expect_code(0);
     assert!(
         run.stdout.contains(
-            "web/viewer.mjs:1:45: names build/pdf.worker.mjs, which --hash renames: this mention is not rewritten"
+            "web/viewer.js:1:45: names build/pdf.worker.js, which --hash renames: this mention is not rewritten"
         ),
         "{}",
         run.stdout
@@ -184,9 +184,9 @@ fn verify_fails_where_text_names_a_file_by_a_name_it_no_longer_has() {
     let text = format!("{}{}", verify.stdout, verify.stderr);
     assert!(
         text.contains(&format!(
-            "web/viewer.{}.mjs:1:45: names build/pdf.worker.mjs, which is not in the output under that name (it is build/pdf.worker.{}.mjs)",
-            hash_in_name(&t, "out", "web/viewer.mjs"),
-            hash_in_name(&t, "out", "build/pdf.worker.mjs"),
+            "web/viewer.{}.js:1:45: names build/pdf.worker.js, which is not in the output under that name (it is build/pdf.worker.{}.js)",
+            hash_in_name(&t, "out", "web/viewer.js"),
+            hash_in_name(&t, "out", "build/pdf.worker.js"),
         )),
         "{text}"
     );

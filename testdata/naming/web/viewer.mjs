@@ -1,3 +1,0 @@
-export const workerSrc = { value: "../build/pdf.worker.mjs" };
-import { util } from "./util.mjs";
-console.log(util, workerSrc);
