@@ -15,16 +15,114 @@
 //! `hash` patterns rename a file whatever the rule says (but never one that
 //! matches `keep_names`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::asset::{Located, Reference, SourceFile};
-use crate::error::{Diagnostic, Loc};
+use crate::config::Config;
+use crate::error::{Diagnostic, Loc, Result};
 use crate::id::FileId;
-use crate::mentions::{Mention, Mentions};
+use crate::mentions::{self, Mention, Mentions};
 use crate::naming::{bundler_token, Naming, TokenShape};
 use crate::resolve::percent_decode;
+use crate::rewrite;
+use crate::transform::Transformed;
+
+/// The naming rule of one run: the policy (which `Rewriter` and the hash
+/// stage ask), where every name is written, and what was decided up front.
+pub struct Rule {
+    /// The policy: `keep_names`, `hash`, and the decisions so far.
+    pub naming: Naming,
+    mentions: Mentions,
+    follows: Vec<Option<FileId>>,
+    up_front: Vec<Option<Kept>>,
+}
+
+/// What the rule decided once every reference was known.
+pub struct Decided {
+    /// Why each file keeps its name (`None`: it is renamed).
+    pub kept: Vec<Option<Kept>>,
+    /// The files it kept after the transforms: those that wrote a
+    /// placeholder for one of them are transformed again.
+    pub now_kept: Vec<bool>,
+    /// Where a file `hash` renames is named outside a reference.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Rule {
+    /// The rule for `files` under `config`, with what needs no transform
+    /// decided: the mentions are found here.
+    pub fn new(config: &Config, files: &[SourceFile]) -> Result<Rule> {
+        let naming = Naming::new(
+            &config.keep_names,
+            &config.hash,
+            config.hash_length,
+            &config.base,
+            config.public_url.as_deref(),
+        )?;
+        let follows = rewrite::follows(files);
+        let bundled = bundled(files);
+        let look_for = candidates(files, &naming, &follows, &bundled);
+        let mentions = mentions::find(files, &|i| look_for[i.index()], config.limits.max_text_size);
+        let up_front = up_front(files, &naming, &follows, &bundled, &mentions);
+        Ok(Rule {
+            naming: naming.with_up_front(kept_names(files, &up_front)),
+            mentions,
+            follows,
+            up_front,
+        })
+    }
+
+    /// Decides every name from the transforms' `results`, and settles the
+    /// policy.
+    pub fn decide(&self, files: &[SourceFile], results: &[Transformed]) -> Decided {
+        let references: Vec<&[Reference]> =
+            results.iter().map(|r| r.references.as_slice()).collect();
+        let mut kept = self.up_front.clone();
+        let warnings = after_transform(files, &self.naming, &self.mentions, &references, &mut kept);
+        self.naming.decide(kept_names(files, &kept));
+        let now_kept = self
+            .up_front
+            .iter()
+            .zip(&kept)
+            .map(|(a, b)| a.is_none() && b.is_some())
+            .collect();
+        Decided {
+            kept,
+            now_kept,
+            warnings,
+        }
+    }
+
+    /// The files whose names a bundler hashed, and their source maps: they
+    /// are served as hashed names (immutable).
+    pub fn bundler_hashed<'f>(
+        &self,
+        files: &'f [SourceFile],
+        kept: &[Option<Kept>],
+    ) -> BTreeSet<&'f str> {
+        files
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| {
+                let owner = self.follows[i].map_or(i, FileId::index);
+                kept[owner] == Some(Kept::BundlerHash)
+            })
+            .map(|(_, f)| f.rel.as_str())
+            .collect()
+    }
+}
+
+/// The files that keep their names by the decisions `kept`.
+fn kept_names(files: &[SourceFile], kept: &[Option<Kept>]) -> HashSet<String> {
+    files
+        .iter()
+        .zip(kept)
+        .filter(|(_, k)| k.is_some())
+        .map(|(f, _)| f.rel.clone())
+        .collect()
+}
 
 /// Why a file keeps its name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

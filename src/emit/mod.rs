@@ -41,6 +41,17 @@ pub struct Emitted {
     pub out_files: Vec<OutFile>,
 }
 
+impl Emitted {
+    /// Serves the files of the input paths `names` (names a bundler
+    /// hashed), and the maps written beside them, as hashed names.
+    pub fn serve_as_hashed(&mut self, names: &BTreeSet<&str>) {
+        for f in &mut self.out_files {
+            let owner = f.rel.strip_suffix(".map").unwrap_or(&f.rel);
+            f.hashed |= names.contains(f.rel.as_str()) || names.contains(owner);
+        }
+    }
+}
+
 /// Which files go to the output: all but input source maps that a minified
 /// file folded into its own new map (or made stale).
 pub fn in_output(results: &[Transformed], files: &[SourceFile]) -> Vec<bool> {

@@ -155,3 +155,71 @@ fn nginx_serves_a_build_under_a_base_path_and_brotli_alone_varies() {
     assert_eq!(page.one("cache-control"), HTML);
     assert_eq!(get(port, "/static/css/main.0123abcd.css", &[]).status, 404);
 }
+
+/// Names a bundler hashed keep their names and are served as hashed names
+/// by the snippet: immutable, their maps too, and a missing one is a 404;
+/// a file that keeps its name but looks like one (the manifest) is not.
+#[test]
+fn nginx_serves_names_a_bundler_hashed_as_immutable() {
+    let t = TestDir::new();
+    t.write(
+        "dist/index.html",
+        "<script type=\"module\" src=\"/assets/index-DcwB1_I0.js\"></script>\n",
+    );
+    t.write(
+        "dist/assets/index-DcwB1_I0.js",
+        "import(\"./lazy-C9F6QpFP.js\").then((m) => m.run());\n//# sourceMappingURL=index-DcwB1_I0.js.map\n",
+    );
+    t.write(
+        "dist/assets/index-DcwB1_I0.js.map",
+        "{\"version\":3,\"sources\":[],\"names\":[],\"mappings\":\"\"}\n",
+    );
+    t.write(
+        "dist/assets/lazy-C9F6QpFP.js",
+        "export function run() { return 1; }\n",
+    );
+    t.write(
+        "dist/webpack.8914f74bc5740a4ffdbe.css",
+        "body { margin: 0 }\n",
+    );
+    t.write(
+        "dist/more.html",
+        "<link rel=\"stylesheet\" href=\"webpack.8914f74bc5740a4ffdbe.css\">\n",
+    );
+    t.run(&["build", "dist", "--out", "out", "--quiet"])
+        .expect_code(0);
+    for kept in [
+        "assets/index-DcwB1_I0.js",
+        "assets/lazy-C9F6QpFP.js",
+        "webpack.8914f74bc5740a4ffdbe.css",
+    ] {
+        assert!(t.path("out").join(kept).is_file(), "{kept} kept its name");
+    }
+    let snippet = t.path("out.nginx.conf");
+    let nginx = Nginx::start(
+        &t.path("nginx"),
+        &[Site {
+            root: &t.path("out"),
+            include: Some(&snippet),
+            base: None,
+        }],
+        "",
+    );
+    let port = nginx.ports[0];
+    for path in [
+        "/assets/index-DcwB1_I0.js",
+        "/assets/index-DcwB1_I0.js.map",
+        "/assets/lazy-C9F6QpFP.js",
+        "/webpack.8914f74bc5740a4ffdbe.css",
+    ] {
+        let r = get(port, path, &[]);
+        assert_eq!(r.status, 200, "{path}: {}", nginx.error_log());
+        assert_eq!(r.one("cache-control"), HASHED, "{path}");
+    }
+    assert_eq!(get(port, "/assets/gone-AAAAAAAA.js", &[]).status, 404);
+    // The manifest looks hashed (`-manifest.json`) but keeps its name: not immutable.
+    let m = get(port, "/assetpress-manifest.json", &[]);
+    assert_eq!(m.status, 200);
+    assert_ne!(m.all("cache-control"), vec![HASHED]);
+    assert_eq!(get(port, "/index.html", &[]).one("cache-control"), HTML);
+}

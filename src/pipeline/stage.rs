@@ -1,282 +1,63 @@
-//! The one place the stages are called in order, each timed:
-//! discover → mentions → transform → naming rule → graph → hash & name →
-//! emit → report. A file whose name is settled before the transforms (it
-//! keeps it) and that names no other file is written and compressed as
-//! soon as it is transformed, on the same worker; the others wait (in
-//! memory up to `limits.max_held_bytes`, then on disk) and are finished in
-//! dependency order once the naming rule has decided every name. Files
-//! that wrote a placeholder for a file the rule then kept are transformed
-//! again.
+//! The transform and hash stages of a run, over what they share
+//! ([`Stage`]): transforming every file (pages last), settling each on its
+//! worker, transforming again the files the naming rule requires, and naming
+//! and writing what waited.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use crate::asset::{AssetKind, SourceFile};
 use crate::cache::Cache;
 use crate::config::Config;
-use crate::discover::{discover, roots, Roots};
-use crate::emit::generated::{write_and_commit, Assets, ServerFiles};
-use crate::emit::{in_output, Staging, Writer};
-use crate::error::{Diagnostic, Error, Result};
-use crate::graph::{self, Graph};
+use crate::discover::Roots;
+use crate::emit::{in_output, Writer};
+use crate::error::Result;
+use crate::graph::Graph;
 use crate::hash::{self, Payload, Settled};
 use crate::held::Held;
 use crate::id::{FileId, Node};
-use crate::keep::{self, Kept};
-use crate::mentions;
 use crate::naming::Naming;
-use crate::report::Report;
 use crate::rewrite::Rewriter;
 use crate::transform::js::Unresolvable;
 use crate::transform::{
     is_page, rewrite_linked_manifest, transform_all, variant_rel, Context, Transformed, Variants,
 };
 
-/// Receives progress as the run goes; the binary draws a progress bar with it.
-pub trait Progress: Sync {
-    /// A stage with `total` steps begins.
-    fn stage(&self, name: &'static str, total: u64);
-    /// One step of the current stage is done.
-    fn inc(&self);
-    /// The run is over.
-    fn finish(&self);
-}
-
-/// Progress that goes nowhere.
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn stage(&self, _: &'static str, _: u64) {}
-    fn inc(&self) {}
-    fn finish(&self) {}
-}
-
-/// Stack size of the worker threads: swc and lightningcss are recursive
-/// descent, and nesting is bounded by `limits.max_nesting_depth`, not by luck.
-const WORKER_STACK: usize = 1 << 30;
-
-/// Runs the pipeline. `Err` only for configuration and output I/O errors; bad
-/// input files are diagnostics in the report.
-pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
-    let roots = roots(config)?;
-    worker_pool(config.jobs)?.install(|| {
-        let mut laps = Laps::new();
-        let mut diagnostics = Vec::new();
-        // Refused before any work when misplaced.
-        let server_files = ServerFiles::place(config, &roots, &mut diagnostics)?;
-        let found = discover(config, &roots)?;
-        diagnostics.extend(found.diagnostics);
-        let files = found.files;
-        // Staged early: an unwritable output fails before minutes of work,
-        // and a run killed at any point leaves a folder the next run removes.
-        let staging = Staging::create(&roots.out)?;
-        let mut cache_warnings = Vec::new();
-        let cache = open_cache(config, &mut cache_warnings);
-        laps.done("discover");
-
-        let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
-        let naming = Naming::new(
-            &config.keep_names,
-            &config.hash,
-            config.hash_length,
-            &config.base,
-            config.public_url.as_deref(),
-        )?;
-        // Where every name is written, and which names are settled already.
-        let follows = crate::rewrite::follows(&files);
-        let bundled = keep::bundled(&files);
-        let candidates = keep::candidates(&files, &naming, &follows, &bundled);
-        let mentions = mentions::find(
-            &files,
-            &|i| candidates[i.index()],
-            config.limits.max_text_size,
-        );
-        let mut kept = keep::up_front(&files, &naming, &follows, &bundled, &mentions);
-        let naming = naming.with_up_front(kept_names(&files, &kept));
-        laps.done("mentions");
-        let writer = Writer::new(
-            &staging,
-            &files,
-            &naming,
-            &names,
-            &config.precompress,
-            cache.as_deref(),
-        );
-        let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
-        let stage = Stage {
-            config,
-            roots: &roots,
-            files: &files,
-            names: &names,
-            naming: &naming,
-            writer: &writer,
-            held: &held,
-            progress,
-        };
-        let mut transformed = stage.transform(cache.as_deref())?;
-        laps.done("transform");
-
-        // The naming rule, now that every reference is known; files that
-        // wrote placeholders for names it keeps are transformed again.
-        let references: Vec<&[crate::asset::Reference]> = transformed
-            .results
-            .iter()
-            .map(|r| r.references.as_slice())
-            .collect();
-        let before = kept.clone();
-        diagnostics.extend(keep::after_transform(
-            &files,
-            &naming,
-            &mentions,
-            &references,
-            &mut kept,
-        ));
-        naming.decide(kept_names(&files, &kept));
-        let now_kept: Vec<bool> = before
-            .iter()
-            .zip(&kept)
-            .map(|(a, b)| a.is_none() && b.is_some())
-            .collect();
-        stage.redo(&mut transformed, cache.as_deref(), &now_kept)?;
-        laps.done("naming");
-
-        let (graph, broken) = graph::build(&files, &transformed.results);
-        diagnostics.extend(broken);
-        laps.done("graph");
-
-        let hashed = stage.hash(transformed, &graph)?;
-        laps.done("hash");
-
-        let mut emitted = writer.finish(hashed.results);
-        // Names a bundler hashed are served as hashed names, source maps too.
-        let bundler_hashed: BTreeSet<&str> = files
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| {
-                let owner = follows[i].map_or(i, FileId::index);
-                kept[owner] == Some(Kept::BundlerHash)
-            })
-            .map(|(_, f)| f.rel.as_str())
-            .collect();
-        for out in &mut emitted.out_files {
-            let owner = out.rel.strip_suffix(".map").unwrap_or(&out.rel);
-            out.hashed |=
-                bundler_hashed.contains(out.rel.as_str()) || bundler_hashed.contains(owner);
-        }
-        diagnostics.extend(emitted.diagnostics);
-        let assets = Assets {
-            files: &files,
-            names: &names,
-            outputs: &hashed.outputs,
-            variants: (&hashed.variants, &hashed.variant_outputs),
-            graph: &graph,
-            out_files: emitted.out_files,
-        };
-        let outputs = write_and_commit(
-            config,
-            &roots,
-            staging,
-            server_files,
-            assets,
-            &mut diagnostics,
-        )?;
-        let mut cache_counts = BTreeMap::new();
-        if let Some(cache) = &cache {
-            cache_warnings.extend(cache.take_problems());
-            cache_counts = cache.counts();
-            cache.prune(config.cache_max_size);
-        }
-        laps.done("write");
-        progress.finish();
-
-        let mut report = Report::new(emitted.files, diagnostics, config.strict);
-        report.set_kept(
-            files
-                .iter()
-                .zip(kept)
-                .filter_map(|(f, k)| Some((f.rel.clone(), k?))),
-        );
-        report.cycles = graph.cycles;
-        cache_warnings.sort();
-        report.cache_warnings = cache_warnings;
-        report.outputs = outputs;
-        report.totals.variants = emitted.variants;
-        report.totals.cache = cache_counts
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        report.totals.unresolved_imports = hashed.unresolved_imports;
-        report.totals.held_on_disk = held.spilled();
-        report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
-        report.totals.stages = laps.stages;
-        report.out_dir = config.out.display().to_string();
-        Ok(report)
-    })
-}
-
-/// The rayon pool every stage runs on.
-fn worker_pool(jobs: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("assetpress-{i}"))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {jobs} worker threads: {e}")))
-}
-
-/// The cache of the run, if one is used and can be opened.
-fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<Cache>> {
-    let dir = config.cache.as_ref()?;
-    match Cache::open(dir) {
-        Ok(c) => Some(Arc::new(c)),
-        // The default folder may simply not be writable here (a read-only
-        // home in CI): the run goes on without a cache.
-        Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
-        Err(message) => {
-            diagnostics.push(Diagnostic::warning(
-                &dir.display().to_string(),
-                None,
-                message,
-            ));
-            None
-        }
-    }
-}
+use super::Progress;
 
 /// What the transform stage hands on: each file's result (references,
 /// diagnostics) and where its bytes went, with every image variant numbered.
-struct TransformStage {
-    results: Vec<Transformed>,
-    settled: Vec<Settled>,
-    variants: Variants,
+pub(super) struct TransformStage {
+    pub(super) results: Vec<Transformed>,
+    pub(super) settled: Vec<Settled>,
+    pub(super) variants: Variants,
 }
 
 /// What the hash stage hands on to emit.
-struct HashStage {
-    results: Vec<Transformed>,
-    outputs: Vec<Option<hash::Output>>,
-    variants: Variants,
-    variant_outputs: Vec<hash::Output>,
-    unresolved_imports: Unresolvable,
+pub(super) struct HashStage {
+    pub(super) results: Vec<Transformed>,
+    pub(super) outputs: Vec<Option<hash::Output>>,
+    pub(super) variants: Variants,
+    pub(super) variant_outputs: Vec<hash::Output>,
+    pub(super) unresolved_imports: Unresolvable,
 }
 
 /// What the stages share within one run.
-struct Stage<'a> {
-    config: &'a Config,
-    roots: &'a Roots,
-    files: &'a [SourceFile],
-    names: &'a BTreeSet<String>,
-    naming: &'a Naming,
-    writer: &'a Writer<'a>,
-    held: &'a Held,
-    progress: &'a dyn Progress,
+pub(super) struct Stage<'a> {
+    pub(super) config: &'a Config,
+    pub(super) roots: &'a Roots,
+    pub(super) files: &'a [SourceFile],
+    pub(super) names: &'a BTreeSet<String>,
+    pub(super) naming: &'a Naming,
+    pub(super) writer: &'a Writer<'a>,
+    pub(super) held: &'a Held,
+    pub(super) progress: &'a dyn Progress,
 }
 
 impl Stage<'_> {
     /// Transforms every file, pages last (their `<picture>` markup names the
     /// image variants), and settles each on its worker as it is done.
-    fn transform(&self, cache: Option<&Cache>) -> Result<TransformStage> {
+    pub(super) fn transform(&self, cache: Option<&Cache>) -> Result<TransformStage> {
         self.progress.stage("transform", self.files.len() as u64);
         let (first, pages, variants) = self.pass(cache, &|_| true, None)?;
         let (results, settled): (Vec<Transformed>, Vec<Settled>) = first
@@ -299,7 +80,7 @@ impl Stage<'_> {
     /// Transforms again the files that wrote a placeholder for a file the
     /// naming rule then kept (or for its source map), with the names it
     /// settled.
-    fn redo(
+    pub(super) fn redo(
         &self,
         stage: &mut TransformStage,
         cache: Option<&Cache>,
@@ -438,7 +219,7 @@ impl Stage<'_> {
     }
 
     /// Names every file and writes those that waited, dependencies first.
-    fn hash(&self, transformed: TransformStage, graph: &Graph) -> Result<HashStage> {
+    pub(super) fn hash(&self, transformed: TransformStage, graph: &Graph) -> Result<HashStage> {
         let TransformStage {
             results,
             settled,
@@ -564,37 +345,4 @@ fn wait(t: &mut Transformed, held: &Held) -> Result<Option<Payload>> {
     held.count(&body);
     let map = t.map.take().map(|m| held.hold(m)).transpose()?;
     Ok(Some(Payload::Waiting { body, map }))
-}
-
-/// The files that keep their names by the naming rule's decisions.
-fn kept_names(files: &[SourceFile], kept: &[Option<Kept>]) -> std::collections::HashSet<String> {
-    files
-        .iter()
-        .zip(kept)
-        .filter(|(_, k)| k.is_some())
-        .map(|(f, _)| f.rel.clone())
-        .collect()
-}
-
-/// Wall-clock time of each stage.
-struct Laps {
-    start: Instant,
-    lap: Instant,
-    stages: Vec<(String, f64)>,
-}
-
-impl Laps {
-    fn new() -> Laps {
-        Laps {
-            start: Instant::now(),
-            lap: Instant::now(),
-            stages: Vec::new(),
-        }
-    }
-
-    fn done(&mut self, stage: &str) {
-        self.stages
-            .push((stage.to_string(), self.lap.elapsed().as_secs_f64() * 1000.0));
-        self.lap = Instant::now();
-    }
 }

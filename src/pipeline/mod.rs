@@ -1,0 +1,215 @@
+//! The one place the stages are called in order, each timed:
+//! discover → mentions → transform → naming rule → graph → hash & name →
+//! emit → report. A file whose name is settled before the transforms (it
+//! keeps it) and that names no other file is written and compressed as
+//! soon as it is transformed, on the same worker; the others wait (in
+//! memory up to `limits.max_held_bytes`, then on disk) and are finished in
+//! dependency order once the naming rule has decided every name. Files
+//! that wrote a placeholder for a file the rule then kept are transformed
+//! again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::cache::Cache;
+use crate::config::Config;
+use crate::discover::{discover, roots};
+use crate::emit::generated::{write_and_commit, Assets, ServerFiles};
+use crate::emit::{Staging, Writer};
+use crate::error::{Diagnostic, Error, Result};
+use crate::graph;
+use crate::held::Held;
+use crate::keep::Rule;
+use crate::report::Report;
+
+mod stage;
+use stage::Stage;
+
+/// Receives progress as the run goes; the binary draws a progress bar with it.
+pub trait Progress: Sync {
+    /// A stage with `total` steps begins.
+    fn stage(&self, name: &'static str, total: u64);
+    /// One step of the current stage is done.
+    fn inc(&self);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &'static str, _: u64) {}
+    fn inc(&self) {}
+    fn finish(&self) {}
+}
+
+/// Stack size of the worker threads: swc and lightningcss are recursive
+/// descent, and nesting is bounded by `limits.max_nesting_depth`, not by luck.
+const WORKER_STACK: usize = 1 << 30;
+
+/// Runs the pipeline. `Err` only for configuration and output I/O errors; bad
+/// input files are diagnostics in the report.
+pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
+    let roots = roots(config)?;
+    worker_pool(config.jobs)?.install(|| {
+        let mut laps = Laps::new();
+        let mut diagnostics = Vec::new();
+        // Refused before any work when misplaced.
+        let server_files = ServerFiles::place(config, &roots, &mut diagnostics)?;
+        let found = discover(config, &roots)?;
+        diagnostics.extend(found.diagnostics);
+        let files = found.files;
+        // Staged early: an unwritable output fails before minutes of work,
+        // and a run killed at any point leaves a folder the next run removes.
+        let staging = Staging::create(&roots.out)?;
+        let mut cache_warnings = Vec::new();
+        let cache = open_cache(config, &mut cache_warnings);
+        laps.done("discover");
+
+        let names: BTreeSet<String> = files.iter().map(|f| f.rel.clone()).collect();
+        // Where every name is written, and which names are settled already.
+        let rule = Rule::new(config, &files)?;
+        let naming = &rule.naming;
+        laps.done("mentions");
+        let writer = Writer::new(
+            &staging,
+            &files,
+            naming,
+            &names,
+            &config.precompress,
+            cache.as_deref(),
+        );
+        let held = Held::new(staging.held_dir(), config.limits.max_held_bytes);
+        let stage = Stage {
+            config,
+            roots: &roots,
+            files: &files,
+            names: &names,
+            naming,
+            writer: &writer,
+            held: &held,
+            progress,
+        };
+        let mut transformed = stage.transform(cache.as_deref())?;
+        laps.done("transform");
+
+        // The naming rule, now that every reference is known; files that
+        // wrote placeholders for names it keeps are transformed again.
+        let decided = rule.decide(&files, &transformed.results);
+        diagnostics.extend(decided.warnings);
+        stage.redo(&mut transformed, cache.as_deref(), &decided.now_kept)?;
+        laps.done("naming");
+
+        let (graph, broken) = graph::build(&files, &transformed.results);
+        diagnostics.extend(broken);
+        laps.done("graph");
+
+        let hashed = stage.hash(transformed, &graph)?;
+        laps.done("hash");
+
+        let mut emitted = writer.finish(hashed.results);
+        emitted.serve_as_hashed(&rule.bundler_hashed(&files, &decided.kept));
+        diagnostics.extend(emitted.diagnostics);
+        let assets = Assets {
+            files: &files,
+            names: &names,
+            outputs: &hashed.outputs,
+            variants: (&hashed.variants, &hashed.variant_outputs),
+            graph: &graph,
+            out_files: emitted.out_files,
+        };
+        let outputs = write_and_commit(
+            config,
+            &roots,
+            staging,
+            server_files,
+            assets,
+            &mut diagnostics,
+        )?;
+        let mut cache_counts = BTreeMap::new();
+        if let Some(cache) = &cache {
+            cache_warnings.extend(cache.take_problems());
+            cache_counts = cache.counts();
+            cache.prune(config.cache_max_size);
+        }
+        laps.done("write");
+        progress.finish();
+
+        let mut report = Report::new(emitted.files, diagnostics, config.strict);
+        report.set_kept(
+            files
+                .iter()
+                .zip(decided.kept)
+                .filter_map(|(f, k)| Some((f.rel.clone(), k?))),
+        );
+        report.cycles = graph.cycles;
+        cache_warnings.sort();
+        report.cache_warnings = cache_warnings;
+        report.outputs = outputs;
+        report.totals.variants = emitted.variants;
+        report.totals.cache = cache_counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        report.totals.unresolved_imports = hashed.unresolved_imports;
+        report.totals.held_on_disk = held.spilled();
+        report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
+        report.totals.stages = laps.stages;
+        report.out_dir = config.out.display().to_string();
+        Ok(report)
+    })
+}
+
+/// The rayon pool every stage runs on.
+fn worker_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("assetpress-{i}"))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {jobs} worker threads: {e}")))
+}
+
+/// The cache of the run, if one is used and can be opened.
+fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<Cache>> {
+    let dir = config.cache.as_ref()?;
+    match Cache::open(dir) {
+        Ok(c) => Some(Arc::new(c)),
+        // The default folder may simply not be writable here (a read-only
+        // home in CI): the run goes on without a cache.
+        Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
+        Err(message) => {
+            diagnostics.push(Diagnostic::warning(
+                &dir.display().to_string(),
+                None,
+                message,
+            ));
+            None
+        }
+    }
+}
+
+/// Wall-clock time of each stage.
+struct Laps {
+    start: Instant,
+    lap: Instant,
+    stages: Vec<(String, f64)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            start: Instant::now(),
+            lap: Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, stage: &str) {
+        self.stages
+            .push((stage.to_string(), self.lap.elapsed().as_secs_f64() * 1000.0));
+        self.lap = Instant::now();
+    }
+}
