@@ -11,6 +11,7 @@ mod corpus;
 mod delivery;
 mod images;
 mod layout;
+mod pdfjs;
 mod serve;
 #[path = "../support/mod.rs"]
 mod util;
