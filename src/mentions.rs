@@ -187,12 +187,17 @@ pub fn search(files: &[SourceFile], mut names: Vec<String>, max_text_size: u64) 
                 return Vec::new();
             }
             let mut found = scan(&bytes, &automaton, &pattern_name);
-            if f.kind == AssetKind::Css {
-                // A name in a comment loads nothing.
-                let comments = css_comments(&bytes);
+            // A name in a stylesheet's comment, or in a page's text (`<p>a
+            // slide made with reveal.js</p>`), loads nothing.
+            let skip = match f.kind {
+                AssetKind::Css => css_comments(&bytes),
+                AssetKind::Html => html_text(&bytes),
+                _ => Vec::new(),
+            };
+            if !skip.is_empty() {
                 found.retain(|m| {
-                    let k = comments.partition_point(|c| c.1 <= m.offset);
-                    comments.get(k).is_none_or(|c| c.0 > m.offset)
+                    let k = skip.partition_point(|c| c.1 <= m.offset);
+                    skip.get(k).is_none_or(|c| c.0 > m.offset)
                 });
             }
             found
@@ -302,6 +307,80 @@ fn css_comments(css: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// The byte ranges of a page's text, in order: what lies between its tags.
+/// Tags (their attributes count), comments (a conditional comment holds
+/// markup a browser reads) and the contents of `<script>`, `<style>` and
+/// `<textarea>` are not text.
+fn html_text(html: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut text_start = 0;
+    let lower = |at: usize, word: &[u8]| {
+        html.get(at..at + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    };
+    while let Some(lt) = memchr::memchr(b'<', &html[i..]).map(|k| i + k) {
+        let next = html.get(lt + 1).copied().unwrap_or(0);
+        if !(next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?') {
+            i = lt + 1;
+            continue;
+        }
+        if text_start < lt {
+            out.push((text_start, lt));
+        }
+        // The end of this markup: a comment, a tag (quotes respected), then
+        // the raw text of script and style, which counts as code.
+        let end = if lower(lt, b"<!--") {
+            memchr::memmem::find(&html[lt + 4..], b"-->").map_or(html.len(), |k| lt + 4 + k + 3)
+        } else {
+            let mut k = lt + 1;
+            let mut quote = 0u8;
+            while k < html.len() {
+                let b = html[k];
+                if quote != 0 {
+                    if b == quote {
+                        quote = 0;
+                    }
+                } else if b == b'"' || b == b'\'' {
+                    quote = b;
+                } else if b == b'>' {
+                    break;
+                }
+                k += 1;
+            }
+            let tag_end = (k + 1).min(html.len());
+            let raw = [&b"script"[..], b"style", b"textarea"]
+                .into_iter()
+                .find(|name| {
+                    lower(lt + 1, name)
+                        && !html
+                            .get(lt + 1 + name.len())
+                            .is_some_and(u8::is_ascii_alphanumeric)
+                });
+            match raw {
+                Some(name) => {
+                    let close = [b"</", name].concat();
+                    let mut j = tag_end;
+                    loop {
+                        match memchr::memmem::find(&html[j..], b"</") {
+                            Some(k) if lower(j + k, &close) => break j + k,
+                            Some(k) => j += k + 2,
+                            None => break html.len(),
+                        }
+                    }
+                }
+                None => tag_end,
+            }
+        };
+        i = end.max(lt + 1);
+        text_start = i;
+    }
+    if text_start < html.len() {
+        out.push((text_start, html.len()));
+    }
+    out
+}
+
 /// The folders of the URL path `written` before a name: decoded, without
 /// a scheme and host, `.`, `..` and empty segments.
 fn folders(written: &str) -> String {
@@ -385,6 +464,26 @@ mod tests {
         let css = br#"/* a.png */ a { b: url("/*x*/") } /* c */"#;
         assert_eq!(css_comments(css), vec![(0, 11), (34, 41)]);
         assert_eq!(css_comments(b"a /* open"), vec![(2, 9)]);
+    }
+
+    #[test]
+    fn the_text_of_pages_is_found_outside_tags_scripts_and_comments() {
+        let text = |html: &str| -> Vec<String> {
+            html_text(html.as_bytes())
+                .into_iter()
+                .map(|(a, b)| html[a..b].to_string())
+                .collect()
+        };
+        assert_eq!(
+            text(r#"<title>reveal.js</title><p class="a>b">x.js</p>"#),
+            ["reveal.js", "x.js"]
+        );
+        assert_eq!(
+            text("<script>load('a.js')</script>b.js<!-- c.js -->d.js"),
+            ["b.js", "d.js"]
+        );
+        assert_eq!(text("1 < 2 <STYLE>p{}</style>"), ["1 < 2 "]);
+        assert_eq!(text("<script>if (a</b) x('</scrip')</script>z"), ["z"]);
     }
 
     #[test]
