@@ -85,12 +85,13 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
         )
         .into());
     }
-    if animated(bytes, format) {
+    // Every decode, every frame, within the pixel limit.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(opts.max_pixels.saturating_mul(16));
+    if animated(bytes, format, &limits) {
         return Ok(None);
     }
     let mut reader = reader();
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(opts.max_pixels.saturating_mul(16));
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
@@ -327,13 +328,17 @@ impl Pixels {
     }
 }
 
-/// Whether a GIF, WebP or PNG (APNG) is animated.
-fn animated(bytes: &[u8], format: image::ImageFormat) -> bool {
+/// Whether a GIF, WebP or PNG (APNG) is animated. A GIF's frames are
+/// decoded to tell, within `limits` (a frame may be far larger than the
+/// image's own size: 20000×20000 in a 10×10 GIF of 35 bytes).
+fn animated(bytes: &[u8], format: image::ImageFormat, limits: &image::Limits) -> bool {
     match format {
         image::ImageFormat::Gif => image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
-            .map(|d| {
-                use image::AnimationDecoder;
-                d.into_frames().take(2).count() > 1
+            .ok()
+            .and_then(|mut d| {
+                use image::{AnimationDecoder, ImageDecoder};
+                d.set_limits(limits.clone()).ok()?;
+                Some(d.into_frames().take(2).take_while(Result::is_ok).count() > 1)
             })
             .unwrap_or(false),
         image::ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
