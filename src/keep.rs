@@ -43,8 +43,9 @@ pub struct Rule {
 pub struct Decided {
     /// Why each file keeps its name (`None`: it is renamed).
     pub kept: Vec<Option<Kept>>,
-    /// The files it kept after the transforms: those that wrote a
-    /// placeholder for one of them are transformed again.
+    /// The files it kept after the transforms, and the source maps that
+    /// follow them: a file that wrote a placeholder for one of these is
+    /// transformed again.
     pub now_kept: Vec<bool>,
     /// Where a file `hash` renames is named outside a reference.
     pub warnings: Vec<Diagnostic>,
@@ -80,13 +81,20 @@ impl Rule {
         let references: Vec<&[Reference]> =
             results.iter().map(|r| r.references.as_slice()).collect();
         let mut kept = self.up_front.clone();
-        let warnings = after_transform(files, &self.naming, &self.mentions, &references, &mut kept);
+        let warnings = after_transform(
+            files,
+            &self.naming,
+            &self.mentions,
+            &self.follows,
+            &references,
+            &mut kept,
+        );
         self.naming.decide(kept_names(files, &kept));
-        let now_kept = self
-            .up_front
-            .iter()
-            .zip(&kept)
-            .map(|(a, b)| a.is_none() && b.is_some())
+        let now_kept = (0..files.len())
+            .map(|i| {
+                let owner = self.follows[i].map_or(i, FileId::index);
+                self.up_front[owner].is_none() && kept[owner].is_some()
+            })
             .collect();
         Decided {
             kept,
@@ -171,7 +179,7 @@ const SAME_TAG_LINES: u32 = 64;
 /// (shape, and at least two names of that shape in the build, or hex),
 /// names written nowhere. `None`: renamed, for now. Source maps that
 /// follow their code file get `None` (they follow it).
-pub fn up_front(
+fn up_front(
     files: &[SourceFile],
     naming: &Naming,
     follows: &[Option<FileId>],
@@ -201,7 +209,7 @@ pub fn up_front(
 
 /// Which files carry a bundler's content hash: a hex hash, or a base64url
 /// one whose shape at least one other file of the build shares.
-pub fn bundled(files: &[SourceFile]) -> Vec<bool> {
+fn bundled(files: &[SourceFile]) -> Vec<bool> {
     let shapes: Vec<Option<TokenShape>> = files
         .iter()
         .map(|f| bundler_token(&f.rel).map(|(_, s)| s))
@@ -223,7 +231,7 @@ pub fn bundled(files: &[SourceFile]) -> Vec<bool> {
 /// The files to look for the names of: all but those decided up front
 /// without the scan (`keep_names`, bundler hashes, source maps). Files
 /// `hash` renames are looked for, to warn where their names stay.
-pub fn candidates(
+fn candidates(
     files: &[SourceFile],
     naming: &Naming,
     follows: &[Option<FileId>],
@@ -252,17 +260,19 @@ struct Reached {
 /// Completes `kept` (from [`up_front`]) once every file's references are
 /// known (`references[i]` of file `i`). Returns a warning for each file
 /// `hash` renames whose name is written where it is not rewritten.
-pub fn after_transform(
+fn after_transform(
     files: &[SourceFile],
     naming: &Naming,
     mentions: &Mentions,
+    follows: &[Option<FileId>],
     references: &[&[Reference]],
     kept: &mut [Option<Kept>],
 ) -> Vec<Diagnostic> {
+    // Still to decide: not decided up front (`keep_names`, bundler
+    // hashes, names written nowhere), not a source map that follows its
+    // file, not renamed by `hash`.
     let open = |i: usize, kept: &[Option<Kept>]| {
-        kept[i].is_none()
-            && !naming.kept_by_pattern(&files[i].rel)
-            && !naming.hashed_anyway(&files[i].rel)
+        kept[i].is_none() && follows[i].is_none() && !naming.hashed_anyway(&files[i].rel)
     };
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
@@ -304,7 +314,7 @@ pub fn after_transform(
             let claim = (0..unlocated)
                 .chain(
                     (start.max(unlocated)..found.len())
-                        .take_while(|&k| follows(r.loc, found[k].loc)),
+                        .take_while(|&k| within_reach(r.loc, found[k].loc)),
                 )
                 .find(|&k| !claimed[k] && mentions.name(found[k].name) == name);
             if let Some(k) = claim {
@@ -350,7 +360,7 @@ pub fn after_transform(
 
 /// Whether the mention at `m` may be the URL of the reference at `r`: at or
 /// after it, on its line or a few lines on (a tag's attributes).
-fn follows(r: Loc, m: Loc) -> bool {
+fn within_reach(r: Loc, m: Loc) -> bool {
     (m.line == r.line && m.col >= r.col) || (m.line > r.line && m.line - r.line <= SAME_TAG_LINES)
 }
 
@@ -373,11 +383,11 @@ mod tests {
     #[test]
     fn a_mention_follows_its_reference_on_its_line_or_a_few_after() {
         let l = |line, col| Loc { line, col };
-        assert!(follows(l(3, 5), l(3, 5)));
-        assert!(follows(l(3, 5), l(3, 90)));
-        assert!(follows(l(3, 5), l(5, 1)));
-        assert!(!follows(l(3, 5), l(3, 4)));
-        assert!(!follows(l(3, 5), l(2, 9)));
-        assert!(!follows(l(3, 5), l(300, 1)));
+        assert!(within_reach(l(3, 5), l(3, 5)));
+        assert!(within_reach(l(3, 5), l(3, 90)));
+        assert!(within_reach(l(3, 5), l(5, 1)));
+        assert!(!within_reach(l(3, 5), l(3, 4)));
+        assert!(!within_reach(l(3, 5), l(2, 9)));
+        assert!(!within_reach(l(3, 5), l(300, 1)));
     }
 }

@@ -91,6 +91,10 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             writer: &writer,
             held: &held,
             progress,
+            text_key: match cache {
+                Some(_) => crate::transform::text_context(config, &roots.input, &files),
+                None => String::new(),
+            },
         };
         let mut transformed = stage.transform(cache.as_deref())?;
         laps.done("transform");

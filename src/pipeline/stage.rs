@@ -52,6 +52,10 @@ pub(super) struct Stage<'a> {
     pub(super) writer: &'a Writer<'a>,
     pub(super) held: &'a Held,
     pub(super) progress: &'a dyn Progress,
+    /// The part of the text cache key that is the same for every pass of
+    /// the run ([`crate::transform::text_context`]: it reads every input
+    /// map); empty without a cache.
+    pub(super) text_key: String,
 }
 
 impl Stage<'_> {
@@ -86,9 +90,8 @@ impl Stage<'_> {
         cache: Option<&Cache>,
         now_kept: &[bool],
     ) -> Result<()> {
-        let follows = crate::rewrite::follows(self.files);
         let now_kept = |to: &crate::asset::Located| match to {
-            crate::asset::Located::File(t) => now_kept[follows[t.index()].unwrap_or(*t).index()],
+            crate::asset::Located::File(t) => now_kept[t.index()],
             _ => false,
         };
         let again: Vec<bool> = stage
@@ -178,10 +181,11 @@ impl Stage<'_> {
             rewriter,
             variants: None,
             cache,
+            // The run's part of the key (options, names, input maps) was
+            // computed once; which names are kept changes between passes.
             text_context: if cache.is_some() {
-                let options =
-                    crate::transform::text_context(self.config, &self.roots.input, self.files);
-                crate::digest::sha256_hex(format!("{options}\0{}", self.naming.digest()).as_bytes())
+                let run = &self.text_key;
+                crate::digest::sha256_hex(format!("{run}\0{}", self.naming.digest()).as_bytes())
             } else {
                 String::new()
             },

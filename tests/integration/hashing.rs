@@ -123,22 +123,13 @@ fn script_src_is_rewritten_for_modules_and_classic_scripts() {
     );
 }
 
-/// The reason the file `path` keeps its name, from the JSON report.
-#[track_caller]
-fn kept(b: &Built, path: &str) -> serde_json::Value {
-    let json = b.run.json();
-    let files = json["files"].as_array().unwrap();
-    let f = files.iter().find(|f| f["path"] == path).unwrap();
-    f["kept"].clone()
-}
-
 #[test]
 fn a_file_named_in_a_string_keeps_its_name_and_the_report_says_where() {
     let b = refs();
     // js/main.js: `console.log(app.js, "app.js", …)` may load it by name.
     assert_kept(b, "index.html", r#"<script src="js/app.js"></script>"#);
     assert_eq!(
-        kept(b, "js/app.js"),
+        b.kept("js/app.js"),
         serde_json::json!({"reason": "mentioned", "at": "js/main.js:10:13"})
     );
 }
@@ -146,11 +137,11 @@ fn a_file_named_in_a_string_keeps_its_name_and_the_report_says_where() {
 #[test]
 fn files_reached_by_links_only_or_by_nothing_keep_their_names() {
     let b = refs();
-    assert_eq!(kept(b, "docs/guide.pdf")["reason"], "navigation");
+    assert_eq!(b.kept("docs/guide.pdf")["reason"], "navigation");
     // `rel="alternate"` is read by feed readers, by its URL.
-    assert_eq!(kept(b, "feed.xml")["reason"], "mentioned");
-    assert_eq!(kept(b, "index.html")["reason"], "keep_names");
-    assert_eq!(kept(b, "img/a.png"), serde_json::Value::Null);
+    assert_eq!(b.kept("feed.xml")["reason"], "mentioned");
+    assert_eq!(b.kept("index.html")["reason"], "keep_names");
+    assert_eq!(b.kept("img/a.png"), serde_json::Value::Null);
 }
 
 #[test]

@@ -10,20 +10,10 @@ fn naming() -> &'static Built {
     TestDir::shared("naming", &["--json", "--no-images"])
 }
 
-/// The reason the file `path` keeps its name, from the JSON report
-/// (`null` when it is renamed).
-#[track_caller]
-fn kept(b: &Built, path: &str) -> serde_json::Value {
-    let json = b.run.json();
-    let files = json["files"].as_array().unwrap();
-    let f = files.iter().find(|f| f["path"] == path).unwrap();
-    f["kept"].clone()
-}
-
 #[test]
 fn a_file_named_in_a_string_of_a_script_keeps_its_name() {
     assert_eq!(
-        kept(naming(), "build/pdf.worker.js"),
+        naming().kept("build/pdf.worker.js"),
         serde_json::json!({"reason": "mentioned", "at": "web/viewer.js:1:45"})
     );
     assert_kept(
@@ -52,7 +42,7 @@ fn references_to_a_file_the_rule_keeps_are_left_as_written() {
 #[test]
 fn a_file_an_inline_script_fetches_by_name_keeps_its_name() {
     assert_eq!(
-        kept(naming(), "_static/glossary.json"),
+        naming().kept("_static/glossary.json"),
         serde_json::json!({"reason": "mentioned", "at": "index.html:16:18"})
     );
 }
@@ -61,12 +51,12 @@ fn a_file_an_inline_script_fetches_by_name_keeps_its_name() {
 fn links_searches_and_files_nothing_names_keep_their_names() {
     let b = naming();
     assert_eq!(
-        kept(b, "docs/manual.pdf"),
+        b.kept("docs/manual.pdf"),
         serde_json::json!({"reason": "navigation", "at": "index.html:23:1"})
     );
-    assert_eq!(kept(b, "opensearch.xml")["reason"], "mentioned");
-    assert_eq!(kept(b, "objects.inv")["reason"], "unreferenced");
-    assert_eq!(kept(b, "index.html")["reason"], "keep_names");
+    assert_eq!(b.kept("opensearch.xml")["reason"], "mentioned");
+    assert_eq!(b.kept("objects.inv")["reason"], "unreferenced");
+    assert_eq!(b.kept("index.html")["reason"], "keep_names");
     assert_kept(b, "index.html", r#"<a href="docs/manual.pdf">"#);
 }
 
@@ -74,9 +64,9 @@ fn links_searches_and_files_nothing_names_keep_their_names() {
 fn a_name_in_a_stylesheet_comment_does_not_keep_it() {
     let b = naming();
     // css/site.css names img/logo.png in a comment only.
-    assert_eq!(kept(b, "img/logo.png"), serde_json::Value::Null);
-    assert_eq!(kept(b, "img/bg.png"), serde_json::Value::Null);
-    assert_eq!(kept(b, "web/util.js"), serde_json::Value::Null);
+    assert_eq!(b.kept("img/logo.png"), serde_json::Value::Null);
+    assert_eq!(b.kept("img/bg.png"), serde_json::Value::Null);
+    assert_eq!(b.kept("web/util.js"), serde_json::Value::Null);
     assert_refers(b, "css/site.css", "url(../img/bg.[[img/bg.png]].png)");
 }
 
@@ -111,14 +101,14 @@ fn hash_renames_a_file_the_rule_would_keep() {
             "*.html",
         ],
     );
-    assert_eq!(kept(&b, "build/pdf.worker.js"), serde_json::Value::Null);
+    assert_eq!(b.kept("build/pdf.worker.js"), serde_json::Value::Null);
     assert_refers(
         &b,
         "index.html",
         r#"<link rel="modulepreload" href="build/pdf.worker.[[build/pdf.worker.js]].js">"#,
     );
     // Never over keep_names: pages keep theirs.
-    assert_eq!(kept(&b, "index.html")["reason"], "keep_names");
+    assert_eq!(b.kept("index.html")["reason"], "keep_names");
 }
 
 #[test]
@@ -228,4 +218,24 @@ fn verify_fails_where_text_holds_the_bundler_hash_of_a_renamed_file() {
         text.contains("names da5ecd07ff961d53e649, the hash in the old name of 408.da5ecd07ff961d53e649.chunk.js"),
         "{text}"
     );
+}
+
+/// A source map follows its file's name: it is neither kept nor counted
+/// as loaded by nothing, even when no comment names it.
+#[test]
+fn a_source_map_follows_its_file_and_has_no_reason_of_its_own() {
+    let t = TestDir::new();
+    t.write("in/index.html", "<script src=\"app.js\"></script>\n");
+    t.write("in/app.js", "console.log(1);\n");
+    t.write(
+        "in/app.js.map",
+        "{\"version\":3,\"sources\":[\"app.ts\"],\"names\":[],\"mappings\":\"AAAA\"}\n",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json", "--no-minify-js"]);
+    run.expect_code(0);
+    let b = Built { run, dir: t };
+    let h = b.hash("app.js");
+    assert_eq!(b.kept("app.js.map"), serde_json::Value::Null);
+    assert!(b.path(&format!("out/app.{h}.js.map")).is_file());
+    assert!(!b.run.stdout.contains("unreferenced"), "{}", b.run.stdout);
 }

@@ -164,6 +164,16 @@ impl std::ops::Deref for Built {
 }
 
 impl Built {
+    /// Why the input `path` keeps its name, from the `--json` report of
+    /// the build (`null` when it is renamed).
+    #[track_caller]
+    pub fn kept(&self, path: &str) -> serde_json::Value {
+        let json = self.run.json();
+        let files = json["files"].as_array().unwrap();
+        let f = files.iter().find(|f| f["path"] == path).unwrap();
+        f["kept"].clone()
+    }
+
     /// The output's manifest.
     pub fn manifest(&self) -> serde_json::Value {
         manifest(&self.path("out"))
