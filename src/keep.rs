@@ -141,6 +141,9 @@ pub enum Kept {
     KeepNames,
     /// A bundler already put a content hash in its name.
     BundlerHash,
+    /// Its name with a hash and `.map` added would be longer than a file
+    /// name may be (255 bytes).
+    NameTooLong,
     /// Nothing loads it or names it.
     Unreferenced,
     /// Only links and frames lead to it (`<a href>`, `<iframe src>`): its
@@ -163,6 +166,7 @@ impl Kept {
         match self {
             Kept::KeepNames => "keep_names",
             Kept::BundlerHash => "already hashed by a bundler",
+            Kept::NameTooLong => "name too long to add a hash",
             Kept::Unreferenced => "loaded by nothing",
             Kept::Navigation { .. } => "reached by links only",
             Kept::Mentioned { .. } => "named outside a reference",
@@ -194,6 +198,8 @@ fn up_front(
                 None
             } else if naming.kept_by_pattern(&f.rel) {
                 Some(Kept::KeepNames)
+            } else if !naming.hash_fits(&f.rel) {
+                Some(Kept::NameTooLong)
             } else if naming.hashed_anyway(&f.rel) {
                 None
             } else if bundled[i] {
@@ -243,6 +249,7 @@ fn candidates(
         .map(|(i, f)| {
             follows[i].is_none()
                 && !naming.kept_by_pattern(&f.rel)
+                && naming.hash_fits(&f.rel)
                 && (naming.hashed_anyway(&f.rel) || !bundled[i])
         })
         .collect()

@@ -98,6 +98,12 @@ impl Naming {
         self.keep.is_match(rel)
     }
 
+    /// Whether `rel` can take a hash: its name with `.<hash>` and `.map`
+    /// added fits in [`NAME_MAX`].
+    pub fn hash_fits(&self, rel: &str) -> bool {
+        name_fits(rel, 1 + self.hash_length + ".map".len())
+    }
+
     /// Whether `rel` matches `hash`: renamed whatever the naming rule says.
     pub fn hashed_anyway(&self, rel: &str) -> bool {
         self.hash_anyway.is_match(rel)
@@ -218,6 +224,17 @@ pub fn bundler_token(rel: &str) -> Option<(&str, TokenShape)> {
         return Some((parts[end - 1], TokenShape::Dot8));
     }
     None
+}
+
+/// The longest file name, in bytes, that common file systems allow
+/// (`NAME_MAX` of ext4, XFS, APFS, NTFS): names that grow are checked
+/// against it before anything is written.
+pub const NAME_MAX: usize = 255;
+
+/// Whether the last segment of `rel` with `extra` bytes added fits in
+/// [`NAME_MAX`].
+pub fn name_fits(rel: &str, extra: usize) -> bool {
+    base_name(rel).len() + extra <= NAME_MAX
 }
 
 /// `rel` with `hash` put before its extension: `css/app.css` →

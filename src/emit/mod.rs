@@ -237,7 +237,10 @@ fn write_one(
     output: &Output,
     encodings: &[Encoding],
 ) -> Result<Report> {
-    let compress = !encodings.is_empty() && compress::compressible(&output.rel);
+    // `.gz` and `.br` are as long: a name of 253 bytes or more gets no copies.
+    let compress = !encodings.is_empty()
+        && compress::compressible(&output.rel)
+        && crate::naming::name_fits(&output.rel, ".gz".len());
     let data: Option<Cow<[u8]>> = match &output.bytes {
         Some(bytes) => Some(Cow::Borrowed(bytes)),
         None if file.kind.is_text() || compress => Some(Cow::Owned(

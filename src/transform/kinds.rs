@@ -8,10 +8,11 @@ use std::time::Instant;
 use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
 use crate::config::PictureElement;
 use crate::error::{Loc, Severity};
+use crate::naming::{name_fits, NAME_MAX};
 use crate::placeholder::{self, Style};
 use crate::resolve::{resolve, Target};
 use crate::transform::error::TransformError;
-use crate::transform::variants::picture_for;
+use crate::transform::variants::{picture_for, variant_rel};
 use crate::transform::{
     cache_entry, css, diagnostic, html, image, js, json, sourcemap, webmanifest, Context,
     ImageInfo, Status, Transformed,
@@ -66,7 +67,16 @@ pub(super) fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transfor
         None => compute(),
     };
     match result {
-        Ok(Some(p)) => {
+        Ok(Some(mut p)) => {
+            let length = ctx.config.hash_length;
+            let too_long = |v: &image::Variant| !name_fits(&variant_rel(&file.rel, v), 1 + length);
+            if p.variants.iter().any(too_long) {
+                p.variants.retain(|v| !too_long(v));
+                let e = TransformError::new(format!(
+                    "some variants not made: their names would be longer than {NAME_MAX} bytes"
+                ));
+                out.diagnostics.push(diagnostic(file, Severity::Warning, e));
+            }
             if p.original.is_some() {
                 out.status = Status::Optimized;
             }

@@ -10,6 +10,7 @@ use crate::asset::{AssetKind, JsFlavor, SourceFile};
 use crate::encoding::gzip_size;
 use crate::error::{require_utf8, Diagnostic, Severity};
 use crate::naming::MapComment;
+use crate::naming::{name_fits, NAME_MAX};
 use crate::placeholder::Style;
 use crate::transform::error::TransformError;
 use crate::transform::kinds::{
@@ -43,7 +44,17 @@ pub(super) fn minify_text(file: &SourceFile, ctx: &Context, out: &mut Transforme
     // with no `sourceMappingURL` and no map beside it, there is none).
     let minified_already = looks_minified(src);
     let new_map_rel = format!("{}.map", file.rel);
+    // A hashed name always leaves room for `.map` (see `keep::NameTooLong`);
+    // a kept one of 252 bytes or more does not.
+    let map_fits = name_fits(&file.rel, ".map".len());
+    if ctx.config.source_maps && !map_fits {
+        let e = TransformError::new(format!(
+            "no source map: its name would be longer than {NAME_MAX} bytes"
+        ));
+        out.diagnostics.push(diagnostic(file, Severity::Warning, e));
+    }
     let source_maps = ctx.config.source_maps
+        && map_fits
         && (!minified_already
             || src.contains("sourceMappingURL")
             || ctx.files.contains(&new_map_rel));

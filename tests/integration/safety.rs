@@ -12,35 +12,66 @@ fn input_tree_is_byte_identical_after_a_run() {
     assert_eq!(before, tree(&t.path("site")));
 }
 
-/// A script that minifying makes smaller by more than a comment naming a
-/// map of 259 bytes adds: it is minified and gets its map.
-fn script_worth_a_long_map_name() -> String {
-    let comments: String = (0..40)
-        .map(|i| format!("// comment {i}, which minifying drops\n"))
-        .collect();
-    format!("{comments}export const a = 1;\n")
+/// Runs the binary with its file size limit (`RLIMIT_FSIZE`) at `max`
+/// bytes and `SIGXFSZ` ignored: writing a bigger file fails with `EFBIG`,
+/// a real I/O error mid-write.
+#[cfg(target_os = "linux")]
+fn run_with_file_size_limit(t: &TestDir, args: &[&str], max: u64) -> crate::util::Run {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"));
+    command
+        .args(args)
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .current_dir(t.dir.path());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: max,
+                rlim_max: max,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    crate::util::Run::from(command.output().expect("run assetpress"))
 }
 
+/// A file bigger than the limit of [`run_with_file_size_limit`] can set
+/// while the rest of the demo site fits under it.
+fn big_file(t: &TestDir) {
+    let bytes: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(t.path("site/big.bin"), bytes).unwrap();
+}
+
+#[cfg(target_os = "linux")]
 #[test]
 fn failed_run_leaves_previous_output_intact() {
     let t = TestDir::with_fixture("site");
     t.run(&["build", "site", "--out", "out"]).expect_code(0);
     let previous = tree(&t.path("out"));
-    // A name of 246 bytes is fine for the input and with its hash (255), but
-    // its source map (`<name>.map`, 259 bytes) cannot be created: a real I/O
-    // error mid-write.
-    let long = format!("{}.js", "a".repeat(243));
-    t.write(&format!("site/{long}"), script_worth_a_long_map_name());
-    t.write(
-        "site/long.html",
-        format!("<script src=\"{long}\"></script>\n"),
-    );
+    // Writing a file of 3 MB fails mid-write (the limit is 2 MB).
+    big_file(&t);
     // Every file waiting for the hash stage waits on disk: the work file
     // must go with the failed run too.
-    let run = t.run(&["build", "site", "--out", "out", "--max-held-bytes", "0"]);
+    let args = [
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--max-held-bytes",
+        "0",
+        "--no-cache",
+    ];
+    let run = run_with_file_size_limit(&t, &args, 2_000_000);
     run.expect_code(2);
     assert!(
-        run.stderr.contains("error: ") && run.stderr.contains(".map"),
+        run.stderr.contains("error: ") && run.stderr.contains("File too large"),
         "{}",
         run.stderr
     );
@@ -306,6 +337,7 @@ fn the_commit_without_an_atomic_exchange_replaces_the_output() {
 /// Regression: a run killed between the two renames of the fallback commit
 /// left the previous output only as `.out.assetpress-old-PID`, and the next
 /// run deleted it; if that run failed too, nothing was left.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_previous_output_left_aside_by_a_killed_commit_is_put_back() {
     let t = TestDir::with_fixture("site");
@@ -314,14 +346,10 @@ fn a_previous_output_left_aside_by_a_killed_commit_is_put_back() {
     // What a kill between the renames leaves: no output, the old tree aside
     // under the name of a process that no longer runs.
     std::fs::rename(t.path("out"), t.path(".out.assetpress-old-999999999")).unwrap();
-    // The next run fails before its commit (a file whose map name is too long).
-    let long = format!("{}.js", "a".repeat(243));
-    t.write(&format!("site/{long}"), script_worth_a_long_map_name());
-    t.write(
-        "site/long.html",
-        format!("<script src=\"{long}\"></script>\n"),
-    );
-    let run = t.run(&["build", "site", "--out", "out"]);
+    // The next run fails before its commit (a file too big to write).
+    big_file(&t);
+    let args = ["build", "site", "--out", "out", "--no-cache"];
+    let run = run_with_file_size_limit(&t, &args, 2_000_000);
     run.expect_code(2);
     assert!(
         run.stderr
@@ -355,4 +383,105 @@ fn a_server_file_path_that_is_a_folder_fails_before_any_work() {
         assert!(run.stderr.contains("that is a folder"), "{}", run.stderr);
         assert_eq!(previous, tree(&t.path("out")));
     }
+}
+
+/// Regression: a name of 246 bytes or more aborted the whole build (exit 2,
+/// `ENAMETOOLONG` once `.<hash>.ext` was added).
+#[test]
+fn names_too_long_for_a_hash_keep_their_names_and_the_run_goes_on() {
+    let t = TestDir::with_fixture("site");
+    let css = format!("{}.css", "c".repeat(246));
+    let js = format!("{}.js", "j".repeat(250));
+    t.write(
+        &format!("site/{css}"),
+        format!(
+            "{}body {{ color: red }}\n",
+            "/* a comment minifying drops */\n".repeat(20)
+        ),
+    );
+    t.write(
+        &format!("site/{js}"),
+        "// dropped\n// dropped\nexport const a = 1;\n",
+    );
+    t.write(
+        "site/long.html",
+        format!("<link rel=stylesheet href=\"{css}\"><script type=module src=\"{js}\"></script>\n"),
+    );
+    let run = t.run(&["build", "site", "--out", "out", "--json"]);
+    run.expect_code(0);
+    let report = run.json();
+    for name in [&css, &js] {
+        let file = report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == name.as_str())
+            .unwrap();
+        assert_eq!(file["output"], name.as_str(), "{file}");
+        assert_eq!(file["kept"]["reason"], "name_too_long", "{file}");
+    }
+    // Minified all the same; the script's map would need 254 + 4 bytes.
+    let minified = t.read_string(&format!("out/{css}"));
+    assert!(minified.starts_with("body{color:red}"), "{minified}");
+    assert!(!t.path(&format!("out/{js}.map")).exists());
+    let warned = report["warnings"].as_array().unwrap().iter().any(|d| {
+        d["path"] == js.as_str()
+            && d["message"] == "no source map: its name would be longer than 255 bytes"
+    });
+    assert!(warned, "{}", report["warnings"]);
+    t.run(&["verify", "out"]).expect_code(0);
+}
+
+/// Regression: an unreadable file aborted the build. Made unreadable twice
+/// over: no permission (enough unless run as root) and a shim that makes
+/// opening it fail with `EACCES` (enough as root too).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_file_is_left_out_with_an_error_and_the_run_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::with_fixture("site");
+    t.write("site/unreadable.txt", "secret");
+    std::fs::set_permissions(
+        t.path("site/unreadable.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    t.write(
+        "shim/no_open.c",
+        "#define _GNU_SOURCE\n#include <dlfcn.h>\n#include <errno.h>\n#include <stdarg.h>\n#include <string.h>\n\
+         typedef int (*open_fn)(const char *, int, ...);\n\
+         static int shimmed(const char *name, const char *p, int flags, va_list ap) {\n\
+           int mode = va_arg(ap, int);\n\
+           if (strstr(p, \"unreadable\")) { errno = EACCES; return -1; }\n\
+           open_fn real = (open_fn)dlsym(RTLD_NEXT, name);\n\
+           return real(p, flags, mode);\n}\n\
+         int open(const char *p, int flags, ...) { va_list ap; va_start(ap, flags); int r = shimmed(\"open\", p, flags, ap); va_end(ap); return r; }\n\
+         int open64(const char *p, int flags, ...) { va_list ap; va_start(ap, flags); int r = shimmed(\"open64\", p, flags, ap); va_end(ap); return r; }\n",
+    );
+    let so = t.path("shim/no_open.so");
+    let status = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(t.path("shim/no_open.c"))
+        .arg("-ldl")
+        .status()
+        .expect("cc (the C compiler the build needs) runs");
+    assert!(status.success());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .env("LD_PRELOAD", &so)
+        .args(["build", "site", "--out", "out", "--json"])
+        .current_dir(t.dir.path())
+        .output()
+        .unwrap();
+    let run = crate::util::Run::from(out);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("unreadable.txt")
+            && run.stderr.contains("cannot read: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.path("out/unreadable.txt").exists());
+    assert!(t.path("out/index.html").exists(), "the rest is built");
 }
