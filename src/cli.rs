@@ -110,7 +110,7 @@ pub struct BuildArgs {
     /// Deepest JS/CSS nesting accepted [default: 1000] [config: limits.max_nesting_depth]
     #[arg(long, value_name = "N")]
     pub max_nesting_depth: Option<usize>,
-    /// Largest JS/CSS file minified, in bytes [default: 67108864] [config: limits.max_text_size]
+    /// Largest JS/CSS file minified, in bytes [default: 12582912] [config: limits.max_text_size]
     #[arg(long, value_name = "BYTES")]
     pub max_text_size: Option<u64>,
     /// Transformed files held in memory while they wait for the hash stage, in bytes; the rest wait on disk [default: 268435456] [config: limits.max_held_bytes]
@@ -155,6 +155,9 @@ pub struct BuildArgs {
     /// Largest image decoded, in pixels [default: 100000000] [config: images.max_pixels]
     #[arg(long, value_name = "PIXELS")]
     pub max_pixels: Option<u64>,
+    /// Largest colour profile embedded in a variant; above it the variant is converted to sRGB [default: 65536] [config: images.max_icc_bytes]
+    #[arg(long, value_name = "BYTES")]
+    pub max_icc_bytes: Option<usize>,
     /// Compressed copies beside text files over 1 KiB: gzip, br, or none [default: gzip,br] [config: precompress]
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub precompress: Vec<String>,
@@ -326,6 +329,9 @@ impl BuildArgs {
         }
         if let Some(p) = self.max_pixels {
             images.max_pixels = p;
+        }
+        if let Some(b) = self.max_icc_bytes {
+            images.max_icc_bytes = b;
         }
         let precompress = if self.precompress.is_empty() {
             let mut p = file

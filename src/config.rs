@@ -225,6 +225,9 @@ pub struct Images {
     pub png_level: u8,
     /// Largest image decoded, in pixels. Default: 100,000,000.
     pub max_pixels: u64,
+    /// Largest colour profile embedded in a variant, in bytes: above it the
+    /// variant is converted to sRGB instead. Default: 65,536.
+    pub max_icc_bytes: usize,
     /// Give plain `<img>` tags the variants. Default: true.
     pub picture: bool,
     /// Write a `<picture>` around the `<img>` (a `<source>` per modern
@@ -296,6 +299,7 @@ impl Default for Images {
             quality: Quality::default(),
             png_level: 2,
             max_pixels: 100_000_000,
+            max_icc_bytes: 65_536,
             picture: true,
             picture_element: PictureElement::Auto,
             dimensions: false,
@@ -336,8 +340,10 @@ pub struct Limits {
     /// Deepest nesting of expressions, statements or blocks in a JS or CSS
     /// file; deeper files are copied unchanged with an error. Default: 1000.
     pub max_nesting_depth: usize,
-    /// Largest JS or CSS file to minify, in bytes; larger ones are copied
-    /// unchanged with a warning. Default: 64 MiB.
+    /// Largest JS or CSS file to parse, in bytes; larger ones are copied
+    /// unchanged with a warning, and the files they name keep their names.
+    /// Minifying a one-line script holds about 60 bytes a byte, so the
+    /// default keeps one file near 750 MB. Default: 12 MiB.
     pub max_text_size: u64,
     /// Bytes of transformed files held in memory while they wait for the
     /// files they name to be hashed; past it, they wait in a work folder
@@ -352,7 +358,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
-            max_text_size: 64 << 20,
+            max_text_size: 12 << 20,
             max_held_bytes: 256 << 20,
         }
     }

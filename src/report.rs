@@ -23,7 +23,8 @@ pub struct FileReport {
     /// `minified`, `copied`, or `failed` (copied unchanged).
     pub status: Status,
     /// Why a script or stylesheet that was to be minified kept its input
-    /// bytes (its references still rewritten): `not_smaller`, `too_large`.
+    /// bytes: `not_smaller` (its references still rewritten), `too_large` (not
+    /// parsed: the files it names keep their names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_as_is: Option<LeftAsIs>,
     /// Why it keeps its name, when it does (`reason`: `keep_names`,

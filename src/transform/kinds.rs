@@ -14,7 +14,7 @@ use crate::resolve::{resolve, Target};
 use crate::transform::error::TransformError;
 use crate::transform::variants::{picture_for, variant_rel};
 use crate::transform::{
-    cache_entry, css, diagnostic, html, image, js, json, sourcemap, webmanifest, Context,
+    budget, cache_entry, css, diagnostic, html, image, js, json, sourcemap, webmanifest, Context,
     ImageInfo, Status, Transformed,
 };
 
@@ -56,8 +56,18 @@ pub(super) fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transfor
             return;
         }
     };
+    // A PNG's profile is inflated with a cap before any decoder sees it.
+    let (bounded, dropped) = image::bounded_profile(&bytes, image::MAX_ICC_READ);
+    if let Some(why) = dropped {
+        out.diagnostics.push(diagnostic(
+            file,
+            Severity::Warning,
+            TransformError::new(why),
+        ));
+    }
     let opts = &ctx.config.images;
-    let compute = || image::with_budget(&bytes, opts, || image::process(&bytes, opts));
+    let memory = budget::image_memory(&bounded, opts);
+    let compute = || budget::with_memory(memory, || image::process(&bounded, opts));
     let result = match ctx.cache {
         Some(cache) => {
             let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
@@ -97,10 +107,17 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     let Some(bytes) = read_for_copy(file, out) else {
         return;
     };
-    // Pages in legacy encodings are copied without a check.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return;
+    // A page in another encoding is read in it and written back in it.
+    let decoded = match html::charset::decode(bytes, file.kind == AssetKind::Svg) {
+        Ok(d) => d,
+        Err(e) => {
+            out.diagnostics.push(diagnostic(file, Severity::Error, e));
+            out.status = Status::Failed;
+            return;
+        }
     };
+    let encoding = decoded.encoding;
+    let text: &str = &decoded.text;
     // `<base href>` moves where relative URLs resolve from.
     let from = match html::base_href(text)
         .as_deref()
@@ -198,7 +215,13 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
         }
     }
     if let Some(new) = new {
-        out.bytes = Some(new.into_bytes());
+        match html::charset::encode(encoding, new) {
+            Ok(bytes) => out.bytes = Some(bytes),
+            Err(e) => {
+                out.diagnostics.push(diagnostic(file, Severity::Error, e));
+                out.status = Status::Failed;
+            }
+        }
     }
 }
 

@@ -422,7 +422,17 @@ fn check_references(
     ) {
         return (0, Vec::new(), Vec::new());
     }
-    let Ok(text) = fs::read_to_string(out.join(rel)) else {
+    let Ok(bytes) = fs::read(out.join(rel)) else {
+        return (0, Vec::new(), Vec::new());
+    };
+    // Pages in another encoding are read in it, as the build read them.
+    let text = match kind {
+        AssetKind::Html | AssetKind::Svg => html::charset::decode(&bytes, kind == AssetKind::Svg)
+            .map(|d| d.text.into_owned())
+            .ok(),
+        _ => String::from_utf8(bytes).ok(),
+    };
+    let Some(text) = text else {
         return (0, Vec::new(), Vec::new());
     };
     let mut manifests = Vec::new();

@@ -276,6 +276,66 @@ fn a_gif_frame_larger_than_its_screen_is_decoded_within_the_pixel_limit() {
     );
     let peak_mb = usage.ru_maxrss / 1024;
     assert!(peak_mb < 200, "peak {peak_mb} MB");
-    assert!(stdout.contains("cannot decode"), "{stdout}");
+    assert!(stdout.contains("incomplete image"), "{stdout}");
     assert_eq!(t.read("out/bomb.gif"), gif_frame_bomb());
+}
+
+/// Regression: pages and SVG in a legacy encoding were copied silently
+/// with stale references (exit 0, no warning, `verify` ok). They are now
+/// read in the encoding they declare and written back in it.
+#[test]
+fn pages_in_a_legacy_encoding_are_rewritten_in_their_encoding() {
+    let t = TestDir::new();
+    t.write("in/css/site.css", "body { color: #123456 }\n");
+    t.write("in/img/dot.png", crate::util::tiny_png());
+    t.write(
+        "in/latin1.html",
+        b"<meta charset=\"iso-8859-1\"><title>Caf\xe9</title><link rel=stylesheet href=\"css/site.css\">\n",
+    );
+    t.write(
+        "in/latin1.svg",
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"><title>caf\xe9</title><image href=\"img/dot.png\"/></svg>\n",
+    );
+    // Shift_JIS: "日本" in the title.
+    t.write(
+        "in/sjis.html",
+        b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\"><title>\x93\xfa\x96\x7b</title><link rel=stylesheet href=\"css/site.css\">\n",
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--no-picture", "--json"]);
+    run.expect_code(0);
+    assert!(run.warnings().is_empty(), "{:?}", run.warnings());
+    let css = crate::util::hash_in_name(&t, "out", "css/site.css");
+    let png = crate::util::hash_in_name(&t, "out", "img/dot.png");
+    let mut latin1 =
+        b"<meta charset=\"iso-8859-1\"><title>Caf\xe9</title><link rel=stylesheet href=\"".to_vec();
+    latin1.extend(format!("css/site.{css}.css\">\n").bytes());
+    assert_eq!(t.read("out/latin1.html"), latin1);
+    let svg = t.read("out/latin1.svg");
+    assert!(svg.windows(4).any(|w| w == b"caf\xe9"));
+    assert!(String::from_utf8_lossy(&svg).contains(&format!("href=\"img/dot.{png}.png\"")));
+    let sjis = t.read("out/sjis.html");
+    assert!(sjis.windows(4).any(|w| w == b"\x93\xfa\x96\x7b"));
+    assert!(String::from_utf8_lossy(&sjis).contains(&format!("href=\"css/site.{css}.css\"")));
+    t.run(&["verify", "out"]).expect_code(0);
+}
+
+/// A page whose bytes are not what it declares cannot be written back
+/// byte for byte: a located error, the page copied unchanged, exit 1 (and
+/// the stylesheet it names keeps its name).
+#[test]
+fn a_page_not_in_the_encoding_it_declares_is_a_located_error() {
+    let t = TestDir::new();
+    t.write("in/css/site.css", "body { color: #123456 }\n");
+    let page: &[u8] =
+        b"<meta charset=\"shift_jis\">\n<link rel=stylesheet href=\"css/site.css\"><p>\x82";
+    t.write("in/bad.html", page);
+    let run = t.run(&["build", "in", "--out", "out"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("bad.html:2:") && run.stdout.contains("not valid Shift_JIS"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(t.read("out/bad.html"), page);
+    assert!(t.path("out/css/site.css").exists());
 }

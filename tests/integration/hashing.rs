@@ -1036,26 +1036,29 @@ fn text_that_looks_like_a_placeholder_is_left_alone() {
 }
 
 #[test]
-fn files_that_are_not_minified_still_follow_renames() {
+fn files_that_are_not_parsed_keep_the_names_they_mention() {
     let t = TestDir::new();
     t.write("in/bg.png", tiny_png());
     t.write("in/app.css", ".a { background: url(bg.png) }\n");
-    // Over --max-text-size: copied unminified, references rewritten.
-    t.run(&[
+    // Over --max-text-size: not even parsed (that alone could take GBs), so
+    // the file it names keeps its name.
+    let run = t.run(&[
         "build",
         "in",
         "--out",
         "out",
         "--max-text-size",
         "10",
-        "--quiet",
-    ])
-    .expect_code(0);
-    let h = hash_in_name(&t, "out", "bg.png");
+        "--json",
+    ]);
+    run.expect_code(0);
     assert_eq!(
         t.read_out_string("out", "app.css"),
-        format!(".a {{ background: url(bg.{h}.png) }}\n")
+        t.read_string("in/app.css")
     );
+    assert!(t.path("out/bg.png").exists());
+    let app = &run.json()["files"][0];
+    assert_eq!(app["left_as_is"], "too_large", "{app}");
     // A script that does not parse is copied as it is, errors and all.
     t.write("in/syntax.js", "import \"./lib.js\";\nlet = ;\n");
     t.write("in/lib.js", "export const lib = 1;\n");

@@ -18,6 +18,7 @@ use std::rc::Rc;
 use lol_html::html_content::{Element, TextChunk};
 use lol_html::{element, rewrite_str, text, HandlerResult, RewriteStrSettings};
 
+pub mod charset;
 mod element;
 mod markup;
 

@@ -7,8 +7,9 @@
 //! compressed data and loses only its privacy-bearing metadata. Animated GIF
 //! and WebP pass through unchanged.
 //!
-//! This module decodes and plans the variants; the pixel budget, the
-//! encoders and the metadata surgery are its submodules.
+//! This module decodes and plans the variants; the completeness checks, the
+//! encoders and the metadata surgery are its submodules (the memory budget
+//! they run in is `transform::budget`).
 
 use std::io::Cursor;
 
@@ -16,11 +17,11 @@ use fast_image_resize as fr;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 
-mod budget;
+mod complete;
 mod encode;
 mod metadata;
 
-pub use budget::with_budget;
+pub use complete::{bounded_profile, MAX_ICC_READ};
 use encode::{encode, optimize_jpeg, optimize_png};
 use metadata::{orientation_tag, strip_jpeg_metadata, strip_webp_metadata};
 
@@ -85,9 +86,14 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
         )
         .into());
     }
-    // Every decode, every frame, within the pixel limit.
+    if let Some(why) = complete::incomplete(bytes, format) {
+        return Err(format!("incomplete image: {why}; copied unchanged, no variants").into());
+    }
+    // Every decode, every frame, within what the header declares (what the
+    // shared budget reserved): 16 bytes a pixel hold a 16-bit RGBA image
+    // and its conversion; 64 MiB at least, for the decoders' own tables.
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(opts.max_pixels.saturating_mul(16));
+    limits.max_alloc = Some((u64::from(w) * u64::from(h)).max(4 << 20) * 16);
     if animated(bytes, format, &limits) {
         return Ok(None);
     }
@@ -158,11 +164,22 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
     };
     let alpha = matches!(pixels, Pixels::Rgba(_));
     // --srgb: variants in sRGB, untagged (what browsers assume), smaller.
-    let (pixels, icc, converted) = match (&icc, opts.srgb) {
-        (Some(profile), true) => match to_srgb(&pixels, profile) {
-            Some(converted) => (converted, None, true),
-            None => (pixels, icc, false),
-        },
+    // A profile over images.max_icc_bytes would be copied into every
+    // variant (a 480-pixel WebP of 4 MB): those are converted too.
+    let (pixels, icc, converted) = match &icc {
+        Some(profile) if opts.srgb || profile.len() > opts.max_icc_bytes => {
+            match to_srgb(&pixels, profile) {
+                Some(converted) => (converted, None, true),
+                None if profile.len() > opts.max_icc_bytes => {
+                    return Err(format!(
+                        "its colour profile of {} bytes is over images.max_icc_bytes and cannot be converted to sRGB; copied unchanged, no variants",
+                        profile.len()
+                    )
+                    .into())
+                }
+                None => (pixels, icc, false),
+            }
+        }
         _ => (pixels, icc, false),
     };
     // A PNG at its own width with the original's very pixels (8-bit, not
@@ -344,10 +361,12 @@ fn animated(bytes: &[u8], format: image::ImageFormat, limits: &image::Limits) ->
         image::ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(Cursor::new(bytes))
             .map(|d| d.has_animation())
             .unwrap_or(false),
-        image::ImageFormat::Png => image::codecs::png::PngDecoder::new(Cursor::new(bytes))
-            .ok()
-            .and_then(|d| d.is_apng().ok())
-            .unwrap_or(false),
+        image::ImageFormat::Png => {
+            image::codecs::png::PngDecoder::with_limits(Cursor::new(bytes), limits.clone())
+                .ok()
+                .and_then(|d| d.is_apng().ok())
+                .unwrap_or(false)
+        }
         _ => false,
     }
 }

@@ -1,0 +1,72 @@
+//! The memory budget shared by every worker: the transforms that take the
+//! most memory — decoding an image, parsing a large script or stylesheet —
+//! start only when their estimated peak fits beside those running already,
+//! so peak memory does not grow with `--jobs`. One that needs more than the
+//! whole budget runs alone.
+
+use std::io::Cursor;
+
+use image::ImageReader;
+
+use crate::config::Images;
+
+/// Bytes of estimated peak memory in flight at once, over all workers
+/// (48 million pixels of 8-bit image work).
+const BUDGET: u64 = 48_000_000 * BYTES_PER_PIXEL;
+
+/// Decoding, resizing and encoding 8-bit images hold about 12 bytes a pixel
+/// (on photos peak memory stays near 600 MB whatever `--jobs` is).
+const BYTES_PER_PIXEL: u64 = 12;
+
+/// Parsing and minifying a script with its source map holds up to 60
+/// bytes a byte of input (a one-line script of 10 MiB: 632 MB; a
+/// multi-line one or a stylesheet half that).
+const BYTES_PER_TEXT_BYTE: u64 = 60;
+
+static IN_FLIGHT: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// The estimated peak memory of processing the image `bytes`.
+pub fn image_memory(bytes: &[u8], opts: &Images) -> u64 {
+    ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+        .min(opts.max_pixels)
+        * BYTES_PER_PIXEL
+}
+
+/// The estimated peak memory of parsing and minifying `len` bytes of text.
+pub fn text_memory(len: u64) -> u64 {
+    len.saturating_mul(BYTES_PER_TEXT_BYTE)
+}
+
+/// Runs `f` once `memory` bytes fit in the shared budget.
+pub fn with_memory<T>(memory: u64, f: impl FnOnce() -> T) -> T {
+    if memory == 0 {
+        return f();
+    }
+    let Ok(mut in_flight) = IN_FLIGHT.lock() else {
+        return f();
+    };
+    while *in_flight > 0 && *in_flight + memory > BUDGET {
+        in_flight = match RELEASED.wait(in_flight) {
+            Ok(g) => g,
+            Err(_) => return f(),
+        };
+    }
+    *in_flight += memory;
+    drop(in_flight);
+    struct Release(u64);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            if let Ok(mut n) = IN_FLIGHT.lock() {
+                *n -= self.0;
+            }
+            RELEASED.notify_all();
+        }
+    }
+    let _release = Release(memory);
+    f()
+}
