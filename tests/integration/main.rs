@@ -11,6 +11,7 @@ mod cache;
 mod config;
 mod delivery;
 mod hashing;
+mod hostile;
 mod images;
 mod naming;
 mod safety;
