@@ -6,12 +6,20 @@
 //!
 //! Entries are files `<dir>/v1/<2 hex>/<62 hex>`, written under a temporary
 //! name and renamed into place, so concurrent and killed runs never leave a
-//! torn entry. Each carries the SHA-256 of its payload and is checked on
-//! read; a corrupt one is a miss (reported once, then recomputed and
-//! rewritten). A hit refreshes the entry's modification time, and
+//! torn entry. A hit refreshes the entry's modification time, and
 //! [`Cache::prune`] removes the least recently used entries beyond the size
-//! cap. The folder holds nothing but entries and is safe to save and restore
-//! between CI runs.
+//! cap.
+//!
+//! **The cache is trusted input**: an entry is published as it is. So each
+//! entry is authenticated with a key kept outside the cache — HMAC-SHA-256
+//! of its payload, checked on read — and the key is part of every entry's
+//! path: whoever can write the cache folder (a CI cache restored from
+//! another branch's job) but does not hold the key can neither forge an
+//! entry nor even name one. An entry that fails the check is a miss
+//! (reported, recomputed and rewritten). The key is `ASSETPRESS_CACHE_KEY`
+//! when set (a CI secret shared by the jobs that may share a cache), else a
+//! random key made once in `$XDG_CONFIG_HOME/assetpress/cache-key` (or
+//! `~/.config/…`), readable by its owner only.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,9 +36,15 @@ use crate::digest::hex;
 use crate::error::Diagnostic;
 
 /// Layout version of the folder and of an entry.
-const LAYOUT: &str = "v1";
+const LAYOUT: &str = "v2";
 /// First bytes of every entry.
-const MAGIC: &[u8; 8] = b"APCACHE1";
+const MAGIC: &[u8; 8] = b"APCACHE2";
+
+/// HMAC-SHA-256, the entries' authentication.
+type Mac = hmac::Hmac<Sha256>;
+
+/// The environment variable holding the cache key.
+pub const KEY_VAR: &str = "ASSETPRESS_CACHE_KEY";
 
 /// Hits and misses of one kind of transform.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -56,15 +70,18 @@ pub struct Cache {
     dir: PathBuf,
     /// SHA-256 of the running binary: part of every key.
     build: [u8; 32],
+    /// The key entries are authenticated with.
+    secret: Vec<u8>,
     counts: Mutex<BTreeMap<&'static str, Counts>>,
     problems: Mutex<Vec<Diagnostic>>,
     written: AtomicU64,
 }
 
 impl Cache {
-    /// Opens (creating) the cache in `dir`. `None`, with the reason, when it
-    /// cannot be used: the run goes on without it.
-    pub fn open(dir: &Path) -> Result<Cache, String> {
+    /// Opens (creating) the cache in `dir`, its entries authenticated with
+    /// `secret` (see [`secret`]). `None`, with the reason, when it cannot be
+    /// used: the run goes on without it.
+    pub fn open(dir: &Path, secret: Vec<u8>) -> Result<Cache, String> {
         let root = dir.join(LAYOUT);
         fs::create_dir_all(root.join("tmp")).map_err(|e| {
             format!(
@@ -78,6 +95,7 @@ impl Cache {
         Ok(Cache {
             dir: root,
             build: Sha256::digest(&exe).into(),
+            secret,
             counts: Mutex::new(BTreeMap::new()),
             problems: Mutex::new(Vec::new()),
             written: AtomicU64::new(0),
@@ -88,6 +106,8 @@ impl Cache {
     pub fn key(&self, kind: &str, options: &str, parts: &[&[u8]]) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.build);
+        // The key's own digest: another key's entries are other files.
+        h.update(Sha256::digest(&self.secret));
         for p in [kind.as_bytes(), options.as_bytes()].iter().chain(parts) {
             h.update((p.len() as u64).to_le_bytes());
             h.update(p);
@@ -135,9 +155,9 @@ impl Cache {
     /// Reads and checks an entry; a corrupt one is reported and ignored.
     fn read(&self, path: &Path) -> Option<Entry> {
         let problem = match fs::read(path) {
-            Ok(bytes) => match decode(&bytes) {
+            Ok(bytes) => match decode(&bytes, &self.secret) {
                 Some(entry) => return Some(entry),
-                None => "corrupt cache entry (checksum mismatch): recomputed",
+                None => "cache entry fails its authentication (corrupt, or not written with this cache key): recomputed",
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(_) if path.is_dir() => "cache entry is a folder: replaced",
@@ -157,7 +177,7 @@ impl Cache {
     /// Stores an entry: a temporary file renamed into place. A failure only
     /// costs the next run the work.
     fn write(&self, path: &Path, entry: &Entry) {
-        let bytes = encode(entry);
+        let bytes = encode(entry, &self.secret);
         let Some(parent) = path.parent() else { return };
         let _ = fs::create_dir_all(parent);
         static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -241,9 +261,17 @@ impl Cache {
     }
 }
 
-/// `MAGIC`, SHA-256 of the payload, then the payload: the meta and each
-/// blob, each as a little-endian u64 length and its bytes.
-fn encode(entry: &Entry) -> Vec<u8> {
+/// The HMAC of `payload` under `secret`.
+fn mac(secret: &[u8], payload: &[u8]) -> Mac {
+    let mut mac =
+        <Mac as hmac::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    hmac::Mac::update(&mut mac, payload);
+    mac
+}
+
+/// `MAGIC`, the HMAC-SHA-256 of the payload, then the payload: the meta
+/// and each blob, each as a little-endian u64 length and its bytes.
+fn encode(entry: &Entry, secret: &[u8]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(
         16 + entry.meta.len() + entry.blobs.iter().map(|b| b.len() + 8).sum::<usize>(),
     );
@@ -255,17 +283,17 @@ fn encode(entry: &Entry) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(payload.len() + 40);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&hmac::Mac::finalize(mac(secret, &payload)).into_bytes());
     out.extend_from_slice(&payload);
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<Entry> {
+/// The entry `bytes` hold, when their HMAC under `secret` checks.
+fn decode(bytes: &[u8], secret: &[u8]) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, payload) = rest.split_at_checked(32)?;
-    if Sha256::digest(payload).as_slice() != sum {
-        return None;
-    }
+    let (tag, payload) = rest.split_at_checked(32)?;
+    // Compared in constant time.
+    hmac::Mac::verify_slice(mac(secret, payload), tag).ok()?;
     let mut parts = Vec::new();
     let mut p = payload;
     while !p.is_empty() {
@@ -280,6 +308,51 @@ fn decode(bytes: &[u8]) -> Option<Entry> {
         meta: parts.next()?,
         blobs: parts.collect(),
     })
+}
+
+/// The key entries are authenticated with: `ASSETPRESS_CACHE_KEY` when set,
+/// else this user's key file (made on first use with 32 random bytes from
+/// the operating system, mode 0600). `Err` with the reason when there is
+/// neither: the run then goes on without a cache.
+pub fn secret() -> Result<Vec<u8>, String> {
+    if let Some(key) = std::env::var_os(KEY_VAR).filter(|k| !k.is_empty()) {
+        return Ok(key.into_encoded_bytes());
+    }
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = from("XDG_CONFIG_HOME")
+        .or_else(|| from("HOME").map(|h| h.join(".config")))
+        .map(|d| d.join("assetpress"))
+        .ok_or_else(|| format!("no {KEY_VAR} and no home folder for a cache key"))?;
+    let path = dir.join("cache-key");
+    match fs::read(&path) {
+        Ok(key) if key.len() >= 32 => return Ok(key),
+        Ok(_) => return Err(format!("{}: too short for a cache key", path.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("{}: {e}", path.display()))
+        }
+        Err(_) => {}
+    }
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| format!("no random bytes for a cache key: {e}"))?;
+    let made = fs::create_dir_all(&dir).and_then(|_| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path)?.write_all(&key)
+    });
+    match made {
+        Ok(()) => Ok(key),
+        // Another run made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// The default cache folder: `$XDG_CACHE_HOME/assetpress`, else
@@ -305,20 +378,36 @@ mod tests {
             meta: b"{\"a\":1}".to_vec(),
             blobs: vec![vec![], b"xyz".to_vec()],
         };
-        let bytes = encode(&e);
-        assert_eq!(decode(&bytes), Some(e));
+        let bytes = encode(&e, b"key");
+        assert_eq!(decode(&bytes, b"key"), Some(e));
         for i in [0, 10, 45, bytes.len() - 1] {
             let mut bad = bytes.clone();
             bad[i] ^= 1;
-            assert_eq!(decode(&bad), None, "byte {i}");
+            assert_eq!(decode(&bad, b"key"), None, "byte {i}");
         }
-        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1], b"key"), None);
+    }
+
+    /// Regression: entries carried only their own checksum, so whoever could
+    /// write the cache could ship code.
+    #[test]
+    fn an_entry_made_without_the_key_is_refused() {
+        let e = Entry {
+            meta: b"{}".to_vec(),
+            blobs: vec![b"alert(1)".to_vec()],
+        };
+        assert_eq!(decode(&encode(&e, b"another key"), b"key"), None);
+        // The old scheme: a plain SHA-256 of the payload.
+        let mut forged = encode(&e, b"key");
+        let sum = Sha256::digest(&forged[40..]);
+        forged[8..40].copy_from_slice(&sum);
+        assert_eq!(decode(&forged, b"key"), None);
     }
 
     #[test]
     fn hits_misses_and_a_corrupt_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path()).unwrap();
+        let cache = Cache::open(dir.path(), b"test key".to_vec()).unwrap();
         let key = cache.key("k", "opts", &[b"input"]);
         assert_ne!(key, cache.key("k", "opts2", &[b"input"]));
         assert_ne!(key, cache.key("k", "opt", &[b"sinput"]));
@@ -343,7 +432,7 @@ mod tests {
     #[test]
     fn prune_removes_least_recently_used_first() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path()).unwrap();
+        let cache = Cache::open(dir.path(), b"test key".to_vec()).unwrap();
         let keys: Vec<[u8; 32]> = (0..10u8).map(|i| cache.key("k", "", &[&[i]])).collect();
         for (i, k) in keys.iter().enumerate() {
             cache.get_or("k", k, || Entry {

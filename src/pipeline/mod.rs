@@ -179,10 +179,13 @@ fn worker_pool(jobs: usize) -> Result<rayon::ThreadPool> {
 /// The cache of the run, if one is used and can be opened.
 fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<Cache>> {
     let dir = config.cache.as_ref()?;
-    match Cache::open(dir) {
+    let opened = crate::cache::secret()
+        .map_err(|e| format!("{e}; running without a cache"))
+        .and_then(|secret| Cache::open(dir, secret));
+    match opened {
         Ok(c) => Some(Arc::new(c)),
-        // The default folder may simply not be writable here (a read-only
-        // home in CI): the run goes on without a cache.
+        // The default folder (or key) may simply not be writable here (a
+        // read-only home in CI): the run goes on without a cache.
         Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
         Err(message) => {
             diagnostics.push(Diagnostic::warning(

@@ -57,6 +57,7 @@ fn bundler_manifests_stay_true() {
         let out = t.path("out");
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
             .env("XDG_CACHE_HOME", t.cache_home())
+            .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
             .arg("build")
             .arg(&dist)
             .arg("--out")

@@ -80,6 +80,7 @@ pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
     let out = t.path("out");
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .args(["build".as_ref(), input.as_os_str(), "--out".as_ref()])
         .arg(&out)
         .args(["--sri", "--nginx-brotli", "--quiet"])

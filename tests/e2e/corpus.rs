@@ -9,6 +9,10 @@ use crate::util::{corpus, node_tools, repo, require_tool, tree, tree_by_original
 fn build(input: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .env("XDG_CACHE_HOME", out.with_extension("cache"))
+        .env(
+            "XDG_CONFIG_HOME",
+            out.with_extension("cache").join("config"),
+        )
         .args([
             "build".as_ref(),
             input.as_os_str(),

@@ -251,6 +251,7 @@ fn a_gif_frame_larger_than_its_screen_is_decoded_within_the_pixel_limit() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .current_dir(t.path(""))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .args([
             "build",
             "in",

@@ -399,6 +399,7 @@ fn progress_bar_is_drawn_on_a_terminal_only() {
         .args(["-qec", &cmd, "/dev/null"])
         .env("TERM", "xterm")
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .current_dir(t.dir.path())
         .output()
         .unwrap();

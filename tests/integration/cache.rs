@@ -31,7 +31,7 @@ fn a_warm_run_is_identical_and_computes_nothing_again() {
     assert_eq!(hits, 0);
     assert!(misses >= 4, "{}", cold["totals"]["cache"]);
     assert!(counts(&cold, "precompress").1 >= 6);
-    assert!(t.cache_home().join("assetpress/v1").is_dir());
+    assert!(t.cache_home().join("assetpress/v2").is_dir());
 
     let warm = build(&t, "b", &[]);
     assert_eq!(counts(&warm, "image"), (misses, 0));
@@ -101,7 +101,7 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
 
     // Flip the last byte of every entry.
     let mut n = 0;
-    for e in walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+    for e in walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
         .min_depth(2)
         .into_iter()
         .filter_map(|e| e.ok())
@@ -127,7 +127,7 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
             .any(|w| w["message"]
                 .as_str()
                 .unwrap_or("")
-                .contains("corrupt cache entry")),
+                .contains("fails its authentication")),
         "{}",
         report["cache_warnings"]
     );
@@ -147,6 +147,7 @@ fn concurrent_runs_share_the_cache_and_no_cache_leaves_no_trace() {
                 "build", "site", "--out", out, "--quiet", "--widths", "480,960",
             ])
             .env("XDG_CACHE_HOME", t.cache_home())
+            .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
             .current_dir(t.dir.path())
             .spawn()
             .unwrap()
@@ -179,8 +180,8 @@ fn concurrent_runs_share_the_cache_and_no_cache_leaves_no_trace() {
             explicit.to_str().unwrap(),
         ])
         .expect_code(0);
-    assert!(explicit.join("v1").is_dir());
-    assert_eq!(std::fs::read_dir(fresh.cache_home()).unwrap().count(), 0);
+    assert!(explicit.join("v2").is_dir());
+    assert!(!fresh.cache_home().join("assetpress").exists());
 }
 
 #[test]
@@ -191,6 +192,7 @@ fn an_unusable_cache_folder_is_no_reason_to_fail() {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
             .args(args)
             .env("XDG_CACHE_HOME", t.path("not-a-folder"))
+            .env("XDG_CONFIG_HOME", t.path("not-a-folder").join("config"))
             .current_dir(t.dir.path())
             .output()
             .unwrap();
@@ -222,7 +224,7 @@ fn an_unusable_cache_folder_is_no_reason_to_fail() {
 fn the_size_cap_prunes_the_least_recently_used_entries() {
     let t = TestDir::with_fixture("site");
     let entries = || {
-        walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+        walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
             .min_depth(2)
             .into_iter()
             .filter_map(|e| e.ok())
@@ -255,7 +257,7 @@ fn a_damaged_cache_heals_and_never_changes_the_exit_status() {
     let t = TestDir::with_fixture("site");
     build(&t, "a", &[]);
     let entries: Vec<std::path::PathBuf> =
-        walkdir::WalkDir::new(t.cache_home().join("assetpress/v1"))
+        walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
             .min_depth(2)
             .into_iter()
             .filter_map(|e| e.ok())
@@ -286,4 +288,101 @@ fn a_damaged_cache_heals_and_never_changes_the_exit_status() {
         assert_eq!(counts(&r, kind).1, 0, "{kind}: {}", r["totals"]["cache"]);
     }
     crate::util::assert_same_trees(&tree(&t.path("a")), &tree(&t.path("c")));
+}
+
+/// Every cache entry of `t`'s default cache.
+fn entries(t: &TestDir) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
+        .min_depth(2)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Regression: entries carried only their own checksum, so whoever could
+/// write the cache (a CI cache restored from another branch's job) could
+/// ship code: a forged entry's script was published and `verify` passed.
+#[test]
+fn a_forged_cache_entry_is_never_published() {
+    let t = TestDir::new();
+    t.write(
+        "in/app.js",
+        "export function greet(name) {\n  return 'hello ' + name;\n}\n",
+    );
+    let key = ("ASSETPRESS_CACHE_KEY", "the CI secret");
+    let build = |out: &str| {
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+            .env("XDG_CACHE_HOME", t.cache_home())
+            .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
+            .env(key.0, key.1)
+            .args(["build", "in", "--out", out, "--json"])
+            .current_dir(t.path(""))
+            .output()
+            .unwrap();
+        crate::util::Run::from(run)
+    };
+    build("a").expect_code(0);
+    // The attacker knows the format, not the key: the script's entry gets
+    // other code of the same length and a fresh SHA-256 where the old
+    // format kept its checksum.
+    let mut forged = 0;
+    for path in entries(&t) {
+        let mut bytes = std::fs::read(&path).unwrap();
+        let Some(at) = bytes.windows(5).position(|w| w == b"hello") else {
+            continue;
+        };
+        bytes[at..at + 5].copy_from_slice(b"pwned");
+        let sum = <sha2::Sha256 as sha2::Digest>::digest(&bytes[40..]);
+        bytes[8..40].copy_from_slice(&sum);
+        std::fs::write(&path, bytes).unwrap();
+        forged += 1;
+    }
+    assert!(forged > 0, "no entry holds the script");
+    let run = build("b");
+    run.expect_code(0);
+    let report = run.json();
+    assert!(
+        report["cache_warnings"]
+            .to_string()
+            .contains("fails its authentication"),
+        "{}",
+        report["cache_warnings"]
+    );
+    let published: Vec<u8> = tree(&t.path("b")).into_values().flatten().collect();
+    assert!(
+        !published.windows(5).any(|w| w == b"pwned"),
+        "forged code published"
+    );
+    // Another key (another branch's job, a fork) reads none of these entries.
+    let other = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
+        .env(key.0, "another secret")
+        .args(["build", "in", "--out", "c", "--json"])
+        .current_dir(t.path(""))
+        .output()
+        .unwrap();
+    let other = crate::util::Run::from(other);
+    other.expect_code(0);
+    assert_eq!(counts(&other.json(), "js"), (0, 1));
+}
+
+/// Without `ASSETPRESS_CACHE_KEY`, the key is made once in the user's
+/// config folder, readable by its owner only, and kept.
+#[cfg(unix)]
+#[test]
+fn the_cache_key_is_made_once_outside_the_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::with_fixture("site");
+    build(&t, "a", &[]);
+    let key_file = t.cache_home().join("config/assetpress/cache-key");
+    let key = std::fs::read(&key_file).unwrap();
+    assert_eq!(key.len(), 32);
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let warm = build(&t, "b", &[]);
+    assert_eq!(counts(&warm, "js").1, 0, "{}", warm["totals"]["cache"]);
+    assert_eq!(std::fs::read(&key_file).unwrap(), key);
 }

@@ -14,6 +14,7 @@ fn run_measured(t: &TestDir, args: &[&str]) -> (i32, String, String, i64) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .current_dir(t.path(""))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -22,6 +22,7 @@ fn run_with_file_size_limit(t: &TestDir, args: &[&str], max: u64) -> crate::util
     command
         .args(args)
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .current_dir(t.dir.path());
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
@@ -104,6 +105,7 @@ fn killed_run_leaves_previous_output_intact() {
     t.write("out/keep.txt", "previous output");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .args(["build", "in", "--out", "out", "--jobs", "1", "--quiet"])
         .current_dir(t.dir.path())
         .spawn()
@@ -315,6 +317,7 @@ fn the_commit_without_an_atomic_exchange_replaces_the_output() {
     let shim = no_exchange_shim(&t);
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .env("LD_PRELOAD", &shim)
         .env("SHIM_MARK", t.path("shim/called"))
         .args(["build", "site", "--out", "out", "--quiet"])
@@ -469,6 +472,7 @@ fn an_unreadable_file_is_left_out_with_an_error_and_the_run_goes_on() {
     assert!(status.success());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
         .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
         .env("LD_PRELOAD", &so)
         .args(["build", "site", "--out", "out", "--json"])
         .current_dir(t.dir.path())

@@ -108,6 +108,7 @@ impl TestDir {
         let out = Command::new(env!("CARGO_BIN_EXE_assetpress"))
             .args(args)
             .env("XDG_CACHE_HOME", self.cache_home())
+            .env("XDG_CONFIG_HOME", self.cache_home().join("config"))
             .current_dir(self.dir.path())
             .output()
             .expect("run assetpress");
