@@ -164,7 +164,8 @@ pub fn rewrite(
         found: RefCell::new(HtmlReferences::default()),
         edits: RefCell::new(Vec::new()),
         script: Cell::new(Script::Other),
-        block: RefCell::new((String::new(), 0)),
+        style: RefCell::new(Block::default()),
+        script_block: RefCell::new(Block::default()),
         cursor: RefCell::new(LocCursor::new(html.as_bytes())),
         in_picture: Rc::new(Cell::new(0)),
     };
@@ -172,7 +173,7 @@ pub fn rewrite(
         .append_element_content_handler(element!("picture", |el| page.picture_opened(el)))
         .append_element_content_handler(element!("*", |el| page.element(el)))
         .append_element_content_handler(text!("style", |t| {
-            page.whole_text(t, |text, start| page.style_block(text, start));
+            page.whole_text(&page.style, t, |text, start| page.style_block(text, start));
             Ok(())
         }))
         .append_element_content_handler(text!("script", |t| {
@@ -195,6 +196,17 @@ pub fn references(html: &str, max_depth: usize) -> Result<HtmlReferences, Transf
     rewrite(html, &|_| None, &opts).map(|(_, found)| found)
 }
 
+/// The text of one element, gathered chunk by chunk.
+#[derive(Default)]
+struct Block {
+    text: String,
+    /// Its byte range in the page.
+    start: usize,
+    end: usize,
+    /// Its chunks are not one stretch of the page: it is left as written.
+    broken: bool,
+}
+
 /// The page with `edits` made, or `None` when there are none.
 fn apply_edits(html: &str, mut edits: Vec<Edit>) -> Option<String> {
     if edits.is_empty() {
@@ -204,7 +216,11 @@ fn apply_edits(html: &str, mut edits: Vec<Edit>) -> Option<String> {
     let mut out = String::with_capacity(html.len() + edits.len() * 16);
     let mut last = 0;
     for (start, end, new) in edits {
-        if start < last || end > html.len() {
+        if start < last
+            || end > html.len()
+            || !html.is_char_boundary(start)
+            || !html.is_char_boundary(end)
+        {
             continue;
         }
         out.push_str(&html[last..start]);
@@ -226,8 +242,10 @@ struct Page<'a> {
     edits: RefCell<Vec<Edit>>,
     /// The kind of the `<script>` whose text comes next.
     script: Cell<Script>,
-    /// The text of the current text node so far, and where it starts.
-    block: RefCell<(String, usize)>,
+    /// The `<style>` text gathered so far.
+    style: RefCell<Block>,
+    /// The `<script>` text gathered so far.
+    script_block: RefCell<Block>,
     /// Offsets come in document order: locating them is one pass, not one
     /// scan from the start per element.
     cursor: RefCell<LocCursor<'a>>,
@@ -305,21 +323,38 @@ impl Page<'_> {
 
     /// Collects the chunks of a text node; on the last one, gives the whole
     /// text and where it starts to `f`, and records the edit `f` returns.
-    fn whole_text(&self, t: &mut TextChunk, f: impl FnOnce(&str, usize) -> Option<String>) {
-        let mut b = self.block.borrow_mut();
-        if b.0.is_empty() {
-            b.1 = t.source_location().bytes().start;
+    fn whole_text(
+        &self,
+        block: &RefCell<Block>,
+        t: &mut TextChunk,
+        f: impl FnOnce(&str, usize) -> Option<String>,
+    ) {
+        let mut b = block.borrow_mut();
+        let at = t.source_location().bytes();
+        if b.text.is_empty() && !b.broken {
+            b.start = at.start;
+        } else if at.start != b.end {
+            // Text of another element in between (a `<style>` inside an
+            // SVG `<script>`): the pieces are not one stretch of the page.
+            b.broken = true;
         }
-        b.0.push_str(t.as_str());
+        b.text.push_str(t.as_str());
+        b.end = at.end;
         if !t.last_in_text_node() {
             return;
         }
-        let (text, start) = std::mem::take(&mut *b);
+        let Block {
+            text,
+            start,
+            end,
+            broken,
+        } = std::mem::take(&mut *b);
         drop(b);
+        if broken || end - start != text.len() {
+            return;
+        }
         if let Some(new) = f(&text, start) {
-            self.edits
-                .borrow_mut()
-                .push((start, start + text.len(), new));
+            self.edits.borrow_mut().push((start, end, new));
         }
     }
 
@@ -327,8 +362,12 @@ impl Page<'_> {
     fn script_text(&self, t: &mut TextChunk) {
         match self.script.get() {
             Script::Other => {}
-            Script::Module => self.whole_text(t, |text, start| self.module_script(text, start)),
-            Script::ImportMap => self.whole_text(t, |text, start| self.import_map(text, start)),
+            Script::Module => self.whole_text(&self.script_block, t, |text, start| {
+                self.module_script(text, start)
+            }),
+            Script::ImportMap => self.whole_text(&self.script_block, t, |text, start| {
+                self.import_map(text, start)
+            }),
         }
     }
 
@@ -479,6 +518,27 @@ mod tests {
     /// Rewrites every local URL of `input` (appending `!`) and compares the
     /// page with `expected`.
     #[track_caller]
+    /// Found by fuzzing (`fuzz/fuzz_targets/html.rs`): inside SVG, a
+    /// `<style>` within an import map's `<script>` fed both handlers the
+    /// same text through one shared buffer, and the edit's end fell inside
+    /// a character.
+    #[test]
+    fn a_style_inside_an_svg_script_is_not_torn() {
+        for page in [
+            "<svg><script type=\"importmap\"><style>url()\n<d\u{20ac}\u{ff}",
+            "<svg><script type=\"module\">import 'a.js';<style>url(b.png)</style>import 'c.js';</script></svg>",
+        ] {
+            let opts = Options {
+                max_depth: 100,
+                pictures: None,
+                integrity: None,
+            };
+            let (out, _) = rewrite(page, &|u| Some(format!("{u}!")), &opts).unwrap();
+            let out = out.unwrap_or_else(|| page.to_string());
+            assert!(out.contains("<style>") && out.contains("<d") || out.contains("</svg>"), "{out}");
+        }
+    }
+
     fn rewrite_test(input: &str, expected: &str) {
         let (out, _) = rewrite(
             input,
