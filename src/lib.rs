@@ -26,6 +26,8 @@ mod discover;
 mod emit;
 mod encoding;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod hash;
 mod held;
