@@ -1,7 +1,7 @@
 //! Writes the hostile inputs (`tests/support/hostile.rs`) into a folder:
-//! `cargo run --example hostile -- DIR [CASE]`. With a case name (or a
-//! unique piece of one), only that case and the files it needs; `--list`
-//! prints the names.
+//! `cargo run --example hostile -- DIR [CASE]`. With a case name, only that
+//! case and the files pages name (the site stylesheet and image); `--list`
+//! prints the names and the message each must get.
 
 #[path = "../tests/support/hostile.rs"]
 mod hostile;
@@ -20,7 +20,10 @@ fn main() {
         std::process::exit(2);
     };
     let chosen: Vec<hostile::Case> = match args.get(1) {
-        Some(name) => cases.into_iter().filter(|c| c.name == *name).collect(),
+        Some(name) => cases
+            .into_iter()
+            .filter(|c| c.name == *name || hostile::SUPPORT.contains(&c.name))
+            .collect(),
         None => cases,
     };
     if chosen.is_empty() {

@@ -153,6 +153,9 @@ pub fn huge_png_header() -> Vec<u8> {
     out
 }
 
+/// The files hostile pages name (cases that are not hostile themselves).
+pub const SUPPORT: [&str; 2] = ["site stylesheet", "site image"];
+
 /// Every case. `huge_script_mb` sets the size of the one-line script (the
 /// issue's case is 50).
 pub fn cases(huge_script_mb: usize) -> Vec<Case> {
