@@ -230,9 +230,57 @@ pub fn nesting(data: &[u8]) {
     let _ = nesting::check_css(src, 16);
 }
 
+/// A fuzz target: its name, its entry point, and the endings of the file
+/// names of its seeds.
+pub type Target = (&'static str, fn(&[u8]), &'static [&'static str]);
+
+/// Every target.
+pub const TARGETS: &[Target] = &[
+    ("js", js, &[".js", ".mjs"]),
+    ("css", css, &[".css"]),
+    ("html", |d| html(d, false), &[".html", ".htm"]),
+    ("svg", |d| html(d, true), &[".svg"]),
+    ("json", json, &[".json", ".webmanifest"]),
+    ("source_map", source_map, &[".map"]),
+    ("image", image, &[".png", ".jpg", ".jpeg", ".gif", ".webp"]),
+    ("placeholders", placeholders, &[".html", ".css", ".js"]),
+    ("resolve", resolve, &[".html"]),
+    ("nesting", nesting, &[".js", ".css"]),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What CI runs of the fuzz targets without libFuzzer: every fixture of
+    /// `testdata/` through the target of its kind, and every input a fuzzer
+    /// once crashed on (`testdata/fuzz/<target>/`) through its target.
+    #[test]
+    fn every_target_takes_every_seed_and_every_past_crash() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut runs = 0;
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_file() || entry.metadata().unwrap().len() > 256 << 10 {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            let data = std::fs::read(entry.path()).unwrap();
+            for (name, target, endings) in TARGETS {
+                let past_crash = rel.starts_with(&format!("fuzz/{name}/"));
+                if past_crash || endings.iter().any(|e| rel.ends_with(e)) {
+                    target(&data);
+                    runs += 1;
+                }
+            }
+        }
+        assert!(runs > 100, "{runs}");
+    }
 
     #[test]
     fn every_entry_point_runs_on_a_seed() {
