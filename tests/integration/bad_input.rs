@@ -2,7 +2,7 @@
 //! error, is copied through unchanged, every other file is still processed,
 //! and the exit status is 1.
 
-use crate::util::{repo, tree, tree_by_original, TestDir};
+use crate::util::{hostile, repo, run_measured, tree, tree_by_original, TestDir};
 
 /// `testdata/bad` (syntax errors, random bytes, Latin-1, recoverable CSS)
 /// plus files nested far deeper than any real code, made here to keep the
@@ -227,58 +227,28 @@ fn a_non_zero_exit_always_says_why() {
     }
 }
 
-/// 35 bytes of GIF: a 10×10 screen holding one 20000×20000 frame.
-fn gif_frame_bomb() -> Vec<u8> {
-    let mut g = b"GIF89a".to_vec();
-    g.extend([10, 0, 10, 0, 0, 0, 0]);
-    // The frame: at 0,0, 20000×20000, a local table of two colours.
-    g.push(0x2c);
-    g.extend([0, 0, 0, 0, 0x20, 0x4e, 0x20, 0x4e, 0x80]);
-    g.extend([0, 0, 0, 0xff, 0xff, 0xff]);
-    g.extend([2, 2, 0x4c, 0x01, 0, 0x3b]);
-    g
-}
-
 /// Regression: the frames of a GIF were decoded without limits to tell
 /// whether it is animated, so this 35-byte file took 419 MB (2–4 GB on
 /// other builds) even with --max-pixels 1000000.
+#[cfg(unix)]
 #[test]
-// The child is waited for by wait4, which gives its peak memory.
-#[allow(clippy::zombie_processes)]
 fn a_gif_frame_larger_than_its_screen_is_decoded_within_the_pixel_limit() {
     let t = TestDir::new();
-    t.write("in/bomb.gif", gif_frame_bomb());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
-        .current_dir(t.path(""))
-        .env("XDG_CACHE_HOME", t.cache_home())
-        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
-        .args([
-            "build",
-            "in",
-            "--out",
-            "out",
-            "--json",
-            "--max-pixels",
-            "1000000",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    // The child's own peak memory, from wait4.
-    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
-    let pid = child.id() as libc::pid_t;
-    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{stdout}"
-    );
-    let peak_mb = usage.ru_maxrss / 1024;
+    t.write("in/bomb.gif", hostile::gif_frame_bomb());
+    let args = [
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--json",
+        "--max-pixels",
+        "1000000",
+    ];
+    let (code, stdout, _, peak_mb) = run_measured(&t, &args);
+    assert_eq!(code, 0, "{stdout}");
     assert!(peak_mb < 200, "peak {peak_mb} MB");
     assert!(stdout.contains("incomplete image"), "{stdout}");
-    assert_eq!(t.read("out/bomb.gif"), gif_frame_bomb());
+    assert_eq!(t.read("out/bomb.gif"), hostile::gif_frame_bomb());
 }
 
 /// Regression: pages and SVG in a legacy encoding were copied silently

@@ -101,16 +101,11 @@ fn quality_changes_miss_and_corrupt_entries_are_recomputed() {
 
     // Flip the last byte of every entry.
     let mut n = 0;
-    for e in walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
-        .min_depth(2)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
-    {
-        let mut b = std::fs::read(e.path()).unwrap();
+    for e in entries(&t) {
+        let mut b = std::fs::read(&e).unwrap();
         let last = b.len() - 1;
         b[last] ^= 0x5a;
-        std::fs::write(e.path(), b).unwrap();
+        std::fs::write(&e, b).unwrap();
         n += 1;
     }
     assert!(n > 10, "{n}");
@@ -221,24 +216,21 @@ fn an_unusable_cache_folder_is_no_reason_to_fail() {
 }
 
 #[test]
-fn the_size_cap_prunes_the_least_recently_used_entries() {
+fn the_size_cap_prunes_the_least_recently_used_sizes() {
     let t = TestDir::with_fixture("site");
-    let entries = || {
-        walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
-            .min_depth(2)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
-            .map(|e| e.metadata().unwrap().len())
+    let sizes = || {
+        entries(&t)
+            .iter()
+            .map(|e| std::fs::metadata(e).unwrap().len())
             .collect::<Vec<u64>>()
     };
     build(&t, "a", &[]);
-    let full: u64 = entries().iter().sum();
+    let full: u64 = sizes().iter().sum();
     assert!(full > 100_000, "{full}");
     // A cap of a third: what is left after the run fits in 90% of it.
     let cap = full / 3;
     build(&t, "b", &["--cache-max-size", &cap.to_string()]);
-    let left: u64 = entries().iter().sum();
+    let left: u64 = sizes().iter().sum();
     assert!(left <= cap / 10 * 9 && left > 0, "{left} of {cap}");
     // What was pruned is computed again, and the output is the same.
     let r = build(&t, "c", &[]);
@@ -256,14 +248,7 @@ fn the_size_cap_prunes_the_least_recently_used_entries() {
 fn a_damaged_cache_heals_and_never_changes_the_exit_status() {
     let t = TestDir::with_fixture("site");
     build(&t, "a", &[]);
-    let entries: Vec<std::path::PathBuf> =
-        walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
-            .min_depth(2)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file() && !e.path().parent().unwrap().ends_with("tmp"))
-            .map(|e| e.into_path())
-            .collect();
+    let entries = entries(&t);
     assert!(entries.len() > 10, "{}", entries.len());
     for e in &entries {
         std::fs::remove_file(e).unwrap();

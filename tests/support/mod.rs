@@ -116,6 +116,41 @@ impl TestDir {
     }
 }
 
+/// Runs the binary in `t` with `args`; returns its exit code, stdout,
+/// stderr and peak memory in MB.
+// The child is waited for by wait4, which gives its peak memory.
+#[allow(clippy::zombie_processes)]
+#[cfg(unix)]
+pub fn run_measured(t: &TestDir, args: &[&str]) -> (i32, String, String, i64) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .current_dir(t.path(""))
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr_pipe, &mut s).unwrap();
+        s
+    });
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    let pid = child.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
+    assert!(libc::WIFEXITED(status), "killed by a signal: {status}");
+    (
+        libc::WEXITSTATUS(status),
+        stdout,
+        stderr.join().unwrap(),
+        usage.ru_maxrss / 1024,
+    )
+}
+
 /// A fixture built once: `assetpress build <fixture> --out out FLAGS` run
 /// in a fresh [`TestDir`] and asserted to succeed. Dereferences to the
 /// folder; outputs are reached by the name of the input they came from.

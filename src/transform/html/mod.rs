@@ -534,8 +534,9 @@ mod tests {
                 integrity: None,
             };
             let (out, _) = rewrite(page, &|u| Some(format!("{u}!")), &opts).unwrap();
+            // URLs get a `!`; with those taken out, the page is as it was.
             let out = out.unwrap_or_else(|| page.to_string());
-            assert!(out.contains("<style>") && out.contains("<d") || out.contains("</svg>"), "{out}");
+            assert_eq!(out.replace('!', ""), page);
         }
     }
 
