@@ -240,15 +240,40 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(a.as_os_str().as_bytes())?;
     let b = CString::new(b.as_os_str().as_bytes())?;
+    type Renameat2 = unsafe extern "C" fn(
+        libc::c_int,
+        *const libc::c_char,
+        libc::c_int,
+        *const libc::c_char,
+        libc::c_uint,
+    ) -> libc::c_int;
+    // glibc has the wrapper from 2.28 on; the release binaries are linked
+    // against 2.17, so it is looked up when the run starts (which also
+    // finds a preloaded one), and the system call made directly without it.
+    // SAFETY: `dlsym` with a NUL-terminated name; a symbol of that name is
+    // glibc's (or an interposer's) `renameat2`, of exactly this signature.
+    let wrapper = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"renameat2".as_ptr()) };
     // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
     let r = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
+        if wrapper.is_null() {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            ) as libc::c_int
+        } else {
+            let renameat2: Renameat2 = std::mem::transmute(wrapper);
+            renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        }
     };
     if r == 0 {
         Ok(())
