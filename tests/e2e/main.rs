@@ -7,10 +7,12 @@
 
 mod apps;
 mod browser;
+mod ci_files;
 mod corpus;
 mod delivery;
 mod images;
 mod layout;
+mod npm;
 mod pdfjs;
 mod serve;
 #[path = "../support/mod.rs"]

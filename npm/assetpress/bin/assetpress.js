@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Runs the assetpress binary of this platform. The binary comes in one of the
+// optional dependencies `@assetpress/<os>-<cpu>[-<libc>]`, which npm installs
+// only on the platform each declares (`os`, `cpu`, `libc`); nothing is
+// downloaded at install time. ASSETPRESS_BINARY names a binary to run instead.
+"use strict";
+
+const { spawnSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+
+const ownVersion = require("../package.json").version;
+
+/** "glibc", "musl", or null off Linux. */
+function libc() {
+  if (process.platform !== "linux") return null;
+  try {
+    // Node's own report says which C library it runs on.
+    const header = process.report.getReport().header;
+    if (header.glibcVersionRuntime) return "glibc";
+  } catch (_) {
+    // An old Node without process.report: ask the loader.
+  }
+  try {
+    if (fs.readdirSync("/lib").some((f) => f.startsWith("ld-musl-"))) return "musl";
+  } catch (_) {}
+  return "glibc";
+}
+
+/** The platform packages that can run here, best first. */
+function candidates() {
+  const { platform, arch } = process;
+  if (platform === "linux") {
+    // A static musl binary runs on glibc systems too; a glibc one never on musl.
+    return libc() === "musl"
+      ? [`linux-${arch}-musl`]
+      : [`linux-${arch}-gnu`, `linux-${arch}-musl`];
+  }
+  return [`${platform}-${arch}`];
+}
+
+function binaryOf(pkg) {
+  const exe = process.platform === "win32" ? "assetpress.exe" : "assetpress";
+  let dir;
+  try {
+    dir = path.dirname(require.resolve(`@assetpress/${pkg}/package.json`));
+  } catch (_) {
+    return null;
+  }
+  const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  if (version !== ownVersion) {
+    fail(
+      `@assetpress/${pkg} is version ${version}, but assetpress is ${ownVersion}.\n` +
+        `Reinstall so both match: npm install assetpress@${ownVersion}`,
+    );
+  }
+  return path.join(dir, "bin", exe);
+}
+
+function fail(message) {
+  process.stderr.write(`assetpress: ${message}\n`);
+  process.exit(2);
+}
+
+function findBinary() {
+  const override = process.env.ASSETPRESS_BINARY;
+  if (override) {
+    if (!fs.existsSync(override)) fail(`ASSETPRESS_BINARY names ${override}, which does not exist`);
+    return override;
+  }
+  const wanted = candidates();
+  for (const pkg of wanted) {
+    const bin = binaryOf(pkg);
+    if (bin) return bin;
+  }
+  const platform = `${process.platform}-${process.arch}${libc() ? ` (${libc()})` : ""}`;
+  fail(
+    `no binary for this platform (${platform}): none of ${wanted
+      .map((p) => `@assetpress/${p}`)
+      .join(", ")} is installed.\n` +
+      `npm installs the one package of your platform from assetpress's optionalDependencies. It is missing when\n` +
+      `  - the lockfile was made on another platform, or node_modules was copied from one (delete\n` +
+      `    node_modules and package-lock.json, then run npm install again);\n` +
+      `  - optional dependencies were left out (--omit=optional, --no-optional, or pnpm/yarn settings);\n` +
+      `  - no package is published for this platform (linux x64/arm64 glibc and musl, macOS x64/arm64,\n` +
+      `    Windows x64): build from source with \`cargo install --locked assetpress\` and set\n` +
+      `    ASSETPRESS_BINARY to the binary.`,
+  );
+}
+
+const binary = findBinary();
+const result = spawnSync(binary, process.argv.slice(2), { stdio: "inherit" });
+if (result.error) fail(`could not run ${binary}: ${result.error.message}`);
+if (result.signal) {
+  // Die of the same signal, so a shell or CI sees what happened.
+  process.kill(process.pid, result.signal);
+}
+process.exit(result.status === null ? 1 : result.status);
