@@ -106,6 +106,9 @@ pub struct Reference {
     pub from: String,
     /// A dynamic `import("…")`: loaded on demand, not with the file.
     pub dynamic: bool,
+    /// A static `import`/`export … from` of a script: a module loaded with
+    /// the file (a worker or a `new URL()` is not).
+    pub import: bool,
     /// A link or a frame (`<a href>`, `<iframe src>`): navigated to, not
     /// loaded by the file.
     pub navigation: bool,

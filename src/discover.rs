@@ -225,6 +225,9 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
         {
             continue;
         }
+        if rel == "staticfiles.json" {
+            diagnostics.push(Diagnostic::warning(&rel, None, DJANGO_MANIFEST_IN_INPUT));
+        }
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         let (kind, js_flavor) = AssetKind::of(&rel);
         files.push(SourceFile {
@@ -243,6 +246,14 @@ pub fn discover(config: &Config, roots: &Roots) -> Result<Discovered> {
     diagnostics.extend(unreadable);
     Ok(Discovered { files, diagnostics })
 }
+
+/// The warning for a Django manifest in the input: `collectstatic` ran with
+/// a manifest storage, whose hashed copies and manifest would be published
+/// beside assetpress's own.
+const DJANGO_MANIFEST_IN_INPUT: &str = "Django's manifest: this folder was collected with \
+    ManifestStaticFilesStorage, so it holds Django's hashed copies and a manifest that names \
+    them; collect with the plain StaticFilesStorage and let `--manifest-format django` write \
+    staticfiles.json";
 
 /// Splits off the files that cannot be opened (no permission, gone since
 /// the walk): each is left out with an error naming it, and the run goes on.

@@ -17,6 +17,9 @@ pub struct Graph {
     pub edges: Vec<Vec<FileId>>,
     /// For each file, the files it only loads with a dynamic `import()`.
     pub dynamic: Vec<Vec<FileId>>,
+    /// For each script, the modules it names in a static `import` or
+    /// `export … from` (sorted, once each).
+    pub imports: Vec<Vec<FileId>>,
     /// Groups of files that refer to each other in a circle, each sorted by
     /// path, the groups sorted too.
     pub cycles: Vec<Vec<String>>,
@@ -30,11 +33,15 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
     let mut edges = vec![Vec::new(); files.len()];
     let mut statics = vec![Vec::new(); files.len()];
     let mut dynamic = vec![Vec::new(); files.len()];
+    let mut imports = vec![Vec::new(); files.len()];
     for ((i, file), result) in FileId::all(files.len()).zip(files).zip(results) {
         for r in &result.references {
             let problem = match &r.to {
                 Located::File(j) => {
                     edges[i].push(*j);
+                    if r.import {
+                        imports[i].push(*j);
+                    }
                     if r.dynamic {
                         dynamic[i].push(*j);
                     } else {
@@ -64,12 +71,15 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
         dynamic[i].retain(|j| !s.contains(j));
         dynamic[i].sort_unstable();
         dynamic[i].dedup();
+        imports[i].sort_unstable();
+        imports[i].dedup();
     }
     let cycles = cycles(files, &edges);
     (
         Graph {
             edges,
             dynamic,
+            imports,
             cycles,
         },
         diagnostics,

@@ -112,6 +112,7 @@ impl<'a> Rewriter<'a> {
             loc,
             from: from.to_string(),
             dynamic,
+            import: false,
             navigation: false,
             to,
         }

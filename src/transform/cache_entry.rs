@@ -58,6 +58,7 @@ struct ReferenceEntry {
     col: u32,
     from: String,
     dynamic: bool,
+    import: bool,
     navigation: bool,
     to: Located,
 }
@@ -96,6 +97,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
                 col: r.loc.col,
                 from: r.from.clone(),
                 dynamic: r.dynamic,
+                import: r.import,
                 navigation: r.navigation,
                 to: r.to.clone(),
             })
@@ -149,6 +151,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
                 loc: loc((r.line, r.col)),
                 from: r.from,
                 dynamic: r.dynamic,
+                import: r.import,
                 navigation: r.navigation,
                 to: r.to,
             })
@@ -281,6 +284,7 @@ mod tests {
                 loc: Loc { line: 1, col: 8 },
                 from: "a.js".into(),
                 dynamic: true,
+                import: true,
                 navigation: true,
                 to: Located::File(FileId::new(4)),
             }],

@@ -365,7 +365,11 @@ pub(super) fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> 
 /// A reference found in the JavaScript file `file`.
 pub(super) fn js_reference(ctx: &Context, file: &SourceFile, r: js::JsReference) -> Reference {
     let from = r.resolves_from(&file.rel).to_string();
-    ctx.rewriter.reference(&from, r.url, r.loc, r.dynamic)
+    let import = r.import;
+    Reference {
+        import,
+        ..ctx.rewriter.reference(&from, r.url, r.loc, r.dynamic)
+    }
 }
 
 /// The warnings about what the JavaScript file `file` loads that is only

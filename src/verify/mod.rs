@@ -170,6 +170,7 @@ fn check_all(out: &Path, m: &Manifest) -> Result<Verified> {
         .count();
     v.problems.extend(copies);
     v.problems.extend(unlisted(&m, &files));
+    v.problems.extend(rewritten_manifests(out, &m));
     v.problems.extend(stale::stale_names(out, &m, &files));
     // JSON files that pages link as their web app manifest.
     for rel in linked {
@@ -207,6 +208,41 @@ fn inside(rel: &str) -> bool {
         && !rel.starts_with('/')
         && !rel.contains('\\')
         && rel.split('/').all(|s| !matches!(s, "" | "." | ".."))
+}
+
+/// The extra manifests (`--manifest-format`) that no longer say what the
+/// build wrote: above all Django's, which `collectstatic` rewrites when it
+/// is run into the output after the build.
+fn rewritten_manifests(out: &Path, m: &Manifest) -> Vec<Diagnostic> {
+    use crate::config::ManifestFormat::{Django, Flat, Propshaft};
+    let mut problems = Vec::new();
+    for format in [Flat, Propshaft, Django] {
+        let rel = crate::emit::manifest::path_of(format);
+        if !m.generated.iter().any(|g| g == rel) {
+            continue;
+        }
+        let (Ok(bytes), Some(want)) = (
+            fs::read(out.join(rel)),
+            crate::emit::manifest::render_from(format, m),
+        ) else {
+            continue;
+        };
+        if bytes != want {
+            let why = if format == Django {
+                ": was `collectstatic` run into the output after the build? It replaces \
+                 staticfiles.json with one naming its own copies; collect into a plain folder \
+                 before assetpress instead"
+            } else {
+                ""
+            };
+            problems.push(Diagnostic::error(
+                rel,
+                None,
+                format!("not the manifest the build wrote{why}"),
+            ));
+        }
+    }
+    problems
 }
 
 /// Files of the output that the manifest does not account for: not an

@@ -112,3 +112,107 @@ fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The Vite manifest assetpress writes for the Vite app's output (its own
+/// `.vite/manifest.json` left out) says what Vite's says for the same
+/// files: the same fields on every chunk, the same entries, dynamic
+/// entries, names, imports (as keys) and stylesheets.
+#[test]
+fn the_vite_manifest_says_what_vites_own_says() {
+    let dist = apps().join("vite").join("dist");
+    let theirs: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dist.join(".vite/manifest.json")).expect("run scripts/build-apps"),
+    )
+    .unwrap();
+    let t = crate::util::TestDir::new();
+    crate::util::copy_tree(&dist, &t.path("in"));
+    std::fs::remove_dir_all(t.path("in/.vite")).unwrap();
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--manifest-format",
+        "vite",
+        "--quiet",
+    ])
+    .expect_code(0);
+    let ours: serde_json::Value =
+        serde_json::from_slice(&t.read("out/.vite/manifest.json")).unwrap();
+    // Vite keys chunks by source; ours by input file, which is Vite's `file`.
+    let file_of = |key: &str| theirs[key]["file"].as_str().unwrap().to_string();
+    let keys_to_files = |v: &serde_json::Value| -> Vec<String> {
+        let mut f: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| file_of(k.as_str().unwrap()))
+            .collect();
+        f.sort();
+        f
+    };
+    let files = |v: &serde_json::Value| -> Vec<String> {
+        let mut f: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        f.sort();
+        f
+    };
+    let mut chunks = 0;
+    for (key, chunk) in theirs.as_object().unwrap() {
+        let file = chunk["file"].as_str().unwrap();
+        // Workers are bundles of their own; Vite marks them so.
+        if !file.ends_with(".js") || chunk.get("isWorker").is_some() {
+            continue;
+        }
+        chunks += 1;
+        let our = &ours[file];
+        assert!(our.is_object(), "{file} ({key}) missing: {ours}");
+        let fields = |c: &serde_json::Value| -> Vec<String> {
+            let mut f: Vec<String> = c.as_object().unwrap().keys().cloned().collect();
+            // Vite lists the files a chunk's stylesheets load too.
+            f.retain(|k| k != "assets");
+            f.sort();
+            f
+        };
+        assert_eq!(
+            fields(our),
+            fields(chunk),
+            "{file}: ours {our}, Vite's {chunk}"
+        );
+        for flag in ["isEntry", "isDynamicEntry", "name"] {
+            assert_eq!(our.get(flag), chunk.get(flag), "{file}: {flag}");
+        }
+        assert_eq!(files(&our["css"]), files(&chunk["css"]), "{file}: css");
+        for list in ["imports", "dynamicImports"] {
+            let our_files: Vec<String> = {
+                let mut f: Vec<String> = our[list]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|k| {
+                        ours[k.as_str().unwrap()]["file"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    })
+                    .collect();
+                f.sort();
+                f
+            };
+            assert_eq!(our_files, keys_to_files(&chunk[list]), "{file}: {list}");
+        }
+        // What the chunk itself loads is among what Vite lists for it.
+        let their_assets = files(&chunk["assets"]);
+        for a in files(&our["assets"]) {
+            assert!(
+                their_assets.contains(&a),
+                "{file}: asset {a} not in {their_assets:?}"
+            );
+        }
+    }
+    assert_eq!(chunks, 2, "the entry and the lazy chunk");
+}

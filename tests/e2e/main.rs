@@ -6,6 +6,7 @@
 //! fails the test with a hint on how to install it; nothing is skipped.
 
 mod apps;
+mod backends;
 mod browser;
 mod ci_files;
 mod corpus;

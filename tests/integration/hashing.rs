@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::util::{
     assert_kept, assert_lacks, assert_refers, assert_same_trees, hash_in_name, manifest, tiny_png,
-    tree, unhashed, Built, TestDir,
+    tree, unhashed, variant_file, Built, TestDir,
 };
 
 /// `testdata/refs` built with `--json`, images as they are (`<picture>`
@@ -669,21 +669,26 @@ fn the_vite_manifest_lists_a_modules_file_imports_and_assets() {
     let main = &read_json(b, ".vite/manifest.json")["js/main.js"];
     assert_eq!(main["file"], b.fill("js/main.[[js/main.js]].js").as_str());
     assert_eq!(main["src"], "js/main.js");
+    // Modules of `import`/`export … from` by key; workers and
+    // `new URL()` files by file, as Vite lists them.
     assert_eq!(
         main["imports"],
-        serde_json::json!([
-            "js/a.js",
-            "js/classic-worker.js",
-            "js/lib.js",
-            "js/util/helper.js",
-            "js/worker.js"
-        ])
+        serde_json::json!(["js/a.js", "js/lib.js", "js/util/helper.js"])
     );
     assert_eq!(main["dynamicImports"], serde_json::json!(["js/lazy.js"]));
     assert_eq!(
         main["assets"],
-        serde_json::json!([b.fill("img/icon.[[img/icon.png]].png")])
+        serde_json::json!([
+            b.fill("img/icon.[[img/icon.png]].png"),
+            b.fill("js/classic-worker.[[js/classic-worker.js]].js"),
+            b.fill("js/worker.[[js/worker.js]].js")
+        ])
     );
+    assert_eq!(main["name"], "main");
+    let lazy = &read_json(b, ".vite/manifest.json")["js/lazy.js"];
+    assert_eq!(lazy["isDynamicEntry"], true);
+    assert_eq!(lazy["name"], "lazy");
+    assert!(main.get("isDynamicEntry").is_none());
 }
 
 #[test]
@@ -692,6 +697,9 @@ fn the_vite_manifest_marks_what_a_page_loads_as_an_entry() {
     assert_eq!(vite["js/main.js"]["isEntry"], true);
     assert_eq!(vite["js/lib.js"]["isEntry"], true, "a page imports it");
     assert_eq!(vite["css/app.css"]["isEntry"], true);
+    // An entry stylesheet has its name and file name, as Vite writes them.
+    assert_eq!(vite["css/app.css"]["name"], "app");
+    assert_eq!(vite["css/app.css"]["names"], serde_json::json!(["app.css"]));
     assert!(
         vite["js/util/helper.js"].get("isEntry").is_none(),
         "imported by a module only"
@@ -722,6 +730,90 @@ fn the_django_manifest_gives_version_paths_and_hash() {
         b.fill("css/app.[[css/app.css]].css").as_str()
     );
     assert_eq!(django["hash"].as_str().unwrap().len(), 12);
+}
+
+#[test]
+fn the_django_manifest_resolves_hashed_names_maps_variants_and_whitenoises_keys() {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--manifest-format",
+        "django",
+        "--widths",
+        "480",
+        "--quiet",
+    ])
+    .expect_code(0);
+    let m = manifest(&t.path("out"));
+    let paths = serde_json::from_slice::<serde_json::Value>(&t.read("out/staticfiles.json"))
+        .unwrap()["paths"]
+        .clone();
+    let app = m["assets"]["js/app.js"]["file"].as_str().unwrap();
+    let map = m["assets"]["js/app.js"]["map"].as_str().unwrap();
+    let webp = variant_file(&m, "images/hero-valley.jpg", "webp");
+    let stem = app.strip_suffix(".js").unwrap();
+    for (key, file) in [
+        ("js/app.js", app),
+        (app, app),
+        ("js/app.js.map", map),
+        (map, map),
+        // WhiteNoise's name for the map: the extension before the last dropped.
+        (&format!("{stem}.map"), map),
+        (&webp, &webp),
+        ("images/hero-valley-480w.webp", &webp),
+    ] {
+        assert_eq!(paths[key], file, "{key}");
+    }
+}
+
+#[test]
+fn verify_tells_a_staticfiles_json_rewritten_after_the_build() {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--manifest-format",
+        "django",
+        "--quiet",
+    ])
+    .expect_code(0);
+    t.run(&["verify", "out"]).expect_code(0);
+    // What `collectstatic` into the output leaves: its own manifest.
+    let mut django: serde_json::Value =
+        serde_json::from_slice(&t.read("out/staticfiles.json")).unwrap();
+    django["paths"]["js/app.js"] = "js/app.0123456789ab.js".into();
+    t.write("out/staticfiles.json", serde_json::to_vec(&django).unwrap());
+    let run = t.run(&["verify", "out"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("staticfiles.json") && run.stderr.contains("collectstatic"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_django_manifest_in_the_input_is_a_warning() {
+    let t = TestDir::new();
+    t.write("in/css/a.css", "a{color:red}");
+    t.write(
+        "in/staticfiles.json",
+        r#"{"paths":{"css/a.css":"css/a.0123456789ab.css"},"version":"1.1"}"#,
+    );
+    let run = t.run(&["build", "in", "--out", "out", "--json"]);
+    run.expect_code(0);
+    assert!(
+        run.warnings()
+            .iter()
+            .any(|w| w.contains("staticfiles.json") && w.contains("StaticFilesStorage")),
+        "{:?}",
+        run.warnings()
+    );
 }
 
 #[test]

@@ -567,6 +567,23 @@ pub fn node_tools() -> PathBuf {
     dir
 }
 
+/// The Python of the venv holding the pinned backends (Django, WhiteNoise,
+/// django-vite) that `scripts/test` installs from
+/// `tests/backends/requirements.txt`, or a panic that says how to get them.
+#[track_caller]
+pub fn py_tools() -> PathBuf {
+    let dir = std::env::var_os("ASSETPRESS_PY_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("py-tools"));
+    let python = dir.join("bin/python");
+    assert!(
+        python.is_file(),
+        "the Python backends are missing at {}: run `scripts/test` (it installs them), or `python3 -m venv {0} && {0}/bin/pip install -r tests/backends/requirements.txt` and set ASSETPRESS_PY_TOOLS",
+        dir.display()
+    );
+    python
+}
+
 /// Cargo's target folder.
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

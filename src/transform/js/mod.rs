@@ -87,6 +87,9 @@ pub struct JsReference {
     /// Whether it is loaded on demand: a dynamic `import("…")`, or a file
     /// of a preload list.
     pub dynamic: bool,
+    /// Whether it is a static `import`/`export … from`: a module loaded
+    /// with the file (not a worker, a `new URL()`, an `importScripts`).
+    pub import: bool,
     /// What a relative `url` is relative to.
     pub relative_to: RelativeTo,
 }

@@ -46,6 +46,7 @@ pub(super) fn find_references(
             url: f.url.clone(),
             loc: parsed.loc(f.span),
             dynamic: f.dynamic,
+            import: f.import,
             relative_to: f.relative_to,
         })
         .collect();
@@ -63,6 +64,8 @@ pub(super) struct Found {
     pub(super) template: bool,
     /// Whether it is the specifier of a dynamic `import("…")`.
     pub(super) dynamic: bool,
+    /// Whether it is the specifier of a static `import`/`export … from`.
+    pub(super) import: bool,
     /// What a relative URL is relative to.
     pub(super) relative_to: RelativeTo,
 }
@@ -117,6 +120,8 @@ pub(super) struct References {
     pub(super) found: Vec<Found>,
     /// Set while visiting the argument of `import(…)`.
     dynamic: bool,
+    /// Set while adding the source of an `import`/`export … from`.
+    import: bool,
     /// `import "react"`: left to a bundler or an import map.
     bare: u32,
     /// `import(name)` and the like, with where and what they are.
@@ -170,6 +175,7 @@ impl References {
             span: lit.span,
             template: lit.template,
             dynamic: self.dynamic,
+            import: self.import,
             relative_to,
         });
     }
@@ -383,16 +389,22 @@ impl Visit for References {
     }
 
     fn visit_import_decl(&mut self, n: &ImportDecl) {
+        self.import = true;
         self.add(str_literal(&n.src), Names::Module, "import");
+        self.import = false;
     }
 
     fn visit_export_all(&mut self, n: &ExportAll) {
+        self.import = true;
         self.add(str_literal(&n.src), Names::Module, "export");
+        self.import = false;
     }
 
     fn visit_named_export(&mut self, n: &NamedExport) {
         if let Some(src) = &n.src {
+            self.import = true;
             self.add(str_literal(src), Names::Module, "export");
+            self.import = false;
         }
     }
 

@@ -59,6 +59,7 @@ pub fn rewrite_source(
             url: url.clone(),
             loc: loc_of_offset(text.as_bytes(), lo),
             dynamic: false,
+            import: false,
             relative_to: RelativeTo::File,
         });
         if let Some(new) = rewrite(&url, RelativeTo::File) {

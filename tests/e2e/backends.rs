@@ -1,0 +1,139 @@
+//! Real backends reading the output's manifests unchanged: Django's
+//! `ManifestStaticFilesStorage`, WhiteNoise's `CompressedManifestStaticFilesStorage`
+//! and django-vite (pinned in tests/backends/requirements.txt), with the
+//! output as `STATIC_ROOT` and no `collectstatic`.
+
+use std::process::Command;
+
+use crate::util::{manifest, py_tools, repo, TestDir};
+
+/// The demo site built for Django: served under `/static/`, with the Vite
+/// and Django manifests.
+fn built() -> TestDir {
+    let t = TestDir::with_fixture("site");
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--base",
+        "/static/",
+        "--manifest-format",
+        "vite,django",
+        "--widths",
+        "480,960",
+        "--quiet",
+    ])
+    .expect_code(0);
+    t
+}
+
+/// What `tests/backends/django_check.py` saw with `storage`.
+fn django(t: &TestDir, storage: &str, names: &[&str]) -> serde_json::Value {
+    let run = Command::new(py_tools())
+        .arg(repo().join("tests/backends/django_check.py"))
+        .arg(t.path("out"))
+        .arg(storage)
+        .args(names)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "django_check.py failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
+/// Names to resolve: a page's script and stylesheet (which keep their names
+/// in the demo site: its pages name them root-absolute, outside `/static/`)
+/// and a module whose name is hashed.
+const NAMES: &[&str] = &["js/app.js", "css/main.css", "js/lib/lazy-chart.js"];
+
+#[test]
+fn django_and_django_vite_resolve_every_name_with_either_storage() {
+    let t = built();
+    let m = manifest(&t.path("out"));
+    let file = |k: &str| m["assets"][k]["file"].as_str().unwrap().to_string();
+    for storage in ["manifest", "whitenoise"] {
+        let r = django(&t, storage, NAMES);
+        assert_eq!(r["checks"], serde_json::json!([]), "{storage}");
+        for name in NAMES {
+            assert_eq!(
+                r["static"][name]["ok"],
+                format!("/static/{}", file(name)).as_str(),
+                "{storage}: {{% static '{name}' %}}: {}",
+                r["static"][name]
+            );
+        }
+        // Every published file resolves under its own name, as django-vite
+        // (and any code holding a hashed name) asks for it.
+        let urls = r["url"].as_object().unwrap();
+        assert!(urls.len() > 20, "{storage}: {urls:?}");
+        for (name, got) in urls {
+            assert_eq!(
+                got["ok"],
+                format!("/static/{name}").as_str(),
+                "{storage}: staticfiles_storage.url('{name}'): {got}"
+            );
+        }
+        // {% vite_asset %} writes each script as the manifest names it.
+        for name in ["js/app.js", "js/lib/lazy-chart.js"] {
+            let tag = r["vite_asset"][name]["ok"].as_str().unwrap_or_else(|| {
+                panic!("{storage}: {{% vite_asset %}}: {}", r["vite_asset"][name])
+            });
+            assert!(
+                tag.contains(&format!("src=\"/static/{}\"", file(name))),
+                "{storage}: {tag}"
+            );
+            assert!(tag.contains("type=\"module\""), "{storage}: {tag}");
+        }
+        assert_ne!(file("js/lib/lazy-chart.js"), "js/lib/lazy-chart.js");
+    }
+}
+
+#[test]
+fn whitenoise_serves_every_hashed_file_variant_and_map_as_immutable() {
+    let t = built();
+    let m = manifest(&t.path("out"));
+    let r = django(&t, "whitenoise", NAMES);
+    let served = r["served"].as_object().unwrap();
+    let (mut variants, mut maps, mut hashed) = (0, 0, 0);
+    for (key, entry) in m["assets"].as_object().unwrap() {
+        let file = entry["file"].as_str().unwrap();
+        let renamed = file != key;
+        let mut immutable = vec![];
+        if renamed {
+            hashed += 1;
+            immutable.push(file.to_string());
+            if let Some(map) = entry["map"].as_str() {
+                maps += 1;
+                immutable.push(map.to_string());
+            }
+        }
+        for v in entry["variants"].as_array().into_iter().flatten() {
+            variants += 1;
+            immutable.push(v["file"].as_str().unwrap().to_string());
+        }
+        for name in immutable {
+            let s = &served[&name];
+            assert_eq!(s["status"], 200, "{name}: {s}");
+            let cache = s["cache_control"].as_str().unwrap_or("");
+            assert!(
+                cache.contains("immutable"),
+                "{name} is served with {cache:?}"
+            );
+        }
+        if !renamed && key.ends_with(".html") {
+            let cache = served[file]["cache_control"].as_str().unwrap_or("");
+            assert!(!cache.contains("immutable"), "{file}: {cache}");
+        }
+    }
+    assert!(
+        hashed >= 5 && maps >= 3 && variants >= 4,
+        "{hashed} {maps} {variants}"
+    );
+    // The precompressed copies are what WhiteNoise sends to a client that takes them.
+    let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
+    assert_eq!(served[css]["content_encoding"], "br", "{}", served[css]);
+}
