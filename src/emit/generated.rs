@@ -141,7 +141,11 @@ pub fn write_and_commit(
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
-        text.extend_from_slice(headers::headers_file(&out_files, config).as_bytes());
+        let (rules, warning) = headers::headers_file(&out_files, config);
+        text.extend_from_slice(rules.as_bytes());
+        if let Some(message) = warning {
+            diagnostics.push(Diagnostic::warning("_headers", None, message));
+        }
         staging.write("_headers", &text)?;
         written.insert(
             "headers_file".into(),

@@ -149,11 +149,22 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
     out
 }
 
-/// A `_headers` file: one rule per folder whose files all share a class
-/// (`/assets/*`), otherwise one per file, so no two rules ever match the
-/// same path (both hosts join the values of rules that do). A page
-/// `dir/index.html` is also served as `dir/`, and `about.html` as `about`.
-pub fn headers_file(files: &[OutFile], config: &Config) -> String {
+/// The most rules Cloudflare Pages reads from a `_headers` file.
+pub const PAGES_MAX_RULES: usize = 100;
+
+/// A `_headers` file, with a warning when Cloudflare Pages would not read
+/// all of it. No two rules ever match the same path (both hosts join the
+/// values of rules that do); a page `dir/index.html` is also served as
+/// `dir/`, and `about.html` as `about`.
+///
+/// A host answers a request for a missing file with the rules of its path:
+/// with a `404.html` at the root, that is a 404 the hosts send with
+/// `no-store`, so folders whose files all share a class get one rule
+/// (`/assets/*`). Without one, Cloudflare Pages serves `index.html` for it
+/// (its single-page-app mode), and a folder rule would make that page
+/// `immutable` under a stale or not yet published hashed URL: then every
+/// rule names one file.
+pub fn headers_file(files: &[OutFile], config: &Config) -> (String, Option<String>) {
     // Every path with its class. Compressed copies are left out: these
     // hosts compress themselves and would serve them only by their own name.
     // `_headers` itself is read by the host, not served.
@@ -162,6 +173,7 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
         .filter(|f| f.rel != "_headers")
         .map(|f| (f.rel.clone(), Class::of(f)))
         .collect();
+    let not_found_page = all.contains_key("404.html");
     // The class of each folder's whole subtree, when it has one.
     let mut folders: BTreeMap<String, Option<Class>> = BTreeMap::new();
     for (rel, &class) in &all {
@@ -181,18 +193,19 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
     let uniform = |dir: &str| folders.get(dir).copied().flatten();
     // The highest uniform folder above `rel`, if any.
     let covering = |rel: &str| -> Option<String> {
-        let mut best = None;
+        if !not_found_page {
+            return None;
+        }
         let mut end = 0;
         while let Some(i) = rel[end..].find('/') {
             end += i;
             let dir = &rel[..end];
             if uniform(dir).is_some() {
-                best = Some(dir.to_string());
-                break;
+                return Some(dir.to_string());
             }
             end += 1;
         }
-        best
+        None
     };
     let mut rules: BTreeMap<String, Class> = BTreeMap::new();
     for (rel, &class) in &all {
@@ -213,6 +226,20 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
             }
         }
     }
+    let warning = (rules.len() > PAGES_MAX_RULES).then(|| {
+        let why = if not_found_page {
+            ""
+        } else {
+            ": without a 404.html every rule names one file (a folder rule would make the page \
+             Cloudflare Pages serves for a missing file immutable); add a 404.html to the output \
+             and one rule per folder suffices"
+        };
+        format!(
+            "{} rules, and Cloudflare Pages reads only the first {PAGES_MAX_RULES} (Netlify reads \
+             all){why}",
+            rules.len()
+        )
+    });
     let base = config.base.trim_end_matches('/');
     let mut s = String::from(
         "# Cache-Control for every file of this folder, written by assetpress:\n\
@@ -227,7 +254,7 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> String {
             s.push_str("  Access-Control-Allow-Origin: *\n");
         }
     }
-    s
+    (s, warning)
 }
 
 #[cfg(test)]
@@ -262,25 +289,37 @@ mod tests {
         assert_eq!(content_type("LICENSE"), "application/octet-stream");
     }
 
-    #[test]
-    fn headers_file_has_one_rule_per_path() {
+    fn rule_paths(files: &[OutFile]) -> Vec<String> {
         let cfg = Config::new("in", "out").unwrap();
-        let files = [
-            file("assets/app.3f2a9c1b.js", true),
-            file("assets/logo.3f2a9c1b.png", true),
-            file("index.html", false),
-            file("about.html", false),
-            file("blog/index.html", false),
-            file("blog/cover.jpg", false),
-            file("favicon.ico", false),
-            file("sw.js", false),
-        ];
-        let text = headers_file(&files, &cfg);
-        let paths: Vec<&str> = text.lines().filter(|l| l.starts_with('/')).collect();
+        let (text, warning) = headers_file(files, &cfg);
+        assert_eq!(warning, None);
+        text.lines()
+            .filter(|l| l.starts_with('/'))
+            .map(String::from)
+            .collect()
+    }
+
+    const SITE: &[(&str, bool)] = &[
+        ("assets/app.3f2a9c1b.js", true),
+        ("assets/logo.3f2a9c1b.png", true),
+        ("index.html", false),
+        ("about.html", false),
+        ("blog/index.html", false),
+        ("blog/cover.jpg", false),
+        ("favicon.ico", false),
+        ("sw.js", false),
+    ];
+
+    #[test]
+    fn with_a_404_page_a_uniform_folder_has_one_rule() {
+        let mut files: Vec<OutFile> = SITE.iter().map(|&(r, h)| file(r, h)).collect();
+        files.push(file("404.html", false));
         assert_eq!(
-            paths,
+            rule_paths(&files),
             [
                 "/",
+                "/404",
+                "/404.html",
                 "/about",
                 "/about.html",
                 "/assets/*",
@@ -292,8 +331,44 @@ mod tests {
                 "/sw.js"
             ]
         );
+        let cfg = Config::new("in", "out").unwrap();
+        let text = headers_file(&files, &cfg).0;
         assert!(text.contains("/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n"));
         assert!(text.contains("/sw.js\n  Cache-Control: no-cache\n"));
+    }
+
+    #[test]
+    fn without_a_404_page_every_rule_names_one_file() {
+        let files: Vec<OutFile> = SITE.iter().map(|&(r, h)| file(r, h)).collect();
+        assert_eq!(
+            rule_paths(&files),
+            [
+                "/",
+                "/about",
+                "/about.html",
+                "/assets/app.3f2a9c1b.js",
+                "/assets/logo.3f2a9c1b.png",
+                "/blog/",
+                "/blog/cover.jpg",
+                "/blog/index.html",
+                "/favicon.ico",
+                "/index.html",
+                "/sw.js"
+            ]
+        );
+    }
+
+    #[test]
+    fn more_rules_than_cloudflare_pages_reads_is_a_warning() {
+        let cfg = Config::new("in", "out").unwrap();
+        let files: Vec<OutFile> = (0..PAGES_MAX_RULES + 1)
+            .map(|i| file(&format!("js/c{i}.3f2a9c1b.js"), true))
+            .collect();
+        let warning = headers_file(&files, &cfg).1.unwrap();
+        assert!(
+            warning.starts_with("101 rules") && warning.contains("404.html"),
+            "{warning}"
+        );
     }
 
     #[test]

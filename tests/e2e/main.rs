@@ -14,6 +14,7 @@ mod delivery;
 mod images;
 mod layout;
 mod npm;
+mod pages;
 mod pdfjs;
 mod serve;
 #[path = "../support/mod.rs"]
