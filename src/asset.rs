@@ -109,6 +109,9 @@ pub struct Reference {
     /// A static `import`/`export … from` of a script: a module loaded with
     /// the file (a worker or a `new URL()` is not).
     pub import: bool,
+    /// A file of a bundler's preload list: `dynamic`, but named beside the
+    /// `import()` it is loaded for rather than by one.
+    pub preload: bool,
     /// A link or a frame (`<a href>`, `<iframe src>`): navigated to, not
     /// loaded by the file.
     pub navigation: bool,

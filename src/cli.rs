@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
-    normalize_base, Config, FileConfig, Limits, ManifestFormat, CONFIG_FILE_NAME, DEFAULT_MANIFEST,
+    normalize_base, Config, FileConfig, HashSeparator, Limits, ManifestFormat, CONFIG_FILE_NAME,
+    DEFAULT_MANIFEST,
 };
 use crate::error::{Error, Result};
 use crate::targets::Targets;
@@ -119,6 +120,9 @@ pub struct BuildArgs {
     /// Hex digits of the content hash in file names, 8-64 [default: 8] [config: hash_length]
     #[arg(long, value_name = "N")]
     pub hash_length: Option<usize>,
+    /// What joins the hash to the name: dot (app.3f2a9c1b.js) or dash (app-3f2a9c1b.js) [default: dot; dash with --manifest-format propshaft] [config: hash_separator]
+    #[arg(long, value_name = "SEP")]
+    pub hash_separator: Option<HashSeparator>,
     /// Files matching GLOB keep their names, besides pages, robots.txt, service workers... (repeatable) [config: keep_names]
     #[arg(long = "keep-name", value_name = "GLOB")]
     pub keep_names: Vec<String>,
@@ -274,7 +278,7 @@ impl BuildArgs {
                 flag
             }
         };
-        let config = Config {
+        let mut config = Config {
             include: or_file(self.include, file.include, &d.include),
             exclude: or_file(self.exclude, file.exclude, &d.exclude),
             jobs: self.jobs.or(file.jobs).unwrap_or(d.jobs),
@@ -316,6 +320,14 @@ impl BuildArgs {
             },
             ..d
         };
+        // Propshaft's `assets:clean` recognises `name-<digest>.ext` only.
+        config.hash_separator = self.hash_separator.or(file.hash_separator).unwrap_or(
+            if config.manifest_formats.contains(&ManifestFormat::Propshaft) {
+                HashSeparator::Dash
+            } else {
+                HashSeparator::Dot
+            },
+        );
         let mut images = file.images.clone().unwrap_or_default();
         images.enabled &= !self.no_images;
         images.picture &= !self.no_picture;

@@ -42,6 +42,9 @@ pub struct Config {
     pub limits: Limits,
     /// Hex digits of the content hash in file names, 8–64. Default: 8.
     pub hash_length: usize,
+    /// What joins the hash to the name: `app.3f2a9c1b.js` or
+    /// `app-3f2a9c1b.js`. Default: a dot, a dash with the Propshaft manifest.
+    pub hash_separator: HashSeparator,
     /// Globs of files that keep their names, besides
     /// [`crate::naming::DEFAULT_KEEP_NAMES`]. Default: none.
     pub keep_names: Vec<String>,
@@ -333,6 +336,28 @@ pub enum ManifestFormat {
     Django,
 }
 
+/// What joins the content hash to a file's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum HashSeparator {
+    /// `app.3f2a9c1b.js`, as webpack, Parcel and Django name files.
+    #[default]
+    Dot,
+    /// `app-3f2a9c1b.js`, as Rails' Propshaft and Sprockets name files (and
+    /// recognise them in `assets:clean`).
+    Dash,
+}
+
+impl HashSeparator {
+    /// The character itself.
+    pub fn char(self) -> char {
+        match self {
+            HashSeparator::Dot => '.',
+            HashSeparator::Dash => '-',
+        }
+    }
+}
+
 /// Bounds on the work one input file may cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -381,6 +406,7 @@ impl Config {
             base: "/".into(),
             limits: Limits::default(),
             hash_length: 8,
+            hash_separator: HashSeparator::Dot,
             keep_names: Vec::new(),
             hash: Vec::new(),
             public_url: None,
@@ -546,6 +572,8 @@ pub struct FileConfig {
     pub limits: Option<Limits>,
     /// Hex digits of the hash in names.
     pub hash_length: Option<usize>,
+    /// What joins the hash to the name.
+    pub hash_separator: Option<HashSeparator>,
     /// Globs of files that keep their names (added to the defaults).
     pub keep_names: Option<Vec<String>>,
     /// Globs of files renamed whatever the naming rule says.

@@ -20,6 +20,9 @@ pub struct Graph {
     /// For each script, the modules it names in a static `import` or
     /// `export … from` (sorted, once each).
     pub imports: Vec<Vec<FileId>>,
+    /// For each script, the modules it loads with an `import()` of its
+    /// own (not the files of a preload list; sorted, once each).
+    pub import_calls: Vec<Vec<FileId>>,
     /// Groups of files that refer to each other in a circle, each sorted by
     /// path, the groups sorted too.
     pub cycles: Vec<Vec<String>>,
@@ -34,6 +37,7 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
     let mut statics = vec![Vec::new(); files.len()];
     let mut dynamic = vec![Vec::new(); files.len()];
     let mut imports = vec![Vec::new(); files.len()];
+    let mut import_calls = vec![Vec::new(); files.len()];
     for ((i, file), result) in FileId::all(files.len()).zip(files).zip(results) {
         for r in &result.references {
             let problem = match &r.to {
@@ -41,6 +45,9 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
                     edges[i].push(*j);
                     if r.import {
                         imports[i].push(*j);
+                    }
+                    if r.dynamic && !r.preload {
+                        import_calls[i].push(*j);
                     }
                     if r.dynamic {
                         dynamic[i].push(*j);
@@ -73,6 +80,8 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
         dynamic[i].dedup();
         imports[i].sort_unstable();
         imports[i].dedup();
+        import_calls[i].sort_unstable();
+        import_calls[i].dedup();
     }
     let cycles = cycles(files, &edges);
     (
@@ -80,6 +89,7 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
             edges,
             dynamic,
             imports,
+            import_calls,
             cycles,
         },
         diagnostics,

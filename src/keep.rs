@@ -61,7 +61,8 @@ impl Rule {
             config.hash_length,
             &config.base,
             config.public_url.as_deref(),
-        )?;
+        )?
+        .with_separator(config.hash_separator.char());
         let follows = rewrite::follows(files);
         let bundled = bundled(files);
         let look_for = candidates(files, &naming, &follows, &bundled);

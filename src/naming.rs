@@ -59,6 +59,8 @@ pub struct Naming {
     /// Absolute URL of the output root, ending in `/`, when references to
     /// hashed files are written absolute.
     pub public_url: Option<String>,
+    /// What joins the hash to the name (`.` or `-`).
+    pub separator: char,
 }
 
 impl Naming {
@@ -80,7 +82,14 @@ impl Naming {
             hash_length,
             base: base.to_string(),
             public_url: public_url.map(|u| format!("{}/", u.trim_end_matches('/'))),
+            separator: '.',
         })
+    }
+
+    /// The policy with `separator` joining hashes to names.
+    pub fn with_separator(mut self, separator: char) -> Naming {
+        self.separator = separator;
+        self
     }
 
     /// Whether the file `rel` keeps its name: by `keep_names`, or by what
@@ -142,7 +151,7 @@ impl Naming {
         let out = if self.keeps_name(rel) {
             rel.to_string()
         } else {
-            hashed_name(rel, &"0".repeat(self.hash_length))
+            hashed_name(rel, &"0".repeat(self.hash_length), self.separator)
         };
         style.line(&own_map_url(&out)).len()
     }
@@ -237,16 +246,17 @@ pub fn name_fits(rel: &str, extra: usize) -> bool {
     base_name(rel).len() + extra <= NAME_MAX
 }
 
-/// `rel` with `hash` put before its extension: `css/app.css` →
-/// `css/app.<hash>.css`; `LICENSE` → `LICENSE.<hash>`.
-pub fn hashed_name(rel: &str, hash: &str) -> String {
+/// `rel` with `hash` put before its extension, joined by `sep` (`.` or
+/// `-`): `css/app.css` → `css/app.<hash>.css` (`css/app-<hash>.css`);
+/// `LICENSE` → `LICENSE.<hash>`.
+pub fn hashed_name(rel: &str, hash: &str, sep: char) -> String {
     let (dir, base) = match rel.rsplit_once('/') {
         Some((d, b)) => (Some(d), b),
         None => (None, rel),
     };
     let base = match base.rfind('.') {
-        Some(dot) if dot > 0 => format!("{}.{hash}{}", &base[..dot], &base[dot..]),
-        _ => format!("{base}.{hash}"),
+        Some(dot) if dot > 0 => format!("{}{sep}{hash}{}", &base[..dot], &base[dot..]),
+        _ => format!("{base}{sep}{hash}"),
     };
     match dir {
         Some(d) => format!("{d}/{base}"),
@@ -255,9 +265,9 @@ pub fn hashed_name(rel: &str, hash: &str) -> String {
 }
 
 /// The hash in the output name `file` of the input `key`, if it has one:
-/// `file` must be `key` with `.<hex>` of `length` digits put where
-/// [`hashed_name`] puts it.
-pub fn hash_in_name(key: &str, file: &str, length: usize) -> Option<String> {
+/// `file` must be `key` with `sep` and hex of `length` digits put where
+/// [`hashed_name`] puts them.
+pub fn hash_in_name(key: &str, file: &str, length: usize, sep: char) -> Option<String> {
     if key == file {
         return None;
     }
@@ -272,7 +282,7 @@ pub fn hash_in_name(key: &str, file: &str, length: usize) -> Option<String> {
     };
     let hash = file_base
         .strip_prefix(stem)?
-        .strip_prefix('.')?
+        .strip_prefix(sep)?
         .strip_suffix(ext)?;
     (hash.len() == length && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
         .then(|| hash.to_string())
@@ -388,9 +398,16 @@ mod tests {
 
     #[test]
     fn names_get_the_hash_before_the_extension() {
-        assert_eq!(hashed_name("css/app.min.css", "h"), "css/app.min.h.css");
-        assert_eq!(hashed_name("LICENSE", "h"), "LICENSE.h");
-        assert_eq!(hashed_name("a/.htaccess", "h"), "a/.htaccess.h");
+        assert_eq!(
+            hashed_name("css/app.min.css", "h", '.'),
+            "css/app.min.h.css"
+        );
+        assert_eq!(
+            hashed_name("css/app.min.css", "h", '-'),
+            "css/app.min-h.css"
+        );
+        assert_eq!(hashed_name("LICENSE", "h", '.'), "LICENSE.h");
+        assert_eq!(hashed_name("a/.htaccess", "h", '.'), "a/.htaccess.h");
     }
 
     #[test]
@@ -421,16 +438,21 @@ mod tests {
     #[test]
     fn a_hashed_name_reads_back() {
         for rel in ["css/app.min.css", "LICENSE", "a/.htaccess", "x.js"] {
-            let name = hashed_name(rel, "0123abcd");
+            let name = hashed_name(rel, "0123abcd", '.');
             assert_eq!(
-                hash_in_name(rel, &name, 8).as_deref(),
+                hash_in_name(rel, &name, 8, '.').as_deref(),
                 Some("0123abcd"),
                 "{rel}"
             );
-            assert_eq!(hash_in_name(rel, &name, 9), None);
+            assert_eq!(hash_in_name(rel, &name, 9, '.'), None);
+            assert_eq!(hash_in_name(rel, &name, 8, '-'), None);
         }
-        assert_eq!(hash_in_name("a/b.js", "c/b.0123abcd.js", 8), None);
-        assert_eq!(hash_in_name("b.js", "b.js", 8), None);
+        assert_eq!(hash_in_name("a/b.js", "c/b.0123abcd.js", 8, '.'), None);
+        assert_eq!(
+            hash_in_name("a/b.js", "a/b-0123abcd.js", 8, '-').as_deref(),
+            Some("0123abcd")
+        );
+        assert_eq!(hash_in_name("b.js", "b.js", 8, '.'), None);
     }
 
     #[test]
@@ -451,7 +473,7 @@ mod tests {
             let out = if n.keeps_name(rel) {
                 rel.to_string()
             } else {
-                hashed_name(rel, "0123456789")
+                hashed_name(rel, "0123456789", '.')
             };
             let mut b = Vec::new();
             append_map_comment(&mut b, style, &out);

@@ -113,6 +113,7 @@ impl<'a> Rewriter<'a> {
             from: from.to_string(),
             dynamic,
             import: false,
+            preload: false,
             navigation: false,
             to,
         }
@@ -152,12 +153,13 @@ impl<'a> Rewriter<'a> {
             return None;
         }
         let ph = placeholder::make(target.into(), self.naming.hash_length, style);
+        let sep = self.naming.separator;
         let text = match public {
-            Some(public) => format!("{public}{}{suffix}", encode_hashed(&rel, &ph)),
+            Some(public) => format!("{public}{}{suffix}", encode_hashed(&rel, &ph, sep)),
             None => {
                 let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
                 let path = &url[..url.len() - suffix.len()];
-                format!("{}{suffix}", insert_hash(path, &rel, &ph))
+                format!("{}{suffix}", insert_hash(path, &rel, &ph, sep))
             }
         };
         Some(Rewritten { text, target })
@@ -170,15 +172,20 @@ impl Rewriter<'_> {
     /// same folder, or under `--public-url`.
     pub fn variant_url(&self, url: &str, variant_rel: &str, variant: Node, style: Style) -> String {
         let ph = placeholder::make(variant, self.naming.hash_length, style);
+        let sep = self.naming.separator;
         match &self.naming.public_url {
-            Some(public) => format!("{public}{}", encode_hashed(variant_rel, &ph)),
+            Some(public) => format!("{public}{}", encode_hashed(variant_rel, &ph, sep)),
             None => {
                 let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
                 let path = url.split(['?', '#']).next().unwrap_or(url);
                 let dir = path.rfind('/').map_or("", |i| &path[..=i]);
                 let base = variant_rel.rsplit('/').next().unwrap_or(variant_rel);
                 // A srcset candidate ends at a space.
-                format!("{}{}", dir.replace(' ', "%20"), encode_hashed(base, &ph))
+                format!(
+                    "{}{}",
+                    dir.replace(' ', "%20"),
+                    encode_hashed(base, &ph, sep)
+                )
             }
         }
     }
@@ -198,7 +205,10 @@ impl Rewriter<'_> {
             return None;
         }
         let ph = placeholder::make(owner.into(), self.naming.hash_length, style);
-        let mapped = format!("{}.map", encode_hashed(owner_rel, &ph));
+        let mapped = format!(
+            "{}.map",
+            encode_hashed(owner_rel, &ph, self.naming.separator)
+        );
         let text = match public {
             Some(public) => format!("{public}{mapped}{suffix}"),
             None => {
@@ -218,7 +228,7 @@ impl Rewriter<'_> {
 
 /// The written `path` (which resolved to `rel`) with `hash` inserted into
 /// its last segment as [`hashed_name`] does, keeping how it was written.
-fn insert_hash(path: &str, rel: &str, hash: &str) -> String {
+fn insert_hash(path: &str, rel: &str, hash: &str, sep: char) -> String {
     let (dir, seg) = match path.rfind('/') {
         Some(i) => path.split_at(i + 1),
         None => ("", path),
@@ -227,19 +237,19 @@ fn insert_hash(path: &str, rel: &str, hash: &str) -> String {
     let wanted_ext = base.rfind('.').filter(|&d| d > 0).map(|d| &base[d..]);
     let written = match (wanted_ext, seg.rfind('.')) {
         (Some(ext), Some(dot)) if dot > 0 && percent_decode(&seg[dot..]) == ext => {
-            Some(format!("{}.{hash}{}", &seg[..dot], &seg[dot..]))
+            Some(format!("{}{sep}{hash}{}", &seg[..dot], &seg[dot..]))
         }
-        (None, _) if percent_decode(seg) == base => Some(format!("{seg}.{hash}")),
+        (None, _) if percent_decode(seg) == base => Some(format!("{seg}{sep}{hash}")),
         _ => None,
     };
-    let seg = written.unwrap_or_else(|| encode_hashed(base, hash));
+    let seg = written.unwrap_or_else(|| encode_hashed(base, hash, sep));
     format!("{dir}{seg}")
 }
 
 /// `rel` with `hash` (a placeholder) put in, percent-encoded as a URL path;
 /// the placeholder itself is not encoded.
-fn encode_hashed(rel: &str, hash: &str) -> String {
-    encode_path(&hashed_name(rel, "\0")).replace("%00", hash)
+fn encode_hashed(rel: &str, hash: &str, sep: char) -> String {
+    encode_path(&hashed_name(rel, "\0", sep)).replace("%00", hash)
 }
 
 #[cfg(test)]

@@ -141,7 +141,12 @@ pub fn write_and_commit(
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
         }
-        let (rules, warning) = headers::headers_file(&out_files, config);
+        // The input's own rules count towards the host's limit too.
+        let existing = String::from_utf8_lossy(&text)
+            .lines()
+            .filter(|l| l.starts_with('/') || l.starts_with("https://") || l.starts_with("http://"))
+            .count();
+        let (rules, warning) = headers::headers_file(&out_files, config, existing);
         text.extend_from_slice(rules.as_bytes());
         if let Some(message) = warning {
             diagnostics.push(Diagnostic::warning("_headers", None, message));

@@ -153,7 +153,7 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
 pub const PAGES_MAX_RULES: usize = 100;
 
 /// A `_headers` file, with a warning when Cloudflare Pages would not read
-/// all of it. No two rules ever match the same path (both hosts join the
+/// all of it with the `existing` rules of the input's own `_headers` before it. No two rules ever match the same path (both hosts join the
 /// values of rules that do); a page `dir/index.html` is also served as
 /// `dir/`, and `about.html` as `about`.
 ///
@@ -164,7 +164,11 @@ pub const PAGES_MAX_RULES: usize = 100;
 /// (its single-page-app mode), and a folder rule would make that page
 /// `immutable` under a stale or not yet published hashed URL: then every
 /// rule names one file.
-pub fn headers_file(files: &[OutFile], config: &Config) -> (String, Option<String>) {
+pub fn headers_file(
+    files: &[OutFile],
+    config: &Config,
+    existing: usize,
+) -> (String, Option<String>) {
     // Every path with its class. Compressed copies are left out: these
     // hosts compress themselves and would serve them only by their own name.
     // `_headers` itself is read by the host, not served.
@@ -226,7 +230,8 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> (String, Option<Strin
             }
         }
     }
-    let warning = (rules.len() > PAGES_MAX_RULES).then(|| {
+    let total = existing + rules.len();
+    let warning = (total > PAGES_MAX_RULES).then(|| {
         let why = if not_found_page {
             ""
         } else {
@@ -234,10 +239,14 @@ pub fn headers_file(files: &[OutFile], config: &Config) -> (String, Option<Strin
              Cloudflare Pages serves for a missing file immutable); add a 404.html to the output \
              and one rule per folder suffices"
         };
+        let input = if existing > 0 {
+            format!(" ({existing} of the input's own)")
+        } else {
+            String::new()
+        };
         format!(
-            "{} rules, and Cloudflare Pages reads only the first {PAGES_MAX_RULES} (Netlify reads \
-             all){why}",
-            rules.len()
+            "{total} rules{input}, and Cloudflare Pages reads only the first {PAGES_MAX_RULES} \
+             (Netlify reads all){why}"
         )
     });
     let base = config.base.trim_end_matches('/');
@@ -291,7 +300,7 @@ mod tests {
 
     fn rule_paths(files: &[OutFile]) -> Vec<String> {
         let cfg = Config::new("in", "out").unwrap();
-        let (text, warning) = headers_file(files, &cfg);
+        let (text, warning) = headers_file(files, &cfg, 0);
         assert_eq!(warning, None);
         text.lines()
             .filter(|l| l.starts_with('/'))
@@ -332,7 +341,7 @@ mod tests {
             ]
         );
         let cfg = Config::new("in", "out").unwrap();
-        let text = headers_file(&files, &cfg).0;
+        let text = headers_file(&files, &cfg, 0).0;
         assert!(text.contains("/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n"));
         assert!(text.contains("/sw.js\n  Cache-Control: no-cache\n"));
     }
@@ -364,9 +373,22 @@ mod tests {
         let files: Vec<OutFile> = (0..PAGES_MAX_RULES + 1)
             .map(|i| file(&format!("js/c{i}.3f2a9c1b.js"), true))
             .collect();
-        let warning = headers_file(&files, &cfg).1.unwrap();
+        let warning = headers_file(&files, &cfg, 0).1.unwrap();
         assert!(
             warning.starts_with("101 rules") && warning.contains("404.html"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn the_inputs_own_rules_count_towards_the_limit() {
+        let cfg = Config::new("in", "out").unwrap();
+        // Three rules: /404, /404.html and /js/*.
+        let files = [file("404.html", false), file("js/a.3f2a9c1b.js", true)];
+        assert_eq!(headers_file(&files, &cfg, 97).1, None);
+        let warning = headers_file(&files, &cfg, 98).1.unwrap();
+        assert!(
+            warning.starts_with("101 rules (98 of the input's own)"),
             "{warning}"
         );
     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset::ImageFormat;
 use crate::asset::{AssetKind, SourceFile};
-use crate::config::{Config, ManifestFormat};
+use crate::config::{Config, HashSeparator, ManifestFormat};
 use crate::digest::sha256_hex;
 use crate::graph::Graph;
 use crate::hash::Output;
@@ -26,6 +26,10 @@ pub struct Manifest {
     pub hash: String,
     /// Hex digits of the hash in names.
     pub hash_length: usize,
+    /// What joins the hash to a name: `dot` (`app.3f2a9c1b.js`, when
+    /// absent) or `dash` (`app-3f2a9c1b.js`).
+    #[serde(default, skip_serializing_if = "is_dot")]
+    pub hash_separator: HashSeparator,
     /// Public path the output is served under.
     pub base: String,
     /// Absolute URL of the output root, when references were written under it.
@@ -39,6 +43,10 @@ pub struct Manifest {
     /// file of the output.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub generated: Vec<String>,
+}
+
+fn is_dot(sep: &HashSeparator) -> bool {
+    *sep == HashSeparator::Dot
 }
 
 /// One input file in the manifest.
@@ -145,6 +153,7 @@ pub fn build(
         version: 1,
         hash: "sha256".into(),
         hash_length: config.hash_length,
+        hash_separator: config.hash_separator,
         base: config.base.clone(),
         public_url: config.public_url.clone(),
         assets,
@@ -276,8 +285,10 @@ fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, V
                 || referrers[i]
                     .iter()
                     .any(|&r| matches!(files[r].kind, AssetKind::Html)));
-        let is_dynamic_entry =
-            f.kind == AssetKind::Js && referrers[i].iter().any(|&r| graph.dynamic[r].contains(&i));
+        let is_dynamic_entry = f.kind == AssetKind::Js
+            && referrers[i]
+                .iter()
+                .any(|&r| graph.import_calls[r].contains(&i));
         let mut chunk = ViteChunk {
             file: entry.file.clone(),
             name: (f.kind == AssetKind::Js || is_entry).then(|| chunk_name(&f.rel)),
@@ -300,9 +311,12 @@ fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, V
                     continue;
                 };
                 match files[t].kind {
-                    AssetKind::Js if graph.dynamic[i].contains(&t) => {
+                    AssetKind::Js if graph.import_calls[i].contains(&t) => {
                         chunk.dynamic_imports.push(files[t].rel.clone())
                     }
+                    // A module of a preload list: the chunk's `import()`
+                    // loads it, not this file.
+                    AssetKind::Js if graph.dynamic[i].contains(&t) => {}
                     AssetKind::Js if graph.imports[i].contains(&t) => {
                         chunk.imports.push(files[t].rel.clone())
                     }
@@ -336,13 +350,18 @@ fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, V
         if f.kind != AssetKind::Js {
             continue;
         }
-        let on_demand = |kind: AssetKind| {
-            graph.dynamic[i]
-                .iter()
-                .filter(move |&&t| files[t].kind == kind && m.assets.contains_key(&files[t].rel))
+        let known = |t: FileId, kind: AssetKind| {
+            files[t].kind == kind && m.assets.contains_key(&files[t].rel)
         };
-        let chunks: Vec<FileId> = on_demand(AssetKind::Js).copied().collect();
-        for &css in on_demand(AssetKind::Css) {
+        let chunks: Vec<FileId> = graph.import_calls[i]
+            .iter()
+            .copied()
+            .filter(|&t| known(t, AssetKind::Js))
+            .collect();
+        for &css in graph.dynamic[i]
+            .iter()
+            .filter(|&&t| known(t, AssetKind::Css))
+        {
             // The chunk of the same name (`lazy-X.js`, `lazy-Y.css`), or
             // the only one.
             let named: Vec<FileId> = chunks
@@ -369,8 +388,9 @@ fn vite(m: &Manifest, files: &[SourceFile], graph: &Graph) -> BTreeMap<String, V
 /// The stylesheets of an entry script as Vite lists them, read off the
 /// pages that load it: a bundler extracts the styles a script imports into
 /// files the page links beside it, so the stylesheets that every page
-/// loading the script (as its only script) links are the script's. None
-/// when the pages disagree or load other scripts too.
+/// loading the script links are the script's, when the page loads no other
+/// script than the modules the script imports (a bundler's shared chunks,
+/// preloaded). None when the pages disagree or load other scripts too.
 fn page_styles(
     m: &Manifest,
     files: &[SourceFile],
@@ -378,6 +398,17 @@ fn page_styles(
     referrers: &[Vec<FileId>],
     script: FileId,
 ) -> Vec<String> {
+    // The modules the script imports, directly or not.
+    let mut closure = vec![script];
+    let mut next = 0;
+    while let Some(&s) = closure.get(next) {
+        next += 1;
+        for &t in &graph.imports[s] {
+            if !closure.contains(&t) {
+                closure.push(t);
+            }
+        }
+    }
     let mut styles: Option<Vec<String>> = None;
     for &page in &referrers[script] {
         if files[page].kind != AssetKind::Html {
@@ -388,7 +419,7 @@ fn page_styles(
                 .iter()
                 .filter(move |&&t| files[t].kind == kind && !graph.dynamic[page].contains(&t))
         };
-        if loads(AssetKind::Js).any(|&t| t != script) {
+        if loads(AssetKind::Js).any(|&t| t != script && !closure.contains(&t)) {
             return Vec::new();
         }
         let mut css: Vec<String> = loads(AssetKind::Css)
@@ -407,9 +438,13 @@ fn page_styles(
 struct PropshaftEntry<'a> {
     digested_path: &'a str,
     integrity: &'a str,
+    /// The file is the application's own (not a gem's): what
+    /// `stylesheet_link_tag :app` lists. Everything assetpress builds is.
+    app: bool,
 }
 
-/// Rails Propshaft's `.manifest.json`: logical path → digested path and integrity.
+/// Rails Propshaft's `.manifest.json` (the shape of Propshaft 1.2 and
+/// later): logical path → digested path, integrity and `app`.
 fn propshaft(m: &Manifest) -> BTreeMap<&str, PropshaftEntry<'_>> {
     m.assets
         .iter()
@@ -419,6 +454,7 @@ fn propshaft(m: &Manifest) -> BTreeMap<&str, PropshaftEntry<'_>> {
                 PropshaftEntry {
                     digested_path: &e.file,
                     integrity: &e.integrity,
+                    app: true,
                 },
             )
         })

@@ -29,22 +29,26 @@ const MIME: &[(&str, &str)] = &[
 ];
 
 /// Whether the last segment of `rel` has the shape of a hashed name of
-/// `len` hex digits, as the snippet's regex sees it.
-pub fn has_hashed_shape(rel: &str, len: usize) -> bool {
+/// `len` hex digits joined by `sep`, as the snippet's regex sees it.
+pub fn has_hashed_shape(rel: &str, len: usize, sep: char) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let parts: Vec<&str> = name.split('.').collect();
     let n = parts.len();
+    let is_hex =
+        |p: &str| p.len() == len && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     let hex = |i: usize| {
-        i >= 1
-            && i < n
-            && parts[i].len() == len
-            && parts[i]
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        i < n
+            && match sep {
+                '.' => i >= 1 && is_hex(parts[i]),
+                _ => parts[i]
+                    .rsplit_once(sep)
+                    .is_some_and(|(stem, h)| !stem.is_empty() && is_hex(h)),
+            }
     };
-    (n >= 2 && hex(n - 1))
-        || (n >= 3 && hex(n - 2) && !parts[n - 1].is_empty())
-        || (n >= 4 && parts[n - 1] == "map" && hex(n - 3) && !parts[n - 2].is_empty())
+    // (A dot-joined hash is never the first part: `hex` checks.)
+    hex(n - 1)
+        || (n >= 2 && hex(n - 2) && !parts[n - 1].is_empty())
+        || (n >= 3 && parts[n - 1] == "map" && hex(n - 3) && !parts[n - 2].is_empty())
 }
 
 /// The nginx regex of names a bundler hashed in `shape`: matched on the
@@ -84,10 +88,10 @@ pub fn has_bundler_shape(rel: &str, shape: TokenShape) -> bool {
 
 /// The shapes of the names a bundler hashed among the hashed `files` that
 /// the snippet's own hashed location (`len` hex digits) does not match.
-fn bundler_shapes(files: &[OutFile], len: usize) -> BTreeSet<TokenShape> {
+fn bundler_shapes(files: &[OutFile], len: usize, sep: char) -> BTreeSet<TokenShape> {
     files
         .iter()
-        .filter(|f| f.hashed && !has_hashed_shape(&f.rel, len))
+        .filter(|f| f.hashed && !has_hashed_shape(&f.rel, len, sep))
         .filter_map(|f| bundler_token(f.rel.strip_suffix(".map").unwrap_or(&f.rel)))
         .map(|(_, shape)| shape)
         .collect()
@@ -96,6 +100,7 @@ fn bundler_shapes(files: &[OutFile], len: usize) -> BTreeSet<TokenShape> {
 /// The snippet for an output of `files`.
 pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     let len = config.hash_length;
+    let sep = config.hash_separator.char();
     // Extensions per class: hashed, images, other (pages need no type).
     let mut exts: [BTreeSet<String>; 3] = Default::default();
     for f in files {
@@ -217,10 +222,10 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
     };
 
     // Files that keep their names but look hashed: exact locations win.
-    let shapes = bundler_shapes(files, len);
+    let shapes = bundler_shapes(files, len, sep);
     for f in files {
         let class = Class::of(f);
-        let looks_hashed = has_hashed_shape(&f.rel, len)
+        let looks_hashed = has_hashed_shape(&f.rel, len, sep)
             || shapes.iter().any(|&shape| has_bundler_shape(&f.rel, shape));
         if class != Class::Hashed && looks_hashed {
             let _ = writeln!(
@@ -240,7 +245,8 @@ pub fn snippet(files: &[OutFile], config: &Config, out_name: &str) -> String {
         s,
         "\n# Content-hashed names never change: cached for good. A missing one is\n\
          # a 404, never a fallback page.\n\
-         location ~ \"\\.[0-9a-f]{{{len}}}(?:\\.[^./]+)?(?:\\.map)?$\" {{"
+         location ~ \"{}[0-9a-f]{{{len}}}(?:\\.[^./]+)?(?:\\.map)?$\" {{",
+        if sep == '.' { "\\." } else { "-" }
     );
     common(&mut s, Class::Hashed, "    ");
     mime(&mut s, Class::Hashed, &exts[0]);
@@ -360,7 +366,7 @@ mod tests {
             "LICENSE.3f2a9c1b",
             "hero-960w.3f2a9c1b.webp",
         ] {
-            assert!(has_hashed_shape(yes, 8), "{yes}");
+            assert!(has_hashed_shape(yes, 8, '.'), "{yes}");
         }
         for no in [
             "app.js",
@@ -370,7 +376,7 @@ mod tests {
             "app.3f2a9c1b.tar.gz",
             "app.3f2a9c1b..js",
         ] {
-            assert!(!has_hashed_shape(no, 8), "{no}");
+            assert!(!has_hashed_shape(no, 8, '.'), "{no}");
         }
     }
 

@@ -279,7 +279,7 @@ impl<'a> Nodes<'a> {
     /// The output name of node `i`, once its hash is known.
     fn name_of(&self, i: Node, hashes: &[Option<String>]) -> String {
         match &hashes[i] {
-            Some(h) => hashed_name(self.rel(i), h),
+            Some(h) => hashed_name(self.rel(i), h, self.plan.naming.separator),
             None => self.rel(i).to_string(),
         }
     }

@@ -120,7 +120,7 @@ pub fn finish_alone(
     }
     let hash = (!naming.keeps_name(input_rel)).then(|| sha256_hex(&bytes)[..width].to_string());
     let rel = match &hash {
-        Some(h) => hashed_name(input_rel, h),
+        Some(h) => hashed_name(input_rel, h, naming.separator),
         None => input_rel.to_string(),
     };
     let mut b = bytes;
@@ -138,12 +138,12 @@ pub fn finish_alone(
 }
 
 /// The output of an image variant: always hashed, named after `rel` (its
-/// path before hashing).
-pub fn finish_variant(rel: &str, bytes: Vec<u8>, width: usize) -> Output {
+/// path before hashing), the hash joined by `sep`.
+pub fn finish_variant(rel: &str, bytes: Vec<u8>, width: usize, sep: char) -> Output {
     let hash = sha256_hex(&bytes)[..width].to_string();
     Output {
         hash: Some(hash.clone()),
-        ..output_of(hashed_name(rel, &hash), bytes)
+        ..output_of(hashed_name(rel, &hash, sep), bytes)
     }
 }
 

@@ -311,8 +311,12 @@ fn settle(
     if let Some(info) = &mut t.image {
         for v in &mut info.variants {
             let rel = variant_rel(&file.rel, v);
-            let mut output =
-                hash::finish_variant(&rel, std::mem::take(&mut v.bytes), naming.hash_length);
+            let mut output = hash::finish_variant(
+                &rel,
+                std::mem::take(&mut v.bytes),
+                naming.hash_length,
+                naming.separator,
+            );
             writer.variant(&mut output)?;
             variants.push((rel, output));
         }

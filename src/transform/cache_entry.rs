@@ -59,6 +59,7 @@ struct ReferenceEntry {
     from: String,
     dynamic: bool,
     import: bool,
+    preload: bool,
     navigation: bool,
     to: Located,
 }
@@ -98,6 +99,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
                 from: r.from.clone(),
                 dynamic: r.dynamic,
                 import: r.import,
+                preload: r.preload,
                 navigation: r.navigation,
                 to: r.to.clone(),
             })
@@ -152,6 +154,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
                 from: r.from,
                 dynamic: r.dynamic,
                 import: r.import,
+                preload: r.preload,
                 navigation: r.navigation,
                 to: r.to,
             })
@@ -285,6 +288,7 @@ mod tests {
                 from: "a.js".into(),
                 dynamic: true,
                 import: true,
+                preload: true,
                 navigation: true,
                 to: Located::File(FileId::new(4)),
             }],

@@ -365,9 +365,10 @@ pub(super) fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> 
 /// A reference found in the JavaScript file `file`.
 pub(super) fn js_reference(ctx: &Context, file: &SourceFile, r: js::JsReference) -> Reference {
     let from = r.resolves_from(&file.rel).to_string();
-    let import = r.import;
+    let (import, preload) = (r.import, r.preload);
     Reference {
         import,
+        preload,
         ..ctx.rewriter.reference(&from, r.url, r.loc, r.dynamic)
     }
 }

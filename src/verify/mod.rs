@@ -353,7 +353,9 @@ fn check_entry(
         }
         let name = variant_name(key, v.width, v.format.ext());
         let actual = sha256_hex(&bytes);
-        if hash_in_name(&name, &v.file, m.hash_length).as_deref() != actual.get(..m.hash_length) {
+        if hash_in_name(&name, &v.file, m.hash_length, m.hash_separator.char()).as_deref()
+            != actual.get(..m.hash_length)
+        {
             problems.push(Diagnostic::error(
                 &v.file,
                 None,
@@ -361,7 +363,7 @@ fn check_entry(
             ));
         }
     }
-    let Some(hash) = hash_in_name(key, &entry.file, m.hash_length) else {
+    let Some(hash) = hash_in_name(key, &entry.file, m.hash_length, m.hash_separator.char()) else {
         return (problems, false);
     };
     if entry.cycle.is_empty() {
@@ -389,7 +391,7 @@ fn check_cycle(out: &Path, m: &Manifest, group: &[String]) -> Vec<Diagnostic> {
         .collect();
     let Some(hash) = entries
         .iter()
-        .find_map(|(k, e)| hash_in_name(k, &e.file, m.hash_length))
+        .find_map(|(k, e)| hash_in_name(k, &e.file, m.hash_length, m.hash_separator.char()))
     else {
         return problems;
     };
@@ -615,22 +617,22 @@ mod tests {
     #[test]
     fn hashes_are_found_in_names() {
         assert_eq!(
-            hash_in_name("css/app.css", "css/app.3f2a9c1b.css", 8).as_deref(),
+            hash_in_name("css/app.css", "css/app.3f2a9c1b.css", 8, '.').as_deref(),
             Some("3f2a9c1b")
         );
         assert_eq!(
-            hash_in_name("LICENSE", "LICENSE.3f2a9c1b", 8).as_deref(),
+            hash_in_name("LICENSE", "LICENSE.3f2a9c1b", 8, '.').as_deref(),
             Some("3f2a9c1b")
         );
-        assert_eq!(hash_in_name("index.html", "index.html", 8), None);
-        assert_eq!(hash_in_name("a.css", "b.3f2a9c1b.css", 8), None);
+        assert_eq!(hash_in_name("index.html", "index.html", 8, '.'), None);
+        assert_eq!(hash_in_name("a.css", "b.3f2a9c1b.css", 8, '.'), None);
         // Regression: the zeros of a stem were taken for the hash's place.
         assert_eq!(
-            hash_in_name("img/00000000.png", "img/00000000.3f2a9c1b.png", 8).as_deref(),
+            hash_in_name("img/00000000.png", "img/00000000.3f2a9c1b.png", 8, '.').as_deref(),
             Some("3f2a9c1b")
         );
-        assert_eq!(hash_in_name("ab.css", "abé0000000.css", 8), None);
-        assert_eq!(hash_in_name("a.css", "a.3F2A9C1B.css", 8), None);
+        assert_eq!(hash_in_name("ab.css", "abé0000000.css", 8, '.'), None);
+        assert_eq!(hash_in_name("a.css", "a.3F2A9C1B.css", 8, '.'), None);
     }
 
     #[test]

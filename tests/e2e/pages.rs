@@ -78,9 +78,22 @@ impl Pages {
 
 impl Drop for Pages {
     fn drop(&mut self) {
-        // SAFETY: a signal to the process group the child leads.
-        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGTERM) };
-        let _ = self.child.wait();
+        // wrangler and its workerd child are one process group: TERM, then
+        // KILL whatever is left after 10 s.
+        let group = -(self.child.id() as i32);
+        // SAFETY: signals to the process group the child leads.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let start = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() {
+            if start.elapsed() > Duration::from_secs(10) {
+                unsafe { libc::kill(group, libc::SIGKILL) };
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The group may outlive its leader (workerd).
+        unsafe { libc::kill(group, libc::SIGKILL) };
     }
 }
 

@@ -588,6 +588,9 @@ fn refs_with_manifests() -> &'static Built {
             "flat,vite",
             "--manifest-format",
             "propshaft,django",
+            // The tests read names as `stem.<hash>.ext` (dashes: below).
+            "--hash-separator",
+            "dot",
         ],
     )
 }
@@ -1346,4 +1349,120 @@ fn verify_inflates_a_compressed_copy_no_further_than_its_file() {
         run.stderr
     );
     assert!(size < 1 << 20);
+}
+
+#[test]
+fn dash_joined_hashes_name_files_as_propshaft_does_and_verify_reads_them() {
+    let t = TestDir::with_fixture("site");
+    // The Propshaft manifest brings dash-joined names unless told otherwise.
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--manifest-format",
+        "propshaft",
+        "--quiet",
+    ])
+    .expect_code(0);
+    let m = manifest(&t.path("out"));
+    assert_eq!(m["hash_separator"], "dash");
+    let dom = m["assets"]["js/lib/dom.js"]["file"].as_str().unwrap();
+    assert!(
+        dom.len() == "js/lib/dom-12345678.js".len() && dom.starts_with("js/lib/dom-"),
+        "{dom}"
+    );
+    let webp = variant_file(&m, "images/hero-valley.jpg", "webp");
+    assert!(webp.starts_with("images/hero-valley-480w-"), "{webp}");
+    // References name the dash-joined files, and the snippet matches them.
+    let app = t.read_out_string("out", "js/app.js");
+    assert!(
+        app.contains(&dom["js/".len()..]) || app.contains(dom),
+        "{app}"
+    );
+    let snippet = t.read_string("out.nginx.conf");
+    assert!(
+        snippet.contains("location ~ \"-[0-9a-f]{8}(?:\\.[^./]+)?(?:\\.map)?$\""),
+        "{snippet}"
+    );
+    t.run(&["verify", "out"]).expect_code(0);
+
+    // Asked for, dots stay.
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "dots",
+        "--manifest-format",
+        "propshaft",
+        "--hash-separator",
+        "dot",
+        "--quiet",
+    ])
+    .expect_code(0);
+    assert!(manifest(&t.path("dots"))["hash_separator"].is_null());
+    t.run(&["verify", "dots"]).expect_code(0);
+}
+
+#[test]
+fn the_vite_manifest_tells_import_calls_from_preload_lists_and_keeps_an_entrys_styles() {
+    let t = TestDir::new();
+    t.write(
+        "in/index.html",
+        r#"<!doctype html><link rel="stylesheet" href="/assets/index-EEEEEEE5.css">
+<link rel="modulepreload" href="/assets/shared-CCCCCCC3.js">
+<script type="module" src="/assets/index-AAAAAAA1.js"></script>"#,
+    );
+    t.write(
+        "in/assets/index-AAAAAAA1.js",
+        r#"const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/lazy-BBBBBBB2.js","assets/shared-CCCCCCC3.js","assets/lazy-DDDDDDD4.css"])))=>i.map(i=>d[i]);
+import { x } from "./shared-CCCCCCC3.js";
+document.body.onclick = () => import("./lazy-BBBBBBB2.js").then((m) => m.run(x));
+"#,
+    );
+    t.write(
+        "in/assets/lazy-BBBBBBB2.js",
+        "import { x } from \"./shared-CCCCCCC3.js\";\nexport const run = (y) => console.log(x + y);\n",
+    );
+    t.write("in/assets/shared-CCCCCCC3.js", "export const x = 1;\n");
+    t.write("in/assets/lazy-DDDDDDD4.css", ".lazy { color: red }\n");
+    t.write("in/assets/index-EEEEEEE5.css", "body { margin: 0 }\n");
+    t.run(&[
+        "build",
+        "in",
+        "--out",
+        "out",
+        "--manifest-format",
+        "vite",
+        "--quiet",
+    ])
+    .expect_code(0);
+    let vite: serde_json::Value =
+        serde_json::from_slice(&t.read("out/.vite/manifest.json")).unwrap();
+    let entry = &vite["assets/index-AAAAAAA1.js"];
+    assert_eq!(entry["isEntry"], true, "{entry}");
+    assert_eq!(entry["name"], "index");
+    assert_eq!(
+        entry["imports"],
+        serde_json::json!(["assets/shared-CCCCCCC3.js"])
+    );
+    // The preload list's files are not the entry's own `import()`s.
+    assert_eq!(
+        entry["dynamicImports"],
+        serde_json::json!(["assets/lazy-BBBBBBB2.js"])
+    );
+    // The page preloads the shared chunk the entry imports: still its styles.
+    assert_eq!(
+        entry["css"],
+        serde_json::json!(["assets/index-EEEEEEE5.css"])
+    );
+    let shared = &vite["assets/shared-CCCCCCC3.js"];
+    assert!(shared.get("isDynamicEntry").is_none(), "{shared}");
+    let lazy = &vite["assets/lazy-BBBBBBB2.js"];
+    assert_eq!(lazy["isDynamicEntry"], true);
+    assert_eq!(lazy["css"], serde_json::json!(["assets/lazy-DDDDDDD4.css"]));
+    assert_eq!(
+        lazy["imports"],
+        serde_json::json!(["assets/shared-CCCCCCC3.js"])
+    );
 }

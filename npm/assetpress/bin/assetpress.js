@@ -5,8 +5,9 @@
 // downloaded at install time. ASSETPRESS_BINARY names a binary to run instead.
 "use strict";
 
-const { spawnSync } = require("child_process");
+const { spawn } = require("child_process");
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 
 const ownVersion = require("../package.json").version;
@@ -15,7 +16,9 @@ const ownVersion = require("../package.json").version;
 function libc() {
   if (process.platform !== "linux") return null;
   try {
-    // Node's own report says which C library it runs on.
+    // Node's own report says which C library it runs on (without the
+    // network part, which can be slow to gather).
+    if ("excludeNetwork" in process.report) process.report.excludeNetwork = true;
     const header = process.report.getReport().header;
     if (header.glibcVersionRuntime) return "glibc";
   } catch (_) {
@@ -89,10 +92,22 @@ function findBinary() {
 }
 
 const binary = findBinary();
-const result = spawnSync(binary, process.argv.slice(2), { stdio: "inherit" });
-if (result.error) fail(`could not run ${binary}: ${result.error.message}`);
-if (result.signal) {
-  // Die of the same signal, so a shell or CI sees what happened.
-  process.kill(process.pid, result.signal);
+const child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
+// A signal sent to the launcher alone (a CI timeout, a process manager)
+// reaches the binary too; one sent to the whole group reaches both anyway.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => child.kill(signal));
 }
-process.exit(result.status === null ? 1 : result.status);
+child.on("error", (e) => fail(`could not run ${binary}: ${e.message}`));
+child.on("exit", (code, signal) => {
+  if (signal) {
+    // Die of the same signal, so a shell or CI sees what happened; where
+    // that is not possible, exit as a shell reports it.
+    process.removeAllListeners(signal);
+    try {
+      process.kill(process.pid, signal);
+    } catch (_) {}
+    process.exit(128 + (os.constants.signals[signal] || 0));
+  }
+  process.exit(code === null ? 1 : code);
+});

@@ -90,6 +90,9 @@ pub struct JsReference {
     /// Whether it is a static `import`/`export … from`: a module loaded
     /// with the file (not a worker, a `new URL()`, an `importScripts`).
     pub import: bool,
+    /// Whether it is a file of a bundler's preload list (loaded on demand,
+    /// beside the `import()` it is listed for, not by one of its own).
+    pub preload: bool,
     /// What a relative `url` is relative to.
     pub relative_to: RelativeTo,
 }

@@ -47,6 +47,7 @@ pub(super) fn find_references(
             loc: parsed.loc(f.span),
             dynamic: f.dynamic,
             import: f.import,
+            preload: f.preload,
             relative_to: f.relative_to,
         })
         .collect();
@@ -66,6 +67,8 @@ pub(super) struct Found {
     pub(super) dynamic: bool,
     /// Whether it is the specifier of a static `import`/`export … from`.
     pub(super) import: bool,
+    /// Whether it is a file of a bundler's preload list.
+    pub(super) preload: bool,
     /// What a relative URL is relative to.
     pub(super) relative_to: RelativeTo,
 }
@@ -122,6 +125,8 @@ pub(super) struct References {
     dynamic: bool,
     /// Set while adding the source of an `import`/`export … from`.
     import: bool,
+    /// Set while adding a file of a preload list.
+    preload: bool,
     /// `import "react"`: left to a bundler or an import map.
     bare: u32,
     /// `import(name)` and the like, with where and what they are.
@@ -176,6 +181,7 @@ impl References {
             template: lit.template,
             dynamic: self.dynamic,
             import: self.import,
+            preload: self.preload,
             relative_to,
         });
     }
@@ -247,7 +253,9 @@ impl References {
             RelativeTo::SiteRoot
         };
         let dynamic = std::mem::replace(&mut self.dynamic, true);
+        self.preload = true;
         self.push(lit, relative_to);
+        self.preload = false;
         self.dynamic = dynamic;
     }
 }

@@ -60,6 +60,7 @@ pub fn rewrite_source(
             loc: loc_of_offset(text.as_bytes(), lo),
             dynamic: false,
             import: false,
+            preload: false,
             relative_to: RelativeTo::File,
         });
         if let Some(new) = rewrite(&url, RelativeTo::File) {
