@@ -104,19 +104,36 @@ pub struct Reference {
     /// The path relative URLs resolve from: the file itself, or for a page
     /// with `<base href>`, a file in the base's folder.
     pub from: String,
-    /// A dynamic `import("…")`: loaded on demand, not with the file.
-    pub dynamic: bool,
-    /// A static `import`/`export … from` of a script: a module loaded with
-    /// the file (a worker or a `new URL()` is not).
-    pub import: bool,
-    /// A file of a bundler's preload list: `dynamic`, but named beside the
-    /// `import()` it is loaded for rather than by one.
-    pub preload: bool,
+    /// How the file loads it.
+    pub load: Load,
     /// A link or a frame (`<a href>`, `<iframe src>`): navigated to, not
     /// loaded by the file.
     pub navigation: bool,
     /// Where it leads, resolved once, by the transform that found it.
     pub to: Located,
+}
+
+/// How a reference loads what it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub enum Load {
+    /// With the file: a page's script or stylesheet, a `url()`, a worker,
+    /// a `new URL(…, import.meta.url)`.
+    #[default]
+    With,
+    /// A static `import`/`export … from`: a module loaded with the script.
+    Import,
+    /// A dynamic `import("…")`: loaded on demand.
+    Call,
+    /// A file of a bundler's preload list: loaded on demand, with the
+    /// `import()` it is listed for rather than by one of its own.
+    Preload,
+}
+
+impl Load {
+    /// Loaded on demand rather than with the file.
+    pub fn on_demand(self) -> bool {
+        matches!(self, Load::Call | Load::Preload)
+    }
 }
 
 /// Where a reference leads.

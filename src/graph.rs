@@ -5,7 +5,7 @@
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 
-use crate::asset::{AssetKind, Located, SourceFile};
+use crate::asset::{AssetKind, Load, Located, SourceFile};
 use crate::error::Diagnostic;
 use crate::id::FileId;
 use crate::transform::Transformed;
@@ -43,13 +43,12 @@ pub fn build(files: &[SourceFile], results: &[Transformed]) -> (Graph, Vec<Diagn
             let problem = match &r.to {
                 Located::File(j) => {
                     edges[i].push(*j);
-                    if r.import {
-                        imports[i].push(*j);
+                    match r.load {
+                        Load::Import => imports[i].push(*j),
+                        Load::Call => import_calls[i].push(*j),
+                        Load::With | Load::Preload => {}
                     }
-                    if r.dynamic && !r.preload {
-                        import_calls[i].push(*j);
-                    }
-                    if r.dynamic {
+                    if r.load.on_demand() {
                         dynamic[i].push(*j);
                     } else {
                         statics[i].push(*j);

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::asset::{AssetKind, Located, Reference, SourceFile};
+use crate::asset::{AssetKind, Load, Located, Reference, SourceFile};
 use crate::error::Loc;
 use crate::id::{FileId, Node};
 use crate::naming::{hashed_name, Naming};
@@ -100,7 +100,7 @@ impl<'a> Rewriter<'a> {
 
     /// A reference found at `loc` of a file resolving from `from`, with
     /// where it leads: the one place a reference is resolved.
-    pub fn reference(&self, from: &str, url: String, loc: Loc, dynamic: bool) -> Reference {
+    pub fn reference(&self, from: &str, url: String, loc: Loc, load: Load) -> Reference {
         let to = match self.resolve(from, &url) {
             Target::Asset { rel, .. } => self.id(&rel).map_or(Located::Elsewhere, Located::File),
             Target::Missing(path) => Located::Missing(path),
@@ -111,9 +111,7 @@ impl<'a> Rewriter<'a> {
             url,
             loc,
             from: from.to_string(),
-            dynamic,
-            import: false,
-            preload: false,
+            load,
             navigation: false,
             to,
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::asset::{ImageFormat, Located, Reference};
+use crate::asset::{ImageFormat, Load, Located, Reference};
 use crate::cache::Entry;
 use crate::error::{Diagnostic, Loc, Severity};
 use crate::id::Node;
@@ -57,9 +57,7 @@ struct ReferenceEntry {
     line: u32,
     col: u32,
     from: String,
-    dynamic: bool,
-    import: bool,
-    preload: bool,
+    load: Load,
     navigation: bool,
     to: Located,
 }
@@ -97,9 +95,7 @@ pub fn encode_text(t: &Transformed) -> Entry {
                 line: r.loc.line,
                 col: r.loc.col,
                 from: r.from.clone(),
-                dynamic: r.dynamic,
-                import: r.import,
-                preload: r.preload,
+                load: r.load,
                 navigation: r.navigation,
                 to: r.to.clone(),
             })
@@ -152,9 +148,7 @@ pub fn decode_text(entry: Entry) -> Option<Transformed> {
                 url: r.url,
                 loc: loc((r.line, r.col)),
                 from: r.from,
-                dynamic: r.dynamic,
-                import: r.import,
-                preload: r.preload,
+                load: r.load,
                 navigation: r.navigation,
                 to: r.to,
             })
@@ -286,9 +280,7 @@ mod tests {
                 url: "./b.js".into(),
                 loc: Loc { line: 1, col: 8 },
                 from: "a.js".into(),
-                dynamic: true,
-                import: true,
-                preload: true,
+                load: Load::Preload,
                 navigation: true,
                 to: Located::File(FileId::new(4)),
             }],

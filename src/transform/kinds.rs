@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::asset::{AssetKind, JsFlavor, Reference, SourceFile};
+use crate::asset::{AssetKind, JsFlavor, Load, Reference, SourceFile};
 use crate::config::PictureElement;
 use crate::error::{Loc, Severity};
 use crate::naming::{name_fits, NAME_MAX};
@@ -209,7 +209,7 @@ pub(super) fn rewrite_html(file: &SourceFile, ctx: &Context, out: &mut Transform
     }
     for r in found.references {
         if let Some(from) = from_for(&r.url) {
-            let mut reference = ctx.rewriter.reference(&from, r.url, r.loc, false);
+            let mut reference = ctx.rewriter.reference(&from, r.url, r.loc, Load::With);
             reference.navigation = r.navigation;
             out.references.push(reference);
         }
@@ -365,12 +365,7 @@ pub(super) fn read_for_copy<'a>(file: &SourceFile, out: &'a mut Transformed) -> 
 /// A reference found in the JavaScript file `file`.
 pub(super) fn js_reference(ctx: &Context, file: &SourceFile, r: js::JsReference) -> Reference {
     let from = r.resolves_from(&file.rel).to_string();
-    let (import, preload) = (r.import, r.preload);
-    Reference {
-        import,
-        preload,
-        ..ctx.rewriter.reference(&from, r.url, r.loc, r.dynamic)
-    }
+    ctx.rewriter.reference(&from, r.url, r.loc, r.load)
 }
 
 /// The warnings about what the JavaScript file `file` loads that is only
@@ -386,5 +381,5 @@ pub(super) fn left_alone(
 
 /// A reference resolved from the file itself.
 pub(super) fn reference(ctx: &Context, file: &SourceFile, url: String, loc: Loc) -> Reference {
-    ctx.rewriter.reference(&file.rel, url, loc, false)
+    ctx.rewriter.reference(&file.rel, url, loc, Load::With)
 }

@@ -30,7 +30,7 @@ use references::find_references;
 pub use rewrite::rewrite_source;
 use rewrite::Rewrites;
 
-use crate::asset::JsFlavor;
+use crate::asset::{JsFlavor, Load};
 use crate::error::Loc;
 use crate::naming::base_name;
 use crate::transform::error::TransformError;
@@ -84,15 +84,8 @@ pub struct JsReference {
     pub url: String,
     /// Where the literal starts in the input.
     pub loc: Loc,
-    /// Whether it is loaded on demand: a dynamic `import("…")`, or a file
-    /// of a preload list.
-    pub dynamic: bool,
-    /// Whether it is a static `import`/`export … from`: a module loaded
-    /// with the file (not a worker, a `new URL()`, an `importScripts`).
-    pub import: bool,
-    /// Whether it is a file of a bundler's preload list (loaded on demand,
-    /// beside the `import()` it is listed for, not by one of its own).
-    pub preload: bool,
+    /// How the script loads it.
+    pub load: Load,
     /// What a relative `url` is relative to.
     pub relative_to: RelativeTo,
 }

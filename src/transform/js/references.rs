@@ -13,6 +13,7 @@ use swc_core::ecma::ast::{
 };
 use swc_core::ecma::visit::{Visit, VisitWith};
 
+use crate::asset::Load;
 use crate::transform::error::TransformError;
 
 use super::{JsReference, Parsed, RelativeTo, Unresolvable};
@@ -45,9 +46,7 @@ pub(super) fn find_references(
         .map(|f| JsReference {
             url: f.url.clone(),
             loc: parsed.loc(f.span),
-            dynamic: f.dynamic,
-            import: f.import,
-            preload: f.preload,
+            load: f.load,
             relative_to: f.relative_to,
         })
         .collect();
@@ -63,12 +62,8 @@ pub(super) struct Found {
     pub(super) span: Span,
     /// Whether the literal is a template (in backquotes).
     pub(super) template: bool,
-    /// Whether it is the specifier of a dynamic `import("…")`.
-    pub(super) dynamic: bool,
-    /// Whether it is the specifier of a static `import`/`export … from`.
-    pub(super) import: bool,
-    /// Whether it is a file of a bundler's preload list.
-    pub(super) preload: bool,
+    /// How the script loads it.
+    pub(super) load: Load,
     /// What a relative URL is relative to.
     pub(super) relative_to: RelativeTo,
 }
@@ -121,12 +116,10 @@ enum Names {
 pub(super) struct References {
     /// The references, in the order they were found.
     pub(super) found: Vec<Found>,
-    /// Set while visiting the argument of `import(…)`.
-    dynamic: bool,
-    /// Set while adding the source of an `import`/`export … from`.
-    import: bool,
-    /// Set while adding a file of a preload list.
-    preload: bool,
+    /// How what is added now is loaded: set while adding the argument of
+    /// `import(…)`, the source of an `import`/`export … from`, a file of a
+    /// preload list.
+    load: Load,
     /// `import "react"`: left to a bundler or an import map.
     bare: u32,
     /// `import(name)` and the like, with where and what they are.
@@ -179,9 +172,7 @@ impl References {
             url: lit.value,
             span: lit.span,
             template: lit.template,
-            dynamic: self.dynamic,
-            import: self.import,
-            preload: self.preload,
+            load: self.load,
             relative_to,
         });
     }
@@ -243,6 +234,13 @@ impl References {
             .collect()
     }
 
+    /// Runs `add` with what it adds loaded as `load`.
+    fn add_as(&mut self, load: Load, add: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.load, load);
+        add(self);
+        self.load = outer;
+    }
+
     /// A file of a bundler's preload list: relative to the file when
     /// written so (`./x.js`, Vite's relative base), else to the site root.
     /// Loaded with the `import()` it is listed for: on demand.
@@ -252,11 +250,7 @@ impl References {
         } else {
             RelativeTo::SiteRoot
         };
-        let dynamic = std::mem::replace(&mut self.dynamic, true);
-        self.preload = true;
-        self.push(lit, relative_to);
-        self.preload = false;
-        self.dynamic = dynamic;
+        self.add_as(Load::Preload, |r| r.push(lit, relative_to));
     }
 }
 
@@ -397,22 +391,22 @@ impl Visit for References {
     }
 
     fn visit_import_decl(&mut self, n: &ImportDecl) {
-        self.import = true;
-        self.add(str_literal(&n.src), Names::Module, "import");
-        self.import = false;
+        self.add_as(Load::Import, |r| {
+            r.add(str_literal(&n.src), Names::Module, "import")
+        });
     }
 
     fn visit_export_all(&mut self, n: &ExportAll) {
-        self.import = true;
-        self.add(str_literal(&n.src), Names::Module, "export");
-        self.import = false;
+        self.add_as(Load::Import, |r| {
+            r.add(str_literal(&n.src), Names::Module, "export")
+        });
     }
 
     fn visit_named_export(&mut self, n: &NamedExport) {
         if let Some(src) = &n.src {
-            self.import = true;
-            self.add(str_literal(src), Names::Module, "export");
-            self.import = false;
+            self.add_as(Load::Import, |r| {
+                r.add(str_literal(src), Names::Module, "export")
+            });
         }
     }
 
@@ -431,9 +425,9 @@ impl Visit for References {
     fn visit_call_expr(&mut self, n: &CallExpr) {
         match &n.callee {
             Callee::Import(_) => {
-                self.dynamic = true;
-                self.add_first(&n.args, Names::Module, "import()");
-                self.dynamic = false;
+                self.add_as(Load::Call, |r| {
+                    r.add_first(&n.args, Names::Module, "import()")
+                });
             }
             Callee::Expr(callee) => {
                 if let Some((names, what)) = call_kind(callee) {

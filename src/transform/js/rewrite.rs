@@ -8,7 +8,7 @@ use swc_core::common::Span;
 use swc_core::ecma::ast::{Str, Tpl};
 use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
-use crate::asset::JsFlavor;
+use crate::asset::{JsFlavor, Load};
 use crate::error::loc_of_offset;
 use crate::transform::error::TransformError;
 
@@ -58,9 +58,7 @@ pub fn rewrite_source(
         references.push(JsReference {
             url: url.clone(),
             loc: loc_of_offset(text.as_bytes(), lo),
-            dynamic: false,
-            import: false,
-            preload: false,
+            load: Load::With,
             relative_to: RelativeTo::File,
         });
         if let Some(new) = rewrite(&url, RelativeTo::File) {
