@@ -140,26 +140,20 @@ fn the_vite_manifest_says_what_vites_own_says() {
     let ours: serde_json::Value =
         serde_json::from_slice(&t.read("out/.vite/manifest.json")).unwrap();
     // Vite keys chunks by source; ours by input file, which is Vite's `file`.
-    let file_of = |key: &str| theirs[key]["file"].as_str().unwrap().to_string();
-    let keys_to_files = |v: &serde_json::Value| -> Vec<String> {
-        let mut f: Vec<String> = v
+    // The strings of a list, each through `f`, sorted.
+    let sorted = |v: &serde_json::Value, f: &dyn Fn(&str) -> String| -> Vec<String> {
+        let mut all: Vec<String> = v
             .as_array()
             .into_iter()
             .flatten()
-            .map(|k| file_of(k.as_str().unwrap()))
+            .map(|k| f(k.as_str().unwrap()))
             .collect();
-        f.sort();
-        f
+        all.sort();
+        all
     };
-    let files = |v: &serde_json::Value| -> Vec<String> {
-        let mut f: Vec<String> = v
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|k| k.as_str().unwrap().to_string())
-            .collect();
-        f.sort();
-        f
+    let files = |v: &serde_json::Value| sorted(v, &|k| k.to_string());
+    let file_in = |manifest: &serde_json::Value, v: &serde_json::Value| {
+        sorted(v, &|k| manifest[k]["file"].as_str().unwrap().to_string())
     };
     let mut chunks = 0;
     for (key, chunk) in theirs.as_object().unwrap() {
@@ -188,22 +182,11 @@ fn the_vite_manifest_says_what_vites_own_says() {
         }
         assert_eq!(files(&our["css"]), files(&chunk["css"]), "{file}: css");
         for list in ["imports", "dynamicImports"] {
-            let our_files: Vec<String> = {
-                let mut f: Vec<String> = our[list]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|k| {
-                        ours[k.as_str().unwrap()]["file"]
-                            .as_str()
-                            .unwrap()
-                            .to_string()
-                    })
-                    .collect();
-                f.sort();
-                f
-            };
-            assert_eq!(our_files, keys_to_files(&chunk[list]), "{file}: {list}");
+            assert_eq!(
+                file_in(&ours, &our[list]),
+                file_in(&theirs, &chunk[list]),
+                "{file}: {list}"
+            );
         }
         // What the chunk itself loads is among what Vite lists for it.
         let their_assets = files(&chunk["assets"]);

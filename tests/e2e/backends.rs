@@ -6,44 +6,45 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{manifest, py_tools, repo, TestDir};
+use crate::util::{manifest, py_tools, repo, Built, TestDir};
 
 /// The demo site built for Django: served under `/static/`, with the Vite
 /// and Django manifests.
-fn built() -> TestDir {
-    let t = TestDir::with_fixture("site");
-    t.run(&[
-        "build",
+fn built() -> Built {
+    TestDir::build(
         "site",
-        "--out",
-        "out",
-        "--base",
-        "/static/",
-        "--manifest-format",
-        "vite,django",
-        "--widths",
-        "480,960",
-        "--quiet",
-    ])
-    .expect_code(0);
-    t
+        &[
+            "--base",
+            "/static/",
+            "--manifest-format",
+            "vite,django",
+            "--widths",
+            "480,960",
+        ],
+    )
+}
+
+/// The JSON a checker script prints on success.
+#[track_caller]
+fn json_of(command: &mut Command) -> serde_json::Value {
+    let run = command.output().unwrap();
+    assert!(
+        run.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
 }
 
 /// What `tests/backends/django_check.py` saw with `storage`.
 fn django(t: &TestDir, storage: &str, names: &[&str]) -> serde_json::Value {
-    let run = Command::new(py_tools())
-        .arg(repo().join("tests/backends/django_check.py"))
-        .arg(t.path("out"))
-        .arg(storage)
-        .args(names)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "django_check.py failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    serde_json::from_slice(&run.stdout).unwrap()
+    json_of(
+        Command::new(py_tools())
+            .arg(repo().join("tests/backends/django_check.py"))
+            .arg(t.path("out"))
+            .arg(storage)
+            .args(names),
+    )
 }
 
 /// Names to resolve: a page's script and stylesheet (which keep their names
@@ -54,7 +55,7 @@ const NAMES: &[&str] = &["js/app.js", "css/main.css", "js/lib/lazy-chart.js"];
 #[test]
 fn django_and_django_vite_resolve_every_name_with_either_storage() {
     let t = built();
-    let m = manifest(&t.path("out"));
+    let m = t.manifest();
     let file = |k: &str| m["assets"][k]["file"].as_str().unwrap().to_string();
     for storage in ["manifest", "whitenoise"] {
         let r = django(&t, storage, NAMES);
@@ -96,7 +97,7 @@ fn django_and_django_vite_resolve_every_name_with_either_storage() {
 #[test]
 fn whitenoise_serves_every_hashed_file_variant_and_map_as_immutable() {
     let t = built();
-    let m = manifest(&t.path("out"));
+    let m = t.manifest();
     let r = django(&t, "whitenoise", NAMES);
     let served = r["served"].as_object().unwrap();
     let (mut variants, mut maps, mut hashed) = (0, 0, 0);
@@ -143,19 +144,13 @@ fn whitenoise_serves_every_hashed_file_variant_and_map_as_immutable() {
 /// cleaning logic, in Debian's Ruby) makes of the output `out`.
 fn propshaft(out: &Path, count: u32, age: u32) -> serde_json::Value {
     crate::util::require_tool("ruby", "apt-get install ruby");
-    let run = Command::new("ruby")
-        .arg(repo().join("tests/backends/propshaft_check.rb"))
-        .arg(out)
-        .arg(count.to_string())
-        .arg(age.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "propshaft_check.rb failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    serde_json::from_slice(&run.stdout).unwrap()
+    json_of(
+        Command::new("ruby")
+            .arg(repo().join("tests/backends/propshaft_check.rb"))
+            .arg(out)
+            .arg(count.to_string())
+            .arg(age.to_string()),
+    )
 }
 
 #[test]

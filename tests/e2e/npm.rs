@@ -11,16 +11,19 @@ use crate::util::{repo, require_tool, TestDir};
 /// npm with no registry to reach: everything comes from the tarballs, and a
 /// package that is not there fails at once.
 fn npm(dir: &Path, args: &[&str]) -> Output {
-    Command::new("npm")
-        .args(args)
+    npm_command(dir, args).output().unwrap()
+}
+
+fn npm_command(dir: &Path, args: &[&str]) -> Command {
+    let mut npm = Command::new("npm");
+    npm.args(args)
         .current_dir(dir)
         .env("npm_config_registry", "http://127.0.0.1:9/")
         .env("npm_config_fetch_retries", "0")
         .env("npm_config_audit", "false")
         .env("npm_config_fund", "false")
-        .env("npm_config_update_notifier", "false")
-        .output()
-        .unwrap()
+        .env("npm_config_update_notifier", "false");
+    npm
 }
 
 #[track_caller]
@@ -129,6 +132,21 @@ fn npx_assetpress_builds_and_verifies_the_demo_site_from_the_packed_packages() {
         String::from_utf8_lossy(&bad.stderr).contains("no-such-folder"),
         "{bad:?}"
     );
+    // A platform package of another version (a half-updated install) is refused.
+    let installed = project.join("node_modules/@assetpress/linux-x64-gnu/package.json");
+    let text = std::fs::read_to_string(&installed).unwrap();
+    std::fs::write(
+        &installed,
+        text.replace(&format!("\"{version}\""), "\"0.0.1\""),
+    )
+    .unwrap();
+    let stale = npm(&project, &["exec", "--", "assetpress", "--version"]);
+    assert_eq!(stale.status.code(), Some(2), "{stale:?}");
+    let err = String::from_utf8_lossy(&stale.stderr);
+    assert!(
+        err.contains("is version 0.0.1") && err.contains(&format!("assetpress@{version}")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -153,11 +171,46 @@ fn a_missing_platform_package_is_a_clear_error_and_assetpress_binary_overrides()
             && err.contains("ASSETPRESS_BINARY"),
         "{err}"
     );
-    let run = Command::new("npm")
-        .args(["exec", "--", "assetpress", "--version"])
-        .current_dir(&project)
+    let run = npm_command(&project, &["exec", "--", "assetpress", "--version"])
         .env("ASSETPRESS_BINARY", env!("CARGO_BIN_EXE_assetpress"))
         .output()
         .unwrap();
     assert!(ok(&run).starts_with("assetpress "), "{run:?}");
+}
+
+#[test]
+fn the_launcher_passes_a_signal_sent_to_it_alone_on_to_the_binary() {
+    require_tool("node", "apt-get install nodejs");
+    let t = TestDir::new();
+    // A "binary" that says when it is told to stop, and then exits 3.
+    let mark = t.path("stopped");
+    t.write(
+        "bin.sh",
+        format!(
+            "#!/bin/sh\ntrap 'echo TERM > {}; exit 3' TERM\necho ready\nwhile :; do sleep 0.1; done\n",
+            mark.display()
+        ),
+    );
+    let bin = t.path("bin.sh");
+    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut launcher = Command::new("node")
+        .arg(repo().join("npm/assetpress/bin/assetpress.js"))
+        .env("ASSETPRESS_BINARY", &bin)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the binary runs, then signal the launcher's pid only (as a
+    // CI timeout or a process manager does).
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(launcher.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line, "ready\n");
+    // SAFETY: a signal to the child we spawned.
+    unsafe { libc::kill(launcher.id() as i32, libc::SIGTERM) };
+    let status = launcher.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&mark).unwrap(), "TERM\n");
+    assert_eq!(status.code(), Some(3), "the binary's own exit status");
 }

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::serve::{free_port, get, Response};
-use crate::util::{target_dir, TestDir};
+use crate::util::{target_dir, Built, TestDir};
 
 /// `wrangler pages dev DIR` on a free port, stopped (with workerd, its
 /// child) when dropped.
@@ -99,26 +99,19 @@ impl Drop for Pages {
 
 /// The demo site built with `_headers` and `headers.json`, with or without
 /// its `404.html`.
-fn built(with_404: bool) -> TestDir {
-    let t = TestDir::with_fixture("site");
-    let mut args = vec![
-        "build",
-        "site",
-        "--out",
-        "out",
+fn built(with_404: bool) -> Built {
+    let mut flags = vec![
         "--headers-file",
         "--headers-json",
         "--precompress",
         "none",
         "--widths",
         "480",
-        "--quiet",
     ];
     if !with_404 {
-        args.extend(["--exclude", "404.html"]);
+        flags.extend(["--exclude", "404.html"]);
     }
-    t.run(&args).expect_code(0);
-    t
+    TestDir::build("site", &flags)
 }
 
 /// The URL Pages serves a file under: pages by their pretty URLs.
@@ -155,7 +148,7 @@ fn check(with_404: bool) {
         checked += 1;
     }
     assert!(checked > 20, "{checked}");
-    let m = crate::util::manifest(&t.path("out"));
+    let m = t.manifest();
     let app = m["assets"]["js/app.js"]["file"].as_str().unwrap();
     let stale = app.replace(&app[app.len() - 11..app.len() - 3], "deadbeef");
     for missing in [

@@ -737,23 +737,9 @@ fn the_django_manifest_gives_version_paths_and_hash() {
 
 #[test]
 fn the_django_manifest_resolves_hashed_names_maps_variants_and_whitenoises_keys() {
-    let t = TestDir::with_fixture("site");
-    t.run(&[
-        "build",
-        "site",
-        "--out",
-        "out",
-        "--manifest-format",
-        "django",
-        "--widths",
-        "480",
-        "--quiet",
-    ])
-    .expect_code(0);
-    let m = manifest(&t.path("out"));
-    let paths = serde_json::from_slice::<serde_json::Value>(&t.read("out/staticfiles.json"))
-        .unwrap()["paths"]
-        .clone();
+    let b = TestDir::build("site", &["--manifest-format", "django", "--widths", "480"]);
+    let m = b.manifest();
+    let paths = read_json(&b, "staticfiles.json")["paths"].clone();
     let app = m["assets"]["js/app.js"]["file"].as_str().unwrap();
     let map = m["assets"]["js/app.js"]["map"].as_str().unwrap();
     let webp = variant_file(&m, "images/hero-valley.jpg", "webp");
@@ -774,25 +760,13 @@ fn the_django_manifest_resolves_hashed_names_maps_variants_and_whitenoises_keys(
 
 #[test]
 fn verify_tells_a_staticfiles_json_rewritten_after_the_build() {
-    let t = TestDir::with_fixture("site");
-    t.run(&[
-        "build",
-        "site",
-        "--out",
-        "out",
-        "--manifest-format",
-        "django",
-        "--quiet",
-    ])
-    .expect_code(0);
-    t.run(&["verify", "out"]).expect_code(0);
+    let b = TestDir::build("site", &["--manifest-format", "django"]);
+    b.verify(0);
     // What `collectstatic` into the output leaves: its own manifest.
-    let mut django: serde_json::Value =
-        serde_json::from_slice(&t.read("out/staticfiles.json")).unwrap();
+    let mut django = read_json(&b, "staticfiles.json");
     django["paths"]["js/app.js"] = "js/app.0123456789ab.js".into();
-    t.write("out/staticfiles.json", serde_json::to_vec(&django).unwrap());
-    let run = t.run(&["verify", "out"]);
-    run.expect_code(1);
+    b.write("out/staticfiles.json", serde_json::to_vec(&django).unwrap());
+    let run = b.verify(1);
     assert!(
         run.stderr.contains("staticfiles.json") && run.stderr.contains("collectstatic"),
         "{}",
@@ -1353,19 +1327,9 @@ fn verify_inflates_a_compressed_copy_no_further_than_its_file() {
 
 #[test]
 fn dash_joined_hashes_name_files_as_propshaft_does_and_verify_reads_them() {
-    let t = TestDir::with_fixture("site");
     // The Propshaft manifest brings dash-joined names unless told otherwise.
-    t.run(&[
-        "build",
-        "site",
-        "--out",
-        "out",
-        "--manifest-format",
-        "propshaft",
-        "--quiet",
-    ])
-    .expect_code(0);
-    let m = manifest(&t.path("out"));
+    let t = TestDir::build("site", &["--manifest-format", "propshaft"]);
+    let m = t.manifest();
     assert_eq!(m["hash_separator"], "dash");
     let dom = m["assets"]["js/lib/dom.js"]["file"].as_str().unwrap();
     assert!(
@@ -1385,23 +1349,18 @@ fn dash_joined_hashes_name_files_as_propshaft_does_and_verify_reads_them() {
         snippet.contains("location ~ \"-[0-9a-f]{8}(?:\\.[^./]+)?(?:\\.map)?$\""),
         "{snippet}"
     );
-    t.run(&["verify", "out"]).expect_code(0);
+    t.verify(0);
 
     // Asked for, dots stay.
-    t.run(&[
-        "build",
+    let dots = TestDir::build(
         "site",
-        "--out",
-        "dots",
-        "--manifest-format",
-        "propshaft",
-        "--hash-separator",
-        "dot",
-        "--quiet",
-    ])
-    .expect_code(0);
-    assert!(manifest(&t.path("dots"))["hash_separator"].is_null());
-    t.run(&["verify", "dots"]).expect_code(0);
+        &["--manifest-format", "propshaft", "--hash-separator", "dot"],
+    );
+    let m = dots.manifest();
+    assert!(m["hash_separator"].is_null());
+    let dom = m["assets"]["js/lib/dom.js"]["file"].as_str().unwrap();
+    assert!(dom.starts_with("js/lib/dom."), "{dom}");
+    dots.verify(0);
 }
 
 #[test]
