@@ -42,6 +42,127 @@ pub enum Command {
     /// Check a built output: names match contents, integrity values hold, every local reference resolves.
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(VerifyArgs),
+    /// Upload a built output to s3://, gs://, az:// or a folder, with its headers, assets before pages.
+    #[command(after_help = DEPLOY_EXAMPLES)]
+    Deploy(DeployArgs),
+    /// Delete the hashed files that no recent deploy of TARGET needs.
+    #[command(after_help = CLEAN_EXAMPLES)]
+    Clean(CleanArgs),
+    /// Tell what changed between two manifests, and why each renamed file was renamed.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+}
+
+const DEPLOY_EXAMPLES: &str = "\
+Examples:
+  assetpress deploy cdn s3://my-bucket/site
+      Upload cdn/ under site/ in my-bucket (credentials as the AWS CLI reads them).
+  assetpress deploy cdn s3://assets --endpoint http://127.0.0.1:9000 --dry-run
+      List what would go up to an S3-compatible server, and in which stage.
+
+Exit status: 0 deployed, 2 usage, I/O or network error (the objects stored so far stay; run again).";
+
+const CLEAN_EXAMPLES: &str = "\
+Examples:
+  assetpress clean s3://my-bucket/site
+      Keep the current version, the 2 before it, and anything younger than 1 hour.
+  assetpress clean /srv/www --keep 5 --age 7d --dry-run
+      List what would be deleted.
+
+Exit status: 0 cleaned, 2 usage, I/O or network error.";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  assetpress diff old/assetpress-manifest.json cdn/assetpress-manifest.json
+      Added, removed and renamed files, with the chain that explains each rename.
+
+Exit status: 0 the diff was printed, 2 a manifest could not be read.";
+
+/// How to reach a deploy target.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// An S3-compatible endpoint, e.g. http://127.0.0.1:9000 [default: AWS_ENDPOINT_URL, else AWS]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The S3 region [default: AWS_REGION, the profile's, else us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Retries of a failed request, with exponential backoff
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: usize,
+    /// Requests at once
+    #[arg(short, long, value_name = "N", default_value_t = 16)]
+    pub jobs: usize,
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Only tell what would be done
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl StoreArgs {
+    /// The store options.
+    pub fn options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            retries: self.retries,
+        }
+    }
+}
+
+/// Flags of `assetpress deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The output folder of `assetpress build`
+    pub out: PathBuf,
+    /// s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or a folder
+    pub target: String,
+    /// Path of the manifest inside the output
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_MANIFEST)]
+    pub manifest: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Flags of `assetpress clean`.
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// A target written by `assetpress deploy`
+    pub target: String,
+    /// Older versions kept besides the current one
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub keep: usize,
+    /// Versions and files younger than this are kept (3600, 90m, 1h, 7d)
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub age: std::time::Duration,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Flags of `assetpress diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older manifest (assetpress-manifest.json)
+    pub old: PathBuf,
+    /// The newer manifest
+    pub new: PathBuf,
+    /// Print the result as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `3600` (seconds), `90m`, `1h`, `7d`.
+pub fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    if let Ok(secs) = s.trim().parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?}: {e} (give 3600, 90m, 1h or 7d)"))
 }
 
 const VERIFY_EXAMPLES: &str = "\
@@ -193,6 +314,12 @@ pub struct BuildArgs {
     /// Size cap of the cache, e.g. 2GB [default: 2GB] [config: cache.max_size]
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub cache_max_size: Option<u64>,
+    /// Compare with an earlier build's manifest: size changes per file and kind, and why files were renamed [config: baseline]
+    #[arg(long, value_name = "MANIFEST")]
+    pub baseline: Option<PathBuf>,
+    /// Also write the budget and baseline tables as FORMAT (markdown) to FILE, for a pull-request comment [config: report_markdown]
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
+    pub report: Vec<String>,
 }
 
 fn parse_size_arg(s: &str) -> std::result::Result<u64, String> {
@@ -385,6 +512,18 @@ impl BuildArgs {
             nginx,
             headers_file: self.headers_file || file.headers_file.unwrap_or(config.headers_file),
             headers_json,
+            budgets: file.budget.unwrap_or_default(),
+            baseline: self.baseline.or(file.baseline),
+            report_markdown: match self.report.as_slice() {
+                [] => file.report_markdown,
+                [format, path] if format == "markdown" => Some(PathBuf::from(path)),
+                [format, _] => {
+                    return Err(Error::Config(format!(
+                        "--report {format}: the one format is markdown"
+                    )))
+                }
+                _ => unreachable!("clap takes two values"),
+            },
             ..config
         };
         config.validate()?;

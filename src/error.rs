@@ -26,6 +26,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A request to an object store (or a deploy target folder) failed.
+    #[error("{target}: {message}")]
+    Remote {
+        /// The target, as given (it never holds credentials).
+        target: String,
+        /// What failed.
+        message: String,
+    },
     /// The new output is in place, but a file beside it could not be put
     /// in place after it.
     #[error("{0} (the new output is in place)")]

@@ -17,10 +17,13 @@
 //! it becomes a [`Diagnostic`] and is passed through unchanged.
 
 mod asset;
+mod budget;
 mod cache;
 #[doc(hidden)]
 pub mod cli;
 mod config;
+pub mod deploy;
+pub mod diff;
 mod digest;
 mod discover;
 mod emit;
@@ -40,8 +43,10 @@ mod placeholder;
 mod report;
 mod resolve;
 mod rewrite;
+pub mod store;
 mod targets;
 mod transform;
+mod units;
 pub mod verify;
 
 pub use asset::ImageFormat;

@@ -56,7 +56,85 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build(*args),
         Command::Verify(args) => verify(args),
+        Command::Deploy(args) => deploy(args),
+        Command::Clean(args) => clean(args),
+        Command::Diff(args) => diff(args),
     }
+}
+
+/// A progress bar when stderr is a terminal and output is wanted.
+fn bar(quiet: bool) -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() && !quiet {
+        Box::new(Bar(Mutex::new(None)))
+    } else {
+        Box::new(assetpress::NoProgress)
+    }
+}
+
+/// Prints `e` and returns exit status 2.
+fn fail(e: assetpress::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+fn deploy(args: assetpress::cli::DeployArgs) -> ExitCode {
+    let options = assetpress::deploy::Options {
+        manifest: args.manifest.clone(),
+        jobs: args.store.jobs,
+        dry_run: args.store.dry_run,
+        store: args.store.options(),
+    };
+    let progress = bar(args.store.quiet || args.store.json);
+    let d = match assetpress::deploy::deploy(&args.out, &args.target, &options, progress.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("the objects stored so far stay; running the deploy again completes it");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &d.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.store.json {
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+    } else if !args.store.quiet {
+        print!("{}", assetpress::deploy::summary(&d));
+    }
+    ExitCode::SUCCESS
+}
+
+fn clean(args: assetpress::cli::CleanArgs) -> ExitCode {
+    let options = assetpress::deploy::clean::Options {
+        keep: args.keep,
+        age: args.age,
+        dry_run: args.store.dry_run,
+        jobs: args.store.jobs,
+        store: args.store.options(),
+    };
+    let c = match assetpress::deploy::clean::clean(&args.target, &options) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if args.store.json {
+        println!("{}", serde_json::to_string_pretty(&c).unwrap_or_default());
+    } else if !args.store.quiet {
+        print!("{}", assetpress::deploy::clean::summary(&c));
+    }
+    ExitCode::SUCCESS
+}
+
+fn diff(args: assetpress::cli::DiffArgs) -> ExitCode {
+    let d = match assetpress::diff::diff_files(&args.old, &args.new) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+    } else {
+        print!("{}", assetpress::diff::summary(&d));
+    }
+    ExitCode::SUCCESS
 }
 
 fn verify(args: assetpress::cli::VerifyArgs) -> ExitCode {
@@ -107,6 +185,9 @@ fn build(args: assetpress::cli::BuildArgs) -> ExitCode {
     if show.json || show.quiet {
         for d in &report.errors {
             eprintln!("error: {d}");
+        }
+        for m in report.budgets.iter().filter_map(|b| b.message()) {
+            eprintln!("error: {m}");
         }
         // What --strict counts as errors is printed as errors too.
         if report.strict {

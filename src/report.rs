@@ -8,49 +8,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::asset::AssetKind;
+pub use crate::emit::FileReport;
 use crate::error::{Diagnostic, Severity};
-use crate::transform::{LeftAsIs, Status};
-
-/// One input file and what became of it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    /// Relative path of the input.
-    pub path: String,
-    /// Relative path of the output (with its content hash, unless it keeps its name).
-    pub output: String,
-    /// Its kind (`js`, `css`, `html`, …).
-    pub kind: &'static str,
-    /// `minified`, `copied`, or `failed` (copied unchanged).
-    pub status: Status,
-    /// Why a script or stylesheet that was to be minified kept its input
-    /// bytes: `not_smaller` (its references still rewritten), `too_large` (not
-    /// parsed: the files it names keep their names).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub left_as_is: Option<LeftAsIs>,
-    /// Why it keeps its name, when it does (`reason`: `keep_names`,
-    /// `bundler_hash`, `unreferenced`, `navigation` or `mentioned`, the last
-    /// two with `at`, where).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kept: Option<crate::keep::Kept>,
-    /// Input size in bytes.
-    pub bytes_in: u64,
-    /// Output size in bytes.
-    pub bytes_out: u64,
-    /// Output size after gzip -9, for text files.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gzip_out: Option<u64>,
-    /// Size of the `.br` copy written beside the output, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub br_out: Option<u64>,
-    /// Compressed copies written beside the output (`gzip` → `.gz`, `br` → `.br`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub precompressed: Vec<crate::encoding::Encoding>,
-    /// Size of the source map written beside the output, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub map_bytes: Option<u64>,
-    /// Time spent transforming it, in milliseconds.
-    pub time_ms: f64,
-}
+use crate::transform::LeftAsIs;
 
 /// Sums over a set of files.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -138,6 +98,12 @@ pub struct Report {
     pub outputs: BTreeMap<String, String>,
     /// Groups of files that refer to each other in a circle (allowed; listed for information).
     pub cycles: Vec<Vec<String>>,
+    /// The size budgets, measured; one over makes the exit status 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<crate::budget::Checked>,
+    /// What changed since `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::diff::Diff>,
     /// The output folder.
     #[serde(skip)]
     pub out_dir: String,
@@ -167,6 +133,8 @@ impl Report {
             cache_warnings: Vec::new(),
             outputs: BTreeMap::new(),
             cycles: Vec::new(),
+            budgets: Vec::new(),
+            baseline: None,
             out_dir: String::new(),
             strict,
         }
@@ -190,11 +158,23 @@ impl Report {
     /// Why the exit status is not 0, when it is not.
     pub fn exit_reason(&self) -> Option<String> {
         let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let over = self.budgets.iter().filter(|b| b.over).count();
+        let budgets = match over {
+            0 => String::new(),
+            n => plural(n, "budget") + " exceeded",
+        };
         if !self.errors.is_empty() {
+            let and = if over > 0 {
+                format!(", and {budgets}")
+            } else {
+                String::new()
+            };
             Some(format!(
-                "{} (the files were copied unchanged)",
+                "{} (the files were copied unchanged){and}",
                 plural(self.errors.len(), "error")
             ))
+        } else if over > 0 {
+            Some(budgets)
         } else if self.strict && !self.warnings.is_empty() {
             Some(format!(
                 "--strict: {} count as errors",
@@ -377,6 +357,10 @@ impl Report {
                     .join(", ")
             );
         }
+        s.push_str(&crate::budget::text(&self.budgets, self.baseline.as_ref()));
+        for m in self.budgets.iter().filter_map(|b| b.message()) {
+            let _ = writeln!(s, "error: {m}");
+        }
         for (title, list) in [
             ("cache warning", &self.cache_warnings),
             ("warning", &self.warnings),
@@ -436,17 +420,7 @@ fn row(s: &mut String, label: &str, t: &Totals) {
     );
 }
 
-/// Bytes as B, KB, MB (powers of 1024).
-pub fn human(bytes: u64) -> String {
-    let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else {
-        format!("{:.2} MB", b / (1024.0 * 1024.0))
-    }
-}
+pub use crate::units::human;
 
 fn secs(ms: f64) -> String {
     if ms < 1000.0 {
@@ -459,6 +433,7 @@ fn secs(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::Status;
 
     fn file(path: &str, kind: &'static str, status: Status, inb: u64, outb: u64) -> FileReport {
         FileReport {

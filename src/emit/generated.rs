@@ -73,7 +73,7 @@ pub struct Assets<'a> {
 
 /// Writes the manifests and server files, then commits the staged output
 /// and the files beside it. Returns the generated files by report key
-/// (`manifest`, `nginx`, …) with their paths.
+/// (`manifest`, `nginx`, …) with their paths, and the manifest.
 pub fn write_and_commit(
     config: &Config,
     roots: &Roots,
@@ -81,7 +81,7 @@ pub fn write_and_commit(
     server: ServerFiles,
     assets: Assets,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<(BTreeMap<String, String>, manifest::Manifest)> {
     let Assets {
         files,
         names,
@@ -117,7 +117,21 @@ pub fn write_and_commit(
         }
     }
     out_files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    let manifest = manifest::build(config, files, outputs, graph, variants, generated);
+    let served_hashed: BTreeSet<&str> = out_files
+        .iter()
+        .filter(|f| f.hashed)
+        .map(|f| f.rel.as_str())
+        .collect();
+    let mut manifest = manifest::build(
+        config,
+        files,
+        outputs,
+        graph,
+        variants,
+        generated,
+        &served_hashed,
+    );
+    super::sizes::measure(config, &mut manifest, &staging);
     let mut written = BTreeMap::new();
     for (path, bytes) in manifest::render(config, &manifest, files, graph) {
         if names.contains(&path) {
@@ -180,5 +194,5 @@ pub fn write_and_commit(
     for p in pending {
         p.finish().map_err(|e| Error::AfterCommit(Box::new(e)))?;
     }
-    Ok(written)
+    Ok((written, manifest))
 }

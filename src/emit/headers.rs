@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::asset::extension;
 use crate::config::{CacheControl, Config};
@@ -38,7 +38,8 @@ impl OutFile {
 }
 
 /// How long a file may be cached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Class {
     /// A content hash in the name: it never changes.
     Hashed,
@@ -108,9 +109,11 @@ pub fn content_type(rel: &str) -> String {
     }
 }
 
-/// Headers of one object, as upload tools name them.
+/// Headers of one object, as upload tools name them, and its class (what
+/// upload order and cleaning go by).
 #[derive(Debug, Serialize)]
 struct Headers<'a> {
+    class: Class,
     #[serde(rename = "Cache-Control")]
     cache_control: &'a str,
     #[serde(rename = "Content-Type")]
@@ -126,6 +129,7 @@ pub fn headers_json(files: &[OutFile], config: &Config) -> Vec<u8> {
     for f in files {
         let class = Class::of(f);
         let headers = |encoding: Option<Encoding>| Headers {
+            class,
             cache_control: class.cache_control(&config.cache_control),
             content_type: content_type(&f.rel),
             content_encoding: encoding.map(Encoding::name),

@@ -4,13 +4,13 @@
 //! tools' readers expect (`--manifest-format flat|vite|propshaft|django`).
 //! Keys are sorted; nothing depends on the machine or the clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::asset::ImageFormat;
 use crate::asset::{AssetKind, SourceFile};
-use crate::config::{Config, HashSeparator, ManifestFormat};
+use crate::config::{CacheControl, Config, HashSeparator, ManifestFormat};
 use crate::digest::sha256_hex;
 use crate::graph::Graph;
 use crate::hash::Output;
@@ -35,6 +35,10 @@ pub struct Manifest {
     /// Absolute URL of the output root, when references were written under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// The `Cache-Control` of each class of file, as `headers.json` gives
+    /// them (`deploy` stores every object with them).
+    #[serde(default)]
+    pub cache_control: CacheControl,
     /// Input path → what became of it.
     pub assets: BTreeMap<String, Entry>,
     /// The other files the build wrote into the output (this manifest, the
@@ -50,7 +54,7 @@ fn is_dot(sep: &HashSeparator) -> bool {
 }
 
 /// One input file in the manifest.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Entry {
     /// Output path.
     pub file: String,
@@ -60,12 +64,27 @@ pub struct Entry {
     pub original_size: u64,
     /// Subresource Integrity of the output (`sha384-…`).
     pub integrity: String,
+    /// Its size under gzip (level 9), when a budget measures it so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip: Option<u64>,
+    /// Its size under brotli (quality 11), when a budget measures it so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brotli: Option<u64>,
+    /// It keeps its name, but a bundler put a content hash in it: it is
+    /// served as a hashed file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bundler_hashed: bool,
     /// Its source map's output path, when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map: Option<String>,
     /// Subresource Integrity of its source map, when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map_integrity: Option<String>,
+    /// For a file that references others: the SHA-256 of its bytes with
+    /// their hashes blanked, which changes only when its own content does
+    /// (a file that references none has its own bytes in `integrity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
     /// Input paths of the files it references.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
@@ -109,6 +128,7 @@ pub fn build(
     graph: &Graph,
     variants: (&Variants, &[Output]),
     generated: Vec<String>,
+    served_hashed: &BTreeSet<&str>,
 ) -> Manifest {
     let mut assets = BTreeMap::new();
     for ((i, file), output) in FileId::all(files.len()).zip(files).zip(outputs) {
@@ -122,8 +142,12 @@ pub fn build(
                 size: o.size,
                 original_size: file.size,
                 integrity: o.integrity.clone(),
+                gzip: None,
+                brotli: None,
+                bundler_hashed: o.rel == file.rel && served_hashed.contains(o.rel.as_str()),
                 map: o.map.as_ref().map(|_| format!("{}.map", o.rel)),
                 map_integrity: o.map_integrity.clone(),
+                content: o.content.clone(),
                 references: graph.edges[i]
                     .iter()
                     .filter(|&&j| outputs[j].is_some())
@@ -156,6 +180,7 @@ pub fn build(
         hash_separator: config.hash_separator,
         base: config.base.clone(),
         public_url: config.public_url.clone(),
+        cache_control: config.cache_control.clone(),
         assets,
         generated,
     }

@@ -10,12 +10,15 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub mod compress;
+mod file_report;
 pub mod generated;
 pub mod headers;
 pub mod manifest;
 pub mod nginx;
+mod sizes;
 mod staging;
 
+pub use file_report::FileReport;
 pub use staging::{Pending, Place, Staging};
 
 use crate::asset::SourceFile;
@@ -25,7 +28,6 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::hash::Output;
 use crate::id::FileId;
 use crate::naming::Naming;
-use crate::report::FileReport;
 use crate::transform::{Status, Transformed};
 use headers::OutFile;
 

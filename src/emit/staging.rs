@@ -177,6 +177,11 @@ impl Staging {
         fs::read(self.dir.join(rel)).ok()
     }
 
+    /// The size of a file written at `rel`, if there is one.
+    pub fn size(&self, rel: &str) -> Option<u64> {
+        fs::metadata(self.dir.join(rel)).ok().map(|m| m.len())
+    }
+
     /// Copies the file `from` to the relative path `rel`.
     pub fn copy(&self, rel: &str, from: &Path) -> Result<u64> {
         let path = self.path_of(rel)?;

@@ -429,6 +429,7 @@ impl<'a> Nodes<'a> {
                         integrity,
                         hash,
                         cycle: Vec::new(),
+                        content: None,
                     }
                 } else {
                     let b = self.finished(i, links, names)?;
@@ -436,9 +437,21 @@ impl<'a> Nodes<'a> {
                         Some(m) => Some(map_named(&m.load()?, &rel, &self.files[f].rel)),
                         None => None,
                     };
+                    let names_others = !links.deps[i].is_empty() || !links.sri_deps[i].is_empty();
+                    let content = match names_others {
+                        true => Some(sha256_hex(&self.substituted(
+                            i,
+                            links,
+                            names,
+                            &links.deps[i],
+                            &links.sri_deps[i],
+                        )?)),
+                        false => None,
+                    };
                     Output {
                         hash,
                         cycle: names.cycles[i].clone(),
+                        content,
                         ..output_of(rel, b)
                     }
                     .with_map(map)

@@ -31,6 +31,10 @@ pub struct Output {
     /// When it shares its hash with the other files of a reference cycle:
     /// the input paths of all of them, sorted.
     pub cycle: Vec<String>,
+    /// For a file that names others: the SHA-256 of its bytes with their
+    /// hashes and integrity values blanked, which changes only when its
+    /// own content does (`assetpress diff` tells the two causes apart).
+    pub content: Option<String>,
 }
 
 impl Output {
@@ -158,5 +162,6 @@ pub(super) fn output_of(rel: String, bytes: Vec<u8>) -> Output {
         map_integrity: None,
         hash: None,
         cycle: Vec::new(),
+        content: None,
     }
 }

@@ -16,7 +16,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::discover::{discover, roots};
 use crate::emit::generated::{write_and_commit, Assets, ServerFiles};
-use crate::emit::{Staging, Writer};
+use crate::emit::{Place, Staging, Writer};
 use crate::error::{Diagnostic, Error, Result};
 use crate::graph;
 use crate::held::Held;
@@ -58,6 +58,22 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let mut diagnostics = Vec::new();
         // Refused before any work when misplaced.
         let server_files = ServerFiles::place(config, &roots, &mut diagnostics)?;
+        let markdown = match &config.report_markdown {
+            Some(p) => match Place::of(p, &roots.input, &roots.out, "--report markdown")? {
+                Place::Outside(path) => Some(path),
+                Place::Inside(_) => {
+                    return Err(Error::Config(format!(
+                        "--report markdown {}: inside the output folder; give a file outside it",
+                        p.display()
+                    )))
+                }
+            },
+            None => None,
+        };
+        let baseline = match &config.baseline {
+            Some(p) => Some(crate::diff::read(p)?),
+            None => None,
+        };
         let found = discover(config, &roots)?;
         diagnostics.extend(found.diagnostics);
         let files = found.files;
@@ -124,7 +140,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             graph: &graph,
             out_files: emitted.out_files,
         };
-        let outputs = write_and_commit(
+        let (mut outputs, manifest) = write_and_commit(
             config,
             &roots,
             staging,
@@ -149,6 +165,15 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 .filter_map(|(f, k)| Some((f.rel.clone(), k?))),
         );
         report.cycles = graph.cycles;
+        report.budgets = crate::budget::check(config, &manifest, baseline.as_ref());
+        report.baseline = baseline.map(|old| crate::diff::diff(&old, &manifest));
+        if let Some(path) = markdown {
+            let text = crate::budget::markdown(&report.budgets, report.baseline.as_ref());
+            crate::emit::Pending::write(&path, text.as_bytes())
+                .and_then(|p| p.finish())
+                .map_err(|e| Error::AfterCommit(Box::new(e)))?;
+            outputs.insert("report_markdown".into(), path.display().to_string());
+        }
         cache_warnings.sort();
         report.cache_warnings = cache_warnings;
         report.outputs = outputs;

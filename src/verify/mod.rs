@@ -643,12 +643,7 @@ mod tests {
             original_size: 0,
             integrity: String::new(),
             map: map.then(|| format!("{file}.map")),
-            map_integrity: None,
-            references: Vec::new(),
-            cycle: Vec::new(),
-            width: None,
-            height: None,
-            variants: Vec::new(),
+            ..Default::default()
         };
         let b = b"x=1;\n//# sourceMappingURL=app.3f2a9c1b.js.map\n";
         assert_eq!(

@@ -16,6 +16,7 @@ mod images;
 mod naming;
 mod safety;
 mod scale;
+mod ship;
 mod snapshot;
 mod sourcemaps;
 #[path = "../support/mod.rs"]

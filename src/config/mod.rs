@@ -11,6 +11,9 @@ use crate::encoding::Encoding;
 use crate::error::{Error, Result};
 use crate::targets::Targets;
 
+mod budget;
+pub use budget::{Budget, Compression};
+
 /// Everything the pipeline needs to know.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -81,6 +84,17 @@ pub struct Config {
     /// The cache's size cap in bytes; least recently used entries go first.
     /// Default: 2 GiB.
     pub cache_max_size: u64,
+    /// Size budgets (`[[budget]]`); going over one is an error. Default: none.
+    #[serde(skip)]
+    pub budgets: Vec<Budget>,
+    /// An earlier build's manifest: the report adds each file's and each
+    /// kind's size change, and why renamed files were renamed. Default: none.
+    #[serde(skip)]
+    pub baseline: Option<PathBuf>,
+    /// Where to write the budget and baseline tables as Markdown (for a
+    /// pull-request comment). Default: not written.
+    #[serde(skip)]
+    pub report_markdown: Option<PathBuf>,
 }
 
 /// The cache of transform results (`[cache]` in `assetpress.toml`).
@@ -421,6 +435,9 @@ impl Config {
             headers_json: None,
             cache: None,
             cache_max_size: DEFAULT_CACHE_MAX_SIZE,
+            budgets: Vec::new(),
+            baseline: None,
+            report_markdown: None,
         })
     }
 
@@ -437,6 +454,9 @@ impl Config {
 
     /// Checks the values that flags and the config file cannot constrain by type.
     pub fn validate(&self) -> Result<()> {
+        for b in &self.budgets {
+            b.matcher()?;
+        }
         if !(8..=64).contains(&self.hash_length) {
             return Err(Error::Config(format!(
                 "--hash-length {} is out of range: 8 to 64 hex digits",
@@ -600,6 +620,12 @@ pub struct FileConfig {
     pub headers_json: Option<PathBuf>,
     /// The cache of transform results.
     pub cache: Option<BuildCache>,
+    /// Size budgets.
+    pub budget: Option<Vec<Budget>>,
+    /// The manifest of an earlier build to compare with, relative to the config file.
+    pub baseline: Option<PathBuf>,
+    /// Where to write the Markdown report, relative to the config file.
+    pub report_markdown: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -611,11 +637,17 @@ impl FileConfig {
         let base = path.parent().unwrap_or(Path::new(""));
         let nginx_path = cfg.nginx.as_mut().and_then(|n| n.path.as_mut());
         let cache_dir = cfg.cache.as_mut().and_then(|c| c.dir.as_mut());
-        for p in [&mut cfg.input, &mut cfg.out, &mut cfg.headers_json]
-            .into_iter()
-            .flatten()
-            .chain(nginx_path)
-            .chain(cache_dir)
+        for p in [
+            &mut cfg.input,
+            &mut cfg.out,
+            &mut cfg.headers_json,
+            &mut cfg.baseline,
+            &mut cfg.report_markdown,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(nginx_path)
+        .chain(cache_dir)
         {
             if p.is_relative() {
                 *p = base.join(&*p);
