@@ -122,21 +122,25 @@ pub fn open(target: &str, options: &StoreOptions) -> Result<Target> {
             let mut b = AmazonS3Builder::from_env()
                 .with_bucket_name(bucket)
                 .with_retry(retry);
-            for (key, value) in aws_profile() {
+            let profile = aws_profile();
+            let mut endpoint = options
+                .endpoint
+                .clone()
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+            for (key, value) in profile {
+                if key == "endpoint_url" {
+                    endpoint = endpoint.or(Some(value));
+                    continue;
+                }
                 b = b.with_config(
                     key.parse().map_err(|e| config_error(format!("{e}")))?,
                     value,
                 );
             }
-            let endpoint = options
-                .endpoint
-                .clone()
-                .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok());
             if let Some(endpoint) = endpoint {
                 b = b.with_allow_http(endpoint.starts_with("http://"));
                 b = b.with_endpoint(endpoint);
-            } else if let Ok(e) = std::env::var("AWS_ENDPOINT_URL") {
-                b = b.with_allow_http(e.starts_with("http://"));
             }
             if let Some(region) = &options.region {
                 b = b.with_region(region);

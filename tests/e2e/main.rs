@@ -11,6 +11,7 @@ mod browser;
 mod ci_files;
 mod corpus;
 mod delivery;
+mod deploy;
 mod images;
 mod layout;
 mod npm;
