@@ -92,12 +92,18 @@ function findBinary() {
 }
 
 const binary = findBinary();
-const child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
 // A signal sent to the launcher alone (a CI timeout, a process manager)
 // reaches the binary too; one sent to the whole group reaches both anyway.
+// The handlers come first: a signal between the spawn and them would kill
+// the launcher and leave the binary running.
+let child = null;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(signal, () => child.kill(signal));
+  process.on(signal, () => {
+    if (child) child.kill(signal);
+    else process.exit(128 + (os.constants.signals[signal] || 0));
+  });
 }
+child = spawn(binary, process.argv.slice(2), { stdio: "inherit" });
 child.on("error", (e) => fail(`could not run ${binary}: ${e.message}`));
 child.on("exit", (code, signal) => {
   if (signal) {
