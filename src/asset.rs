@@ -54,7 +54,25 @@ pub enum AssetKind {
     Other,
 }
 
+/// The kind label (`js`, `css`, `image`…) of the file `path`, by its name.
+pub fn kind_of(path: &str) -> &'static str {
+    AssetKind::of(path).0.label()
+}
+
 impl AssetKind {
+    /// Every kind, in the order the report lists them.
+    pub const ALL: [AssetKind; 9] = [
+        AssetKind::Html,
+        AssetKind::Css,
+        AssetKind::Js,
+        AssetKind::SourceMap,
+        AssetKind::WebManifest,
+        AssetKind::Svg,
+        AssetKind::Image,
+        AssetKind::Font,
+        AssetKind::Other,
+    ];
+
     /// Classifies a file by its name.
     pub fn of(name: &str) -> (AssetKind, Option<JsFlavor>) {
         let ext = extension(name);

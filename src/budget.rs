@@ -7,8 +7,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::asset::kind_of;
 use crate::config::{Budget, Compression, Config};
-use crate::diff::{kind_of, Diff};
+use crate::diff::Diff;
 use crate::emit::manifest::{Entry, Manifest};
 use crate::units::{human, signed};
 
@@ -136,6 +137,60 @@ pub fn check(config: &Config, m: &Manifest, baseline: Option<&Manifest>) -> Vec<
         .collect()
 }
 
+/// One budget's cells: name, limit, size, change since the baseline,
+/// files, status.
+fn budget_row(b: &Checked) -> [String; 6] {
+    let change = b
+        .baseline
+        .map(|old| signed(b.size as i64 - old as i64))
+        .unwrap_or_else(|| "-".into());
+    let status = match (b.over, b.limit) {
+        (false, Some(l)) => format!("ok, {:.0}% used", b.size as f64 * 100.0 / l.max(1) as f64),
+        (false, None) => "ok".into(),
+        (true, Some(l)) if b.size > l => format!("OVER by {}", human(b.size - l)),
+        (true, _) => "OVER: too many files".into(),
+    };
+    [
+        format!("{} ({})", b.name, compression_name(b.compression)),
+        b.limit.map(human).unwrap_or_else(|| "-".into()),
+        human(b.size),
+        change,
+        b.count.to_string(),
+        status,
+    ]
+}
+
+/// The kinds whose size changed: kind, before, after, change.
+fn kind_rows(d: &Diff) -> Vec<[String; 4]> {
+    d.kinds
+        .iter()
+        .filter(|(_, k)| k.delta != 0)
+        .map(|(kind, k)| [kind.clone(), human(k.old), human(k.new), signed(k.delta)])
+        .collect()
+}
+
+/// Each renamed file with why: its chain, or its reason.
+fn rename_lines(d: &Diff) -> Vec<String> {
+    d.renamed
+        .iter()
+        .map(|r| match r.chains.first() {
+            Some(c) => c.join(" ← "),
+            None => format!("{} ({})", r.path, r.reason),
+        })
+        .collect()
+}
+
+/// One line counting what changed since the baseline.
+fn counts(d: &Diff) -> String {
+    format!(
+        "{} added, {} removed, {} renamed, {} changed in place since the baseline",
+        d.added.len(),
+        d.removed.len(),
+        d.renamed.len(),
+        d.changed.len()
+    )
+}
+
 /// The budget table and the baseline's changes, as plain text.
 pub fn text(budgets: &[Checked], baseline: Option<&Diff>) -> String {
     let mut s = String::new();
@@ -146,65 +201,32 @@ pub fn text(budgets: &[Checked], baseline: Option<&Diff>) -> String {
             "budget", "limit", "size", "change", "files"
         );
         for b in budgets {
+            let [name, limit, size, change, files, status] = budget_row(b);
             let _ = writeln!(
                 s,
-                "{:<32} {:>10} {:>10} {:>10} {:>6}  {}",
-                format!("{} ({})", b.name, compression_name(b.compression)),
-                b.limit.map(human).unwrap_or_else(|| "-".into()),
-                human(b.size),
-                change(b),
-                b.count,
-                status(b)
+                "{name:<32} {limit:>10} {size:>10} {change:>10} {files:>6}  {status}"
             );
         }
     }
     if let Some(d) = baseline {
-        let _ = writeln!(
-            s,
-            "\nsince the baseline: {} added, {} removed, {} renamed, {} changed in place",
-            d.added.len(),
-            d.removed.len(),
-            d.renamed.len(),
-            d.changed.len()
-        );
-        for (kind, k) in &d.kinds {
-            if k.delta != 0 {
-                let _ = writeln!(
-                    s,
-                    "  {kind:<12} {:>10} → {:>10}  {}",
-                    human(k.old),
-                    human(k.new),
-                    signed(k.delta)
-                );
-            }
+        let _ = writeln!(s, "\n{}", counts(d));
+        for [kind, old, new, change] in kind_rows(d) {
+            let _ = writeln!(s, "  {kind:<12} {old:>10} → {new:>10}  {change}");
         }
         for f in d.deltas.iter().take(10) {
             let _ = writeln!(s, "  {:<40} {:>10}", f.path, signed(f.delta));
         }
-        for r in &d.renamed {
-            if let Some(c) = r.chains.first() {
-                let _ = writeln!(s, "  renamed {}", c.join(" ← "));
-            } else {
-                let _ = writeln!(s, "  renamed {} ({})", r.path, r.reason);
-            }
+        for line in rename_lines(d) {
+            let _ = writeln!(s, "  renamed {line}");
         }
     }
     s
 }
 
-fn change(b: &Checked) -> String {
-    b.baseline
-        .map(|old| signed(b.size as i64 - old as i64))
-        .unwrap_or_else(|| "-".into())
-}
-
-fn status(b: &Checked) -> String {
-    match (b.over, b.limit) {
-        (false, Some(l)) => format!("ok, {:.0}% used", b.size as f64 * 100.0 / l.max(1) as f64),
-        (false, None) => "ok".into(),
-        (true, Some(l)) if b.size > l => format!("OVER by {}", human(b.size - l)),
-        (true, _) => "OVER: too many files".into(),
-    }
+/// A Markdown table row of `cells`, `|` escaped.
+fn md_row(s: &mut String, cells: &[String]) {
+    let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+    let _ = writeln!(s, "| {} |", cells.join(" | "));
 }
 
 /// The same as Markdown, for a pull-request comment.
@@ -215,64 +237,50 @@ pub fn markdown(budgets: &[Checked], baseline: Option<&Diff>) -> String {
             "\n| Budget | Limit | Size | Change | Files | Status |\n|---|--:|--:|--:|--:|---|\n",
         );
         for b in budgets {
+            let [name, limit, size, change, files, status] = budget_row(b);
             let mark = if b.over { "❌" } else { "✅" };
-            let _ = writeln!(
-                s,
-                "| `{}` ({}) | {} | {} | {} | {} | {mark} {} |",
-                b.name.replace('|', "\\|"),
-                compression_name(b.compression),
-                b.limit.map(human).unwrap_or_else(|| "–".into()),
-                human(b.size),
-                change(b),
-                b.count,
-                status(b)
+            md_row(
+                &mut s,
+                &[
+                    format!("`{name}`"),
+                    limit,
+                    size,
+                    change,
+                    files,
+                    format!("{mark} {status}"),
+                ],
             );
         }
     }
     if let Some(d) = baseline {
-        let _ = writeln!(
-            s,
-            "\n{} added, {} removed, {} renamed, {} changed in place since the baseline.",
-            d.added.len(),
-            d.removed.len(),
-            d.renamed.len(),
-            d.changed.len()
-        );
-        s.push_str("\n| Kind | Before | After | Change |\n|---|--:|--:|--:|\n");
-        for (kind, k) in &d.kinds {
-            let _ = writeln!(
-                s,
-                "| {kind} | {} | {} | {} |",
-                human(k.old),
-                human(k.new),
-                signed(k.delta)
-            );
+        let _ = writeln!(s, "\n{}.", counts(d));
+        let kinds = kind_rows(d);
+        if !kinds.is_empty() {
+            s.push_str("\n| Kind | Before | After | Change |\n|---|--:|--:|--:|\n");
+            for row in kinds {
+                md_row(&mut s, &row);
+            }
         }
         if !d.deltas.is_empty() {
             s.push_str("\n| File | Kind | Before | After | Change |\n|---|---|--:|--:|--:|\n");
             for f in d.deltas.iter().take(25) {
-                let _ = writeln!(
-                    s,
-                    "| `{}` | {} | {} | {} | {} |",
-                    f.path.replace('|', "\\|"),
-                    f.kind,
-                    human(f.old),
-                    human(f.new),
-                    signed(f.delta)
+                md_row(
+                    &mut s,
+                    &[
+                        format!("`{}`", f.path),
+                        f.kind.clone(),
+                        human(f.old),
+                        human(f.new),
+                        signed(f.delta),
+                    ],
                 );
             }
         }
-        if !d.renamed.is_empty() {
+        let renames = rename_lines(d);
+        if !renames.is_empty() {
             s.push_str("\n<details><summary>Why files were renamed</summary>\n\n");
-            for r in &d.renamed {
-                match r.chains.first() {
-                    Some(c) => {
-                        let _ = writeln!(s, "- `{}`", c.join(" ← "));
-                    }
-                    None => {
-                        let _ = writeln!(s, "- `{}`: {}", r.path, r.reason);
-                    }
-                }
+            for line in renames {
+                let _ = writeln!(s, "- `{line}`");
             }
             s.push_str("\n</details>\n");
         }

@@ -11,9 +11,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::asset::AssetKind;
-use crate::emit::manifest::{Entry, Manifest};
-use crate::error::{Error, Result};
+use crate::asset::kind_of;
+use crate::emit::manifest::{self, Entry, Manifest};
+use crate::error::Result;
 
 /// Chains listed per renamed file; the rest are counted.
 const MAX_CHAINS: usize = 8;
@@ -100,20 +100,11 @@ pub struct KindDelta {
     pub delta: i64,
 }
 
-/// Reads a manifest file.
-pub fn read(path: &Path) -> Result<Manifest> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&text).map_err(|e| {
-        Error::Config(format!(
-            "{}: not an assetpress manifest: {e}",
-            path.display()
-        ))
-    })
-}
-
 /// Diffs two manifest files.
 pub fn diff_files(old: &Path, new: &Path) -> Result<Diff> {
-    Ok(diff(&read(old)?, &read(new)?))
+    let (old, _) = manifest::read(old)?;
+    let (new, _) = manifest::read(new)?;
+    Ok(diff(&old, &new))
 }
 
 /// Whether a file's own bytes differ between the two entries.
@@ -137,22 +128,18 @@ pub fn diff(old: &Manifest, new: &Manifest) -> Diff {
     } else {
         None
     };
-    let named = |m: &Manifest, k: &String| Named {
-        path: k.clone(),
-        file: m.assets[k].file.clone(),
+    // The entries of `a` that `b` lacks.
+    let only_in = |a: &Manifest, b: &Manifest| -> Vec<Named> {
+        a.assets
+            .iter()
+            .filter(|(k, _)| !b.assets.contains_key(*k))
+            .map(|(k, e)| Named {
+                path: k.clone(),
+                file: e.file.clone(),
+            })
+            .collect()
     };
-    let added = new
-        .assets
-        .keys()
-        .filter(|k| !old.assets.contains_key(*k))
-        .map(|k| named(new, k))
-        .collect();
-    let removed = old
-        .assets
-        .keys()
-        .filter(|k| !new.assets.contains_key(*k))
-        .map(|k| named(old, k))
-        .collect();
+    let (added, removed) = (only_in(new, old), only_in(old, new));
     let renamed_set: BTreeSet<&str> = new
         .assets
         .iter()
@@ -220,11 +207,6 @@ pub fn diff(old: &Manifest, new: &Manifest) -> Diff {
         deltas,
         kinds,
     }
-}
-
-/// The kind label of an input path.
-pub fn kind_of(path: &str) -> &'static str {
-    AssetKind::of(path).0.label()
 }
 
 /// Size changes per file (largest first) and per kind.

@@ -242,18 +242,7 @@ impl Report {
             "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8}",
             "kind", "files", "in", "out", "gzip", "br", "saved", "time"
         );
-        let order = [
-            AssetKind::Html,
-            AssetKind::Css,
-            AssetKind::Js,
-            AssetKind::SourceMap,
-            AssetKind::WebManifest,
-            AssetKind::Svg,
-            AssetKind::Image,
-            AssetKind::Font,
-            AssetKind::Other,
-        ];
-        for kind in order {
+        for kind in AssetKind::ALL {
             if let Some(t) = self.totals.kinds.get(kind.label()) {
                 row(&mut s, kind.label(), t);
             }

@@ -3,14 +3,18 @@
 //! through the `object_store` crate, so `deploy` and `clean` are written once.
 //! TLS is rustls with the ring provider.
 
+use std::collections::BTreeMap;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use futures::TryStreamExt;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
@@ -25,6 +29,15 @@ pub struct StoreOptions {
     pub region: Option<String>,
     /// Retries of a failed request, with exponential backoff.
     pub retries: usize,
+}
+
+/// An object the target holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stored {
+    /// When it was stored.
+    pub at: SystemTime,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// An opened target: the store and the prefix every key goes under.
@@ -60,8 +73,26 @@ impl Target {
         }
     }
 
+    /// What the target holds under its folder `sub` (`""`: all of it), by
+    /// path under the target.
+    pub async fn list(&self, sub: &str) -> Result<BTreeMap<String, Stored>> {
+        let prefix = self.prefix_path(sub)?;
+        self.store
+            .list(prefix.as_ref())
+            .map_err(|e| self.error(e))
+            .try_filter_map(|m| async move {
+                let stored = Stored {
+                    at: m.last_modified.into(),
+                    size: m.size,
+                };
+                Ok(self.rel(&m.location).map(|r| (r.to_string(), stored)))
+            })
+            .try_collect()
+            .await
+    }
+
     /// The prefix as a store path, for listing.
-    pub fn prefix_path(&self, sub: &str) -> Result<Option<Path>> {
+    fn prefix_path(&self, sub: &str) -> Result<Option<Path>> {
         let p = [self.prefix.as_str(), sub]
             .iter()
             .filter(|s| !s.is_empty())
@@ -87,8 +118,10 @@ impl Target {
 
 /// Opens `target`. Credentials come from the environment as each cloud's
 /// own tools read them (for S3 also `~/.aws/credentials` and `~/.aws/config`
-/// under `AWS_PROFILE`); nothing is sent before the first request.
-pub fn open(target: &str, options: &StoreOptions) -> Result<Target> {
+/// under `AWS_PROFILE`); nothing is sent before the first request. A
+/// folder that does not exist is created when `create`, else it is an
+/// empty target (a dry run or a clean writes nothing).
+pub fn open(target: &str, options: &StoreOptions, create: bool) -> Result<Target> {
     install_tls_provider();
     let config_error = |message: String| Error::Config(format!("{target}: {message}"));
     let retry = RetryConfig {
@@ -159,7 +192,7 @@ pub fn open(target: &str, options: &StoreOptions) -> Result<Target> {
             .map(|s| remote(Arc::new(s))),
         "" | "file" => {
             let dir = PathBuf::from(if scheme.is_empty() { target } else { rest });
-            return open_folder(target, &dir);
+            return open_folder(target, &dir, create);
         }
         other => {
             return Err(config_error(format!(
@@ -170,16 +203,21 @@ pub fn open(target: &str, options: &StoreOptions) -> Result<Target> {
     built.map_err(|e| config_error(e.to_string()))
 }
 
-/// A local folder as a target, created if missing.
-fn open_folder(name: &str, dir: &FsPath) -> Result<Target> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| Error::Remote {
-        target: name.to_string(),
-        message: e.to_string(),
-    })?;
+/// A local folder as a target.
+fn open_folder(name: &str, dir: &FsPath, create: bool) -> Result<Target> {
+    let store: Arc<dyn ObjectStore> = if create || dir.exists() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| Error::Remote {
+            target: name.to_string(),
+            message: e.to_string(),
+        })?;
+        Arc::new(store)
+    } else {
+        Arc::new(InMemory::new())
+    };
     Ok(Target {
         name: name.to_string(),
-        store: Arc::new(store),
+        store,
         prefix: String::new(),
         local: true,
     })
@@ -300,7 +338,7 @@ mod tests {
 
     #[test]
     fn keys_stay_under_the_prefix() {
-        let t = open_folder("t", &std::env::temp_dir()).unwrap();
+        let t = open_folder("t", &std::env::temp_dir(), false).unwrap();
         let t = Target {
             prefix: "site/v1".into(),
             ..t
@@ -314,7 +352,7 @@ mod tests {
     #[test]
     fn unknown_schemes_and_missing_buckets_are_refused() {
         let o = StoreOptions::default();
-        assert!(open("ftp://x/y", &o).is_err());
-        assert!(open("s3:///prefix", &o).is_err());
+        assert!(open("ftp://x/y", &o, false).is_err());
+        assert!(open("s3:///prefix", &o, false).is_err());
     }
 }

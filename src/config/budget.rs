@@ -8,20 +8,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use super::ByteSize;
+use crate::asset::AssetKind;
 use crate::error::{Error, Result};
-
-/// The kinds a budget may name: the report's kind labels.
-pub const KINDS: &[&str] = &[
-    "html",
-    "css",
-    "js",
-    "map",
-    "webmanifest",
-    "svg",
-    "image",
-    "font",
-    "other",
-];
 
 /// How a budget measures a file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -119,8 +107,9 @@ impl Budget {
             return Err(bad("give limit (\"170 kB\") or count".into()));
         }
         if let Some(k) = &self.kind {
-            if !KINDS.contains(&k.as_str()) {
-                return Err(bad(format!("kind {k:?}: give one of {}", KINDS.join(", "))));
+            let kinds = AssetKind::ALL.map(AssetKind::label);
+            if !kinds.contains(&k.as_str()) {
+                return Err(bad(format!("kind {k:?}: give one of {}", kinds.join(", "))));
             }
         }
         let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());

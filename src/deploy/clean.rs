@@ -123,7 +123,7 @@ pub fn select(
 /// Cleans `target`.
 pub fn clean(target: &str, options: &Options) -> Result<Cleaned> {
     let start = Instant::now();
-    let target = crate::store::open(target, &options.store)?;
+    let target = crate::store::open(target, &options.store, false)?;
     let runtime = crate::store::runtime()?;
     runtime.block_on(async {
         let now = SystemTime::now();
@@ -150,13 +150,13 @@ pub fn clean(target: &str, options: &Options) -> Result<Cleaned> {
                 hashed: r.hashed,
             })
             .collect();
-        let metas = objects(&target).await?;
-        let ages = metas
+        let stored = target.list("").await?;
+        let ages = stored
             .iter()
-            .map(|(k, (t, _))| (k.clone(), age_of(*t)))
+            .map(|(k, s)| (k.clone(), age_of(s.at)))
             .collect();
         let s = select(&versions, &ages, options.keep, options.age);
-        let bytes = s.delete.iter().filter_map(|k| metas.get(k)).map(|m| m.1).sum();
+        let bytes = s.delete.iter().filter_map(|k| stored.get(k)).map(|s| s.size).sum();
         let drop: Vec<String> = s.drop.iter().map(|&i| versions[i].rel.clone()).collect();
         if !options.dry_run {
             // Objects first, then the records that listed them: a clean cut
@@ -180,22 +180,6 @@ pub fn clean(target: &str, options: &Options) -> Result<Cleaned> {
             time_ms: start.elapsed().as_secs_f64() * 1000.0,
         })
     })
-}
-
-/// Every object under the target: when it was stored, and its size.
-async fn objects(target: &Target) -> Result<BTreeMap<String, (SystemTime, u64)>> {
-    let prefix = target.prefix_path("")?;
-    target
-        .store
-        .list(prefix.as_ref())
-        .map_err(|e| target.error(e))
-        .try_filter_map(|m| async move {
-            Ok(target
-                .rel(&m.location)
-                .map(|r| (r.to_string(), (m.last_modified.into(), m.size))))
-        })
-        .try_collect()
-        .await
 }
 
 async fn delete(target: &Target, rel: &str) -> Result<()> {

@@ -5,16 +5,16 @@
 //! before the first object of its deploy, so a file that a live page needs
 //! is always listed in the newest record.
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::sha256_hex;
 use crate::emit::manifest::Manifest;
 use crate::error::Result;
-use crate::store::Target;
+use crate::store::{Stored, Target};
 
 /// Where records live under the target.
 pub const DIR: &str = ".assetpress/deploys";
@@ -65,28 +65,25 @@ pub struct Listed {
 
 /// The records in the target, oldest first.
 pub async fn list(target: &Target) -> Result<Vec<Listed>> {
-    let prefix = target.prefix_path(DIR)?;
-    let metas: Vec<_> = target
-        .store
-        .list(prefix.as_ref())
-        .try_collect()
-        .await
-        .map_err(|e| target.error(e))?;
-    let mut out: Vec<Listed> = metas
-        .into_iter()
-        .filter_map(|m| {
-            let rel = target.rel(&m.location)?.to_string();
-            let name = rel.rsplit('/').next()?;
+    Ok(records(&target.list(DIR).await?))
+}
+
+/// The records among the objects of a listing, oldest first.
+pub fn records(listing: &BTreeMap<String, Stored>) -> Vec<Listed> {
+    let mut out: Vec<Listed> = listing
+        .iter()
+        .filter_map(|(rel, stored)| {
+            let name = rel.strip_prefix(DIR)?.strip_prefix('/')?;
             let number = name.split('-').next()?.parse().ok()?;
-            name.ends_with(".json").then_some(Listed {
-                rel,
+            name.ends_with(".json").then(|| Listed {
+                rel: rel.clone(),
                 number,
-                stored: m.last_modified.into(),
+                stored: stored.at,
             })
         })
         .collect();
     out.sort_by(|a, b| (a.number, &a.rel).cmp(&(b.number, &b.rel)));
-    Ok(out)
+    out
 }
 
 /// Reads one record.
@@ -103,10 +100,10 @@ pub async fn read(target: &Target, rel: &str) -> Result<Record> {
     serde_json::from_slice(&bytes).map_err(|e| target.error(format!("{rel}: {e}")))
 }
 
-/// Stores `record` as the newest, unless the newest is of the same manifest
-/// already (a deploy run again). Returns its path under the target.
-pub async fn add(target: &Target, record: &Record) -> Result<String> {
-    let listed = list(target).await?;
+/// Stores `record` as the newest of the records `listed` (oldest first),
+/// unless the newest is of the same manifest already (a deploy run again).
+/// Returns its path under the target.
+pub async fn add(target: &Target, record: &Record, listed: &[Listed]) -> Result<String> {
     let digest = &record.manifest_sha256[..16];
     if let Some(last) = listed.last() {
         if last.rel.ends_with(&format!("-{digest}.json")) {
@@ -124,4 +121,35 @@ pub async fn add(target: &Target, record: &Record) -> Result<String> {
         .await
         .map_err(|e| target.error(e))?;
     Ok(rel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_the_numbered_files_of_the_history_folder_in_order() {
+        let at = SystemTime::UNIX_EPOCH;
+        let listing: BTreeMap<String, Stored> = [
+            "index.html",
+            ".assetpress/deploys/000010-bbbb.json",
+            ".assetpress/deploys/000002-aaaa.json",
+            ".assetpress/deploys/notes.txt",
+            ".assetpress/other/000001-cccc.json",
+        ]
+        .into_iter()
+        .map(|k| (k.to_string(), Stored { at, size: 1 }))
+        .collect();
+        let found: Vec<(u64, String)> = records(&listing)
+            .into_iter()
+            .map(|l| (l.number, l.rel))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, ".assetpress/deploys/000002-aaaa.json".to_string()),
+                (10, ".assetpress/deploys/000010-bbbb.json".to_string())
+            ]
+        );
+    }
 }

@@ -9,7 +9,6 @@ pub mod history;
 pub mod plan;
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
@@ -19,7 +18,6 @@ use object_store::{
 use serde::Serialize;
 
 use crate::emit::headers::Class;
-use crate::emit::manifest::Manifest;
 use crate::error::{Diagnostic, Error, Result};
 use crate::pipeline::Progress;
 use crate::store::{StoreOptions, Target};
@@ -85,19 +83,6 @@ pub struct Deployed {
     pub steps: Vec<Step>,
 }
 
-/// Reads the manifest of the output `out`.
-pub fn read_manifest(out: &Path, rel: &str) -> Result<(Manifest, Vec<u8>)> {
-    let path = out.join(rel);
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    let m = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Config(format!(
-            "{}: not an assetpress manifest: {e}",
-            path.display()
-        ))
-    })?;
-    Ok((m, bytes))
-}
-
 /// Deploys the output `out` to `target`.
 pub fn deploy(
     out: &Path,
@@ -112,12 +97,12 @@ pub fn deploy(
             out.display()
         )));
     }
-    let (manifest, manifest_bytes) = read_manifest(out, &options.manifest)?;
+    let (manifest, manifest_bytes) = crate::emit::manifest::read(&out.join(&options.manifest))?;
     let plan = plan::plan(out, &manifest)?;
-    let target = crate::store::open(target, &options.store)?;
+    let target = crate::store::open(target, &options.store, !options.dry_run)?;
     let runtime = crate::store::runtime()?;
     runtime.block_on(async {
-        let existing = existing(&target).await?;
+        let existing = target.list("").await?;
         let record = if options.dry_run {
             None
         } else {
@@ -130,41 +115,39 @@ pub fn deploy(
             };
             let record =
                 history::Record::new(manifest, &manifest_bytes, names(hashed), names(kept));
-            Some(history::add(&target, &record).await?)
+            Some(history::add(&target, &record, &history::records(&existing)).await?)
         };
         let stages = plan.objects.last().map_or(0, |o| o.stage + 1);
         progress.stage("deploy", plan.objects.len() as u64);
-        let steps = Mutex::new(Vec::with_capacity(plan.objects.len()));
+        let mut steps = Vec::with_capacity(plan.objects.len());
         for stage in 0..stages {
             let objects = plan.objects.iter().filter(|o| o.stage == stage);
-            futures::stream::iter(objects)
+            // The stream yields each object as it is settled.
+            let settled: Vec<Step> = futures::stream::iter(objects)
                 .map(|o| {
-                    let (target, steps, existing) = (&target, &steps, &existing);
+                    let (target, existing) = (&target, &existing);
                     async move {
-                        let skip =
-                            o.class == Class::Hashed && existing.get(&o.rel) == Some(&o.size);
+                        let skip = o.class == Class::Hashed
+                            && existing.get(&o.rel).is_some_and(|s| s.size == o.size);
                         if !skip && !options.dry_run {
                             upload(target, out, o).await?;
                         }
-                        if let Ok(mut s) = steps.lock() {
-                            s.push(Step {
-                                key: o.rel.clone(),
-                                stage,
-                                action: if skip { "skip" } else { "upload" },
-                                class: o.class,
-                                size: o.size,
-                            });
-                        }
                         progress.inc();
-                        Ok::<(), Error>(())
+                        Ok::<Step, Error>(Step {
+                            key: o.rel.clone(),
+                            stage,
+                            action: if skip { "skip" } else { "upload" },
+                            class: o.class,
+                            size: o.size,
+                        })
                     }
                 })
                 .buffer_unordered(options.jobs.max(1))
-                .try_collect::<Vec<()>>()
+                .try_collect()
                 .await?;
+            steps.extend(settled);
         }
         progress.finish();
-        let steps = steps.into_inner().unwrap_or_default();
         let uploaded: Vec<&Step> = steps.iter().filter(|s| s.action == "upload").collect();
         let bytes = uploaded.iter().map(|s| s.size).sum();
         Ok(Deployed {
@@ -181,20 +164,6 @@ pub fn deploy(
             steps,
         })
     })
-}
-
-/// The objects under the target, with their sizes, by path.
-async fn existing(target: &Target) -> Result<std::collections::HashMap<String, u64>> {
-    let prefix = target.prefix_path("")?;
-    target
-        .store
-        .list(prefix.as_ref())
-        .map_err(|e| target.error(e))
-        .try_filter_map(
-            |m| async move { Ok(target.rel(&m.location).map(|r| (r.to_string(), m.size))) },
-        )
-        .try_collect()
-        .await
 }
 
 /// Stores one object with its headers (a folder stores no headers).

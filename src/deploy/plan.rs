@@ -13,7 +13,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 use serde::Serialize;
 
-use crate::emit::headers::{content_type, Class, OutFile};
+use crate::emit::headers::{content_type, Class};
 use crate::emit::manifest::Manifest;
 use crate::error::{Diagnostic, Error, Result};
 
@@ -102,7 +102,8 @@ pub fn plan(out: &Path, m: &Manifest) -> Result<Plan> {
         }
     }
 
-    let mut found: Vec<(String, u64, usize, bool, Option<&'static str>)> = Vec::new();
+    // Each object with its unit, whose stage is known once all are found.
+    let mut found: Vec<(Object, usize)> = Vec::new();
     let mut warnings = Vec::new();
     for entry in walkdir::WalkDir::new(out)
         .sort_by_file_name()
@@ -137,45 +138,41 @@ pub fn plan(out: &Path, m: &Manifest) -> Result<Plan> {
             .into_iter()
             .find_map(|(ext, name)| {
                 let base = rel.strip_suffix(ext)?;
-                unit_of.get(base).map(|&(u, h)| (u, h, name))
+                unit_of
+                    .get(base)
+                    .map(|&(u, h)| (u, h, name, base.to_string()))
             });
-        let (u, hashed, encoding) = match (unit_of.get(&rel), copy) {
-            (Some(&(u, h)), _) => (u, h, None),
-            (None, Some((u, h, name))) => (u, h, Some(name)),
+        let (u, hashed, encoding, base) = match (unit_of.get(&rel), copy) {
+            (Some(&(u, h)), _) => (u, h, None, rel.clone()),
+            (None, Some((u, h, name, base))) => (u, h, Some(name), base),
             (None, None) => {
                 warnings.push(Diagnostic::warning(
                     &rel,
                     None,
                     "the manifest does not list this file: uploaded last, as a file that keeps its name",
                 ));
-                (new_unit(&mut units, false, true), false, None)
+                (new_unit(&mut units, false, true), false, None, rel.clone())
             }
         };
-        found.push((rel, size, u, hashed, encoding));
+        let class = Class::of_path(&base, hashed);
+        let object = Object {
+            cache_control: class.cache_control(&m.cache_control).to_string(),
+            content_type: content_type(&base),
+            content_encoding: encoding,
+            class,
+            rel,
+            size,
+            stage: 0,
+        };
+        found.push((object, u));
     }
 
     let stages = stages(&units);
     let mut objects: Vec<Object> = found
         .into_iter()
-        .map(|(rel, size, u, hashed, encoding)| {
-            let base = match encoding {
-                Some(_) => rel[..rel.rfind('.').unwrap_or(rel.len())].to_string(),
-                None => rel.clone(),
-            };
-            let class = Class::of(&OutFile {
-                rel: base.clone(),
-                hashed,
-                encodings: Vec::new(),
-            });
-            Object {
-                cache_control: class.cache_control(&m.cache_control).to_string(),
-                content_type: content_type(&base),
-                content_encoding: encoding,
-                class,
-                rel,
-                size,
-                stage: stages[u],
-            }
+        .map(|(o, u)| Object {
+            stage: stages[u],
+            ..o
         })
         .collect();
     objects.sort_by(|a, b| (a.stage, &a.rel).cmp(&(b.stage, &b.rel)));

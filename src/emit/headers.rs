@@ -57,8 +57,13 @@ pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "av
 impl Class {
     /// The class of an output file.
     pub fn of(file: &OutFile) -> Class {
-        let ext = extension(&file.rel);
-        if file.hashed {
+        Class::of_path(&file.rel, file.hashed)
+    }
+
+    /// The class of the output file `rel`, which carries a hash or not.
+    pub fn of_path(rel: &str, hashed: bool) -> Class {
+        let ext = extension(rel);
+        if hashed {
             Class::Hashed
         } else if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
             Class::Image

@@ -120,6 +120,19 @@ pub struct VariantEntry {
     pub integrity: String,
 }
 
+/// Reads a manifest file: the manifest and its bytes.
+pub fn read(path: &std::path::Path) -> crate::error::Result<(Manifest, Vec<u8>)> {
+    use crate::error::Error;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let m = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Config(format!(
+            "{}: not an assetpress manifest: {e}",
+            path.display()
+        ))
+    })?;
+    Ok((m, bytes))
+}
+
 /// Builds the manifest of a run.
 pub fn build(
     config: &Config,

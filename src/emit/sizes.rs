@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::manifest::Manifest;
 use super::Staging;
-use crate::asset::AssetKind;
+use crate::asset::kind_of;
 use crate::config::{Compression, Config};
 use crate::encoding::Encoding;
 
@@ -22,7 +22,7 @@ pub fn measure(config: &Config, m: &mut Manifest, staging: &Staging) {
         return;
     }
     m.assets.par_iter_mut().for_each(|(key, entry)| {
-        let kind = AssetKind::of(key).0.label();
+        let kind = kind_of(key);
         for (compression, matcher) in &budgets {
             if !matcher.matches(key, kind) {
                 continue;

@@ -71,7 +71,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             None => None,
         };
         let baseline = match &config.baseline {
-            Some(p) => Some(crate::diff::read(p)?),
+            Some(p) => Some(crate::emit::manifest::read(p)?.0),
             None => None,
         };
         let found = discover(config, &roots)?;

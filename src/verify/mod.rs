@@ -47,13 +47,7 @@ pub struct Verified {
 /// Verifies the output folder `out`, whose manifest is at `manifest` inside it.
 pub fn verify(out: &Path, manifest: &str) -> Result<Verified> {
     let manifest_path = out.join(manifest);
-    let text = fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-        Error::Config(format!(
-            "{}: not an assetpress manifest: {e}",
-            manifest_path.display()
-        ))
-    })?;
+    let (m, _) = crate::emit::manifest::read(&manifest_path)?;
     if !(8..=64).contains(&m.hash_length) {
         return Err(Error::Config(format!(
             "{}: hash_length {} is not between 8 and 64",

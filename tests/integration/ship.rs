@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::util::{tree, Run, TestDir};
+use crate::util::{edit_site_css, record_hashed, tree, Run, TestDir};
 
 /// Builds the current `site` into `name` and deploys it to `target`.
 fn build_and_deploy(t: &TestDir, name: &str) -> serde_json::Value {
@@ -105,13 +105,52 @@ fn a_dry_run_deploy_writes_nothing_and_lists_the_order() {
         .expect_code(0);
     let run = t.run(&["deploy", "out", "target", "--dry-run"]);
     run.expect_code(0);
-    assert!(!t.path("target").join("index.html").exists());
+    assert!(!t.path("target").exists(), "a dry run creates nothing");
     assert!(
         run.stdout.contains("stage  0  upload  hashed"),
         "{}",
         run.stdout
     );
     assert!(run.stdout.contains("would deploy"), "{}", run.stdout);
+}
+
+#[test]
+fn a_failed_deploy_says_why_and_never_prints_credentials() {
+    let t = TestDir::with_fixture("site");
+    t.run(&["build", "site", "--out", "out", "-q"])
+        .expect_code(0);
+    let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .args(["deploy", "out", "s3://bucket/site", "--retries", "0"])
+        // Nothing listens on port 1.
+        .args(["--endpoint", "http://127.0.0.1:1"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID")
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .current_dir(t.path(""))
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("error: s3://bucket/site: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("running the deploy again completes it"),
+        "{}",
+        run.stderr
+    );
+    for leak in [secret, "AKIAEXAMPLEKEYID"] {
+        assert!(
+            !run.stderr.contains(leak) && !run.stdout.contains(leak),
+            "{}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
@@ -126,31 +165,12 @@ fn deploy_refuses_a_folder_without_a_manifest() {
     );
 }
 
-/// Appends a rule to the stylesheet every page uses, renaming it.
-fn edit_css(t: &TestDir, n: usize) {
-    let css = t.path("site/css/base.css");
-    let mut text = std::fs::read_to_string(&css).unwrap();
-    text.push_str(&format!("\n.v{n} {{ margin: {n}px }}\n"));
-    std::fs::write(css, text).unwrap();
-}
-
-fn hashed_of(t: &TestDir, record: &str) -> BTreeSet<String> {
-    let r: serde_json::Value =
-        serde_json::from_slice(&t.read(&format!("target/{record}"))).unwrap();
-    r["hashed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn clean_keeps_the_current_and_recent_versions_and_deletes_the_rest() {
     let t = TestDir::with_fixture("site");
     let mut records = Vec::new();
     for n in 1..=3 {
-        edit_css(&t, n);
+        edit_site_css(&t, n);
         let d = build_and_deploy(&t, &format!("out{n}"));
         records.push(d["record"].as_str().unwrap().to_string());
     }
@@ -171,7 +191,7 @@ fn clean_keeps_the_current_and_recent_versions_and_deletes_the_rest() {
         "a dry run deletes nothing"
     );
 
-    let [h1, h2, h3] = [0, 1, 2].map(|i| hashed_of(&t, &records[i]));
+    let [h1, h2, h3] = [0, 1, 2].map(|i| record_hashed(&t.path(&format!("target/{}", records[i]))));
     let c = t
         .run(&["clean", "target", "--keep", "1", "--age", "0", "--json"])
         .expect_code(0)
@@ -203,6 +223,8 @@ fn clean_refuses_a_target_without_history() {
     run.expect_code(2);
     assert!(run.stderr.contains("no deploy history"), "{}", run.stderr);
     assert!(t.path("target/a.txt").exists());
+    t.run(&["clean", "missing"]).expect_code(2);
+    assert!(!t.path("missing").exists(), "clean creates nothing");
 }
 
 fn diff(t: &TestDir, old: &str, new: &str) -> serde_json::Value {
@@ -324,7 +346,7 @@ fn a_baseline_adds_deltas_and_a_markdown_table() {
     let t = TestDir::with_fixture("site");
     budget_build(&t, "100 kB", &[]).expect_code(0);
     std::fs::rename(t.path("out"), t.path("base")).unwrap();
-    edit_css(&t, 1);
+    edit_site_css(&t, 1);
     let run = budget_build(
         &t,
         "100 kB",
@@ -350,7 +372,7 @@ fn a_baseline_adds_deltas_and_a_markdown_table() {
         .unwrap()
         .ends_with("pr.md"));
     let md = t.read_string("pr.md");
-    assert!(md.contains("| `scripts` (brotli) | 100.0 KB |"), "{md}");
+    assert!(md.contains("| `scripts (brotli)` | 100.0 KB |"), "{md}");
     assert!(md.contains("| `css/base.css` | css |"), "{md}");
     assert!(
         md.contains("`css/main.css ← css/base.css (bytes changed)`"),

@@ -4,7 +4,7 @@
 //! include it as their `util` module; each uses only some of it.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
@@ -604,4 +604,25 @@ pub fn require_tool(tool: &str, install: &str) {
         ok,
         "`{tool}` is needed by this test but is not installed: {install} (scripts/test does this)"
     );
+}
+
+/// Appends rule `n` to `site/css/base.css` in `t`: the demo site's
+/// stylesheet and the one importing it are renamed, the pages change.
+pub fn edit_site_css(t: &TestDir, n: usize) {
+    let css = t.path("site/css/base.css");
+    let mut text = std::fs::read_to_string(&css).unwrap();
+    text.push_str(&format!("\n.v{n} {{ margin: {n}px }}\n"));
+    std::fs::write(css, text).unwrap();
+}
+
+/// The hashed objects the deploy record at `path` lists.
+pub fn record_hashed(path: &Path) -> BTreeSet<String> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let r: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    r["hashed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .collect()
 }
