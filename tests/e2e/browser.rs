@@ -70,12 +70,38 @@ pub fn pages(root: &Path) -> Vec<String> {
     out
 }
 
+/// Loads `pages` (each `{"name", "orig", "built"}`, two URLs) in Chromium
+/// with tests/browser/check.mjs, screenshots in `t`'s `shots/`; returns its
+/// results, one per page.
+pub fn run_check(t: &TestDir, pages: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    require_tool("node", "apt-get install nodejs");
+    require_tool("chromium", "apt-get install chromium");
+    let shots = t.path("shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let spec = serde_json::json!({
+        "chromium": "/usr/bin/chromium",
+        "shots": shots,
+        "pages": pages,
+    });
+    std::fs::write(t.path("spec.json"), spec.to_string()).unwrap();
+    let run = Command::new("node")
+        .arg(repo().join("tests/browser/check.mjs"))
+        .arg(t.path("spec.json"))
+        .env("ASSETPRESS_NODE_TOOLS", node_tools())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "tests/browser/check.mjs failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)))
+}
+
 /// Builds the site `input` and checks it in Chromium against the original
 /// (both served by nginx); returns check.mjs's results, one per page.
 pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
-    require_tool("node", "apt-get install nodejs");
-    require_tool("chromium", "apt-get install chromium");
-    let tools = node_tools();
     let t = TestDir::new();
     let out = t.path("out");
     let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
@@ -109,8 +135,6 @@ pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
         "",
     );
     let (orig, built) = (nginx.ports[0], nginx.ports[1]);
-    let shots = t.path("shots");
-    std::fs::create_dir_all(&shots).unwrap();
     let list: Vec<serde_json::Value> = pages(input)
         .iter()
         .map(|p| {
@@ -122,25 +146,7 @@ pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
         })
         .collect();
     assert!(!list.is_empty(), "{name} has pages");
-    let spec = serde_json::json!({
-        "chromium": "/usr/bin/chromium",
-        "shots": shots,
-        "pages": list,
-    });
-    std::fs::write(t.path("spec.json"), spec.to_string()).unwrap();
-    let run = Command::new("node")
-        .arg(repo().join("tests/browser/check.mjs"))
-        .arg(t.path("spec.json"))
-        .env("ASSETPRESS_NODE_TOOLS", tools)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "tests/browser/check.mjs failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+    let results = run_check(&t, list);
     let norm = |s: &str| normalize(s, &[orig, built]);
     let mut problems = Vec::new();
     for page in &results {
@@ -200,7 +206,7 @@ pub fn check_site(name: &str, input: &Path) -> Vec<serde_json::Value> {
             problems.push(format!(
                 "{page_name}: screenshots differ in {:.2}% of pixels (shots kept in {})",
                 diff * 100.0,
-                keep_shots(&shots).display()
+                keep_shots(&t.path("shots")).display()
             ));
         }
     }

@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::browser::run_check;
 use crate::serve::{free_port, get, Nginx, Site};
 use crate::util::{
-    copy_tree, edit_site_css, manifest, node_tools, py_tools, record_hashed, repo, require_tool,
-    tree, TestDir,
+    copy_tree, edit_site_css, manifest, py_tools, record_hashed, repo, require_tool, tree, TestDir,
 };
 
 /// A running moto_server; killed by its pid when dropped.
@@ -491,7 +491,7 @@ fn clean_keeps_what_open_tabs_need_in_the_bucket_and_in_chromium() {
 }
 
 /// Loads `pages` from `orig` and from `built` (both served by nginx) in
-/// Chromium with tests/browser/check.mjs; returns its results.
+/// Chromium ([`run_check`]); returns its results.
 fn chromium(t: &TestDir, orig: &Path, built: &Path, pages: &[&str]) -> Vec<serde_json::Value> {
     let nginx = Nginx::start(
         &t.path("nginx"),
@@ -510,28 +510,15 @@ fn chromium(t: &TestDir, orig: &Path, built: &Path, pages: &[&str]) -> Vec<serde
         "",
     );
     let (o, b) = (nginx.ports[0], nginx.ports[1]);
-    let shots: PathBuf = t.path("shots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let spec = serde_json::json!({
-        "chromium": "/usr/bin/chromium",
-        "shots": shots,
-        "pages": pages.iter().map(|p| serde_json::json!({
-            "name": p,
-            "orig": format!("http://127.0.0.1:{o}/{p}"),
-            "built": format!("http://127.0.0.1:{b}/{p}"),
-        })).collect::<Vec<_>>(),
-    });
-    std::fs::write(t.path("spec.json"), spec.to_string()).unwrap();
-    let run = Command::new("node")
-        .arg(repo().join("tests/browser/check.mjs"))
-        .arg(t.path("spec.json"))
-        .env("ASSETPRESS_NODE_TOOLS", node_tools())
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    serde_json::from_slice(&run.stdout).unwrap()
+    let pages = pages
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "name": p,
+                "orig": format!("http://127.0.0.1:{o}/{p}"),
+                "built": format!("http://127.0.0.1:{b}/{p}"),
+            })
+        })
+        .collect();
+    run_check(t, pages)
 }
