@@ -314,6 +314,15 @@ pub struct BuildArgs {
     /// Size cap of the cache, e.g. 2GB [default: 2GB] [config: cache.max_size]
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub cache_max_size: Option<u64>,
+    /// A cache shared by CI runners behind the local one: s3://BUCKET/PREFIX, gs://…, az://… or a folder; entries are checked with ASSETPRESS_CACHE_KEY [config: cache.url]
+    #[arg(long, value_name = "URL", conflicts_with = "no_cache")]
+    pub cache_url: Option<String>,
+    /// Read the shared cache but never write it (jobs that must not, such as pull requests from forks) [config: cache.read_only]
+    #[arg(long)]
+    pub cache_read_only: bool,
+    /// Be shard I of N (CI matrix jobs): transform this shard's share of the files into the cache and write nothing else; a final run without --shard writes the output
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::config::Shard>,
     /// Compare with an earlier build's manifest: size changes per file and kind, and why files were renamed [config: baseline]
     #[arg(long, value_name = "MANIFEST")]
     pub baseline: Option<PathBuf>,
@@ -505,6 +514,9 @@ impl BuildArgs {
         let config = Config {
             cache,
             cache_max_size: self.cache_max_size.unwrap_or(build_cache.max_size.0),
+            cache_url: self.cache_url.or(build_cache.url),
+            cache_read_only: self.cache_read_only || build_cache.read_only,
+            shard: self.shard,
             images,
             precompress,
             sri: self.sri || file.sri.unwrap_or(config.sri),

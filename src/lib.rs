@@ -43,6 +43,7 @@ mod placeholder;
 mod report;
 mod resolve;
 mod rewrite;
+pub mod shard;
 pub mod store;
 mod targets;
 mod transform;

@@ -76,6 +76,20 @@ pub struct RunTotals {
     pub unresolved_imports: crate::transform::js::Unresolvable,
     /// Cache hits and misses per kind of transform (empty without a cache).
     pub cache: BTreeMap<String, crate::cache::Counts>,
+    /// What the run did with the shared cache (`--cache-url`), if one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_remote: Option<crate::cache::RemoteCounts>,
+}
+
+/// What a shard's run did (`--shard I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ShardRun {
+    /// Which shard, from 1.
+    pub index: u32,
+    /// Of how many.
+    pub count: u32,
+    /// Files it transformed into the cache.
+    pub files: usize,
 }
 
 /// The result of a run.
@@ -96,6 +110,9 @@ pub struct Report {
     pub cache_warnings: Vec<Diagnostic>,
     /// Generated files that are not assets (manifest, server config), by name.
     pub outputs: BTreeMap<String, String>,
+    /// The shard this run was, if it was one: it wrote no output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRun>,
     /// Groups of files that refer to each other in a circle (allowed; listed for information).
     pub cycles: Vec<Vec<String>>,
     /// The size budgets, measured; one over makes the exit status 1.
@@ -132,6 +149,7 @@ impl Report {
             errors,
             cache_warnings: Vec::new(),
             outputs: BTreeMap::new(),
+            shard: None,
             cycles: Vec::new(),
             budgets: Vec::new(),
             baseline: None,
@@ -234,9 +252,61 @@ impl Report {
         }
     }
 
+    /// The cache's hits and misses, and the shared cache's counts.
+    fn cache_lines(&self, s: &mut String) {
+        if !self.totals.cache.is_empty() {
+            let kinds: Vec<String> = self
+                .totals
+                .cache
+                .iter()
+                .map(|(k, c)| format!("{k} {} hits, {} misses", c.hits, c.misses))
+                .collect();
+            let _ = writeln!(s, "cache: {}", kinds.join("; "));
+        }
+        if let Some(r) = &self.totals.cache_remote {
+            let _ = writeln!(
+                s,
+                "shared cache: {} entries fetched, {} uploaded, {} refused ({} held when the run began)",
+                r.fetched, r.uploaded, r.refused, r.listed
+            );
+        }
+    }
+
+    /// Cache warnings, warnings and errors, each under a title.
+    fn diagnostic_lines(&self, s: &mut String) {
+        for (title, list) in [
+            ("cache warning", &self.cache_warnings),
+            ("warning", &self.warnings),
+            ("error", &self.errors),
+        ] {
+            if !list.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "\n{} {}{}:",
+                    list.len(),
+                    title,
+                    if list.len() == 1 { "" } else { "s" }
+                );
+                for d in list {
+                    let _ = writeln!(s, "  {d}");
+                }
+            }
+        }
+    }
+
     /// The human summary: a table per kind with totals, then diagnostics.
     pub fn to_table(&self) -> String {
         let mut s = String::new();
+        if let Some(shard) = &self.shard {
+            let _ = writeln!(
+                s,
+                "shard {}/{}: {} files transformed into the cache, no output written (a run without --shard writes it)",
+                shard.index, shard.count, shard.files
+            );
+            self.cache_lines(&mut s);
+            self.diagnostic_lines(&mut s);
+            return s;
+        }
         let _ = writeln!(
             s,
             "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8}",
@@ -265,15 +335,7 @@ impl Report {
                 human(self.totals.variants.1)
             );
         }
-        if !self.totals.cache.is_empty() {
-            let kinds: Vec<String> = self
-                .totals
-                .cache
-                .iter()
-                .map(|(k, c)| format!("{k} {} hits, {} misses", c.hits, c.misses))
-                .collect();
-            let _ = writeln!(s, "cache: {}", kinds.join("; "));
-        }
+        self.cache_lines(&mut s);
         if self.totals.all.precompressed > 0 {
             let _ = writeln!(
                 s,
@@ -350,24 +412,7 @@ impl Report {
         for m in self.budgets.iter().filter_map(|b| b.message()) {
             let _ = writeln!(s, "error: {m}");
         }
-        for (title, list) in [
-            ("cache warning", &self.cache_warnings),
-            ("warning", &self.warnings),
-            ("error", &self.errors),
-        ] {
-            if !list.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "\n{} {}{}:",
-                    list.len(),
-                    title,
-                    if list.len() == 1 { "" } else { "s" }
-                );
-                for d in list {
-                    let _ = writeln!(s, "  {d}");
-                }
-            }
-        }
+        self.diagnostic_lines(&mut s);
         let stages: Vec<String> = self
             .totals
             .stages

@@ -84,6 +84,16 @@ pub struct Config {
     /// The cache's size cap in bytes; least recently used entries go first.
     /// Default: 2 GiB.
     pub cache_max_size: u64,
+    /// A cache shared by CI runners behind the local one: `s3://bucket/prefix`,
+    /// `gs://…`, `az://…` or a folder. Default: none.
+    pub cache_url: Option<String>,
+    /// Read the shared cache but never write it (untrusted jobs, such as
+    /// pull requests from forks). Default: false.
+    pub cache_read_only: bool,
+    /// Run as one of N shards: transform this shard's share of the files
+    /// into the cache and write nothing else. Default: none.
+    #[serde(skip)]
+    pub shard: Option<Shard>,
     /// Size budgets (`[[budget]]`); going over one is an error. Default: none.
     #[serde(skip)]
     pub budgets: Vec<Budget>,
@@ -97,6 +107,32 @@ pub struct Config {
     pub report_markdown: Option<PathBuf>,
 }
 
+/// One of N shards of a run (`--shard I/N`, I from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which one, from 1.
+    pub index: u32,
+    /// How many.
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("{s:?}: give I/N, such as 2/4 (I from 1 to N)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 /// The cache of transform results (`[cache]` in `assetpress.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -107,6 +143,11 @@ pub struct BuildCache {
     pub dir: Option<PathBuf>,
     /// Size cap: bytes, or a string such as `"2GB"` or `"500 MiB"`. Default: 2 GiB.
     pub max_size: ByteSize,
+    /// A cache shared by runners: `s3://bucket/prefix`, `gs://…`, `az://…`
+    /// or a folder. Default: none.
+    pub url: Option<String>,
+    /// Never write the shared cache. Default: false.
+    pub read_only: bool,
 }
 
 impl Default for BuildCache {
@@ -115,6 +156,8 @@ impl Default for BuildCache {
             enabled: true,
             dir: None,
             max_size: ByteSize(DEFAULT_CACHE_MAX_SIZE),
+            url: None,
+            read_only: false,
         }
     }
 }
@@ -435,6 +478,9 @@ impl Config {
             headers_json: None,
             cache: None,
             cache_max_size: DEFAULT_CACHE_MAX_SIZE,
+            cache_url: None,
+            cache_read_only: false,
+            shard: None,
             budgets: Vec::new(),
             baseline: None,
             report_markdown: None,
@@ -456,6 +502,19 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         for b in &self.budgets {
             b.matcher()?;
+        }
+        if self.cache.is_none() {
+            if self.cache_url.is_some() {
+                return Err(Error::Config(
+                    "--cache-url: the shared cache sits behind the local one; drop --no-cache (or cache.enabled = false)".into(),
+                ));
+            }
+            if let Some(s) = self.shard {
+                return Err(Error::Config(format!(
+                    "--shard {}/{}: a shard's work goes into the cache; drop --no-cache (or cache.enabled = false)",
+                    s.index, s.count
+                )));
+            }
         }
         if !(8..=64).contains(&self.hash_length) {
             return Err(Error::Config(format!(
@@ -746,6 +805,8 @@ mod tests {
         // Config keys whose field has another name in `Config`.
         let field = |key: &str| match key {
             "cache.max_size" => "cache_max_size".to_string(),
+            "cache.url" => "cache_url".to_string(),
+            "cache.read_only" => "cache_read_only".to_string(),
             k => k.to_string(),
         };
         let mut checked = Vec::new();

@@ -116,6 +116,8 @@ pub struct Staging {
     held: PathBuf,
     out: PathBuf,
     committed: bool,
+    /// Writes nothing (a shard's run): see [`Staging::discarding`].
+    discard: bool,
 }
 
 const STAGING_TAG: &str = ".assetpress-staging-";
@@ -155,7 +157,22 @@ impl Staging {
             held,
             out: out.to_path_buf(),
             committed: false,
+            discard: false,
         })
+    }
+
+    /// A staging folder that keeps nothing and never becomes an output
+    /// (the run of a shard, whose work goes into the cache); files that
+    /// wait past the memory budget wait in the system's temporary folder.
+    pub fn discarding() -> Staging {
+        let held = std::env::temp_dir().join(format!("assetpress{HELD_TAG}{}", std::process::id()));
+        Staging {
+            dir: PathBuf::new(),
+            held,
+            out: PathBuf::new(),
+            committed: false,
+            discard: true,
+        }
     }
 
     /// The work folder for transformed files waiting for the hash stage,
@@ -166,6 +183,9 @@ impl Staging {
 
     /// Writes `bytes` at the relative path `rel`.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        if self.discard {
+            return Ok(());
+        }
         let path = self.path_of(rel)?;
         fs::File::create(&path)
             .and_then(|mut f| f.write_all(bytes))
@@ -184,6 +204,11 @@ impl Staging {
 
     /// Copies the file `from` to the relative path `rel`.
     pub fn copy(&self, rel: &str, from: &Path) -> Result<u64> {
+        if self.discard {
+            return fs::metadata(from)
+                .map(|m| m.len())
+                .map_err(|e| Error::io(from, e));
+        }
         let path = self.path_of(rel)?;
         fs::copy(from, &path).map_err(|e| Error::io(&path, e))
     }
@@ -232,7 +257,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.held);
-        if !self.committed {
+        if !self.committed && !self.discard {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }

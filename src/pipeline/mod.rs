@@ -79,7 +79,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let files = found.files;
         // Staged early: an unwritable output fails before minutes of work,
         // and a run killed at any point leaves a folder the next run removes.
-        let staging = Staging::create(&roots.out)?;
+        // A shard writes no output.
+        let staging = match config.shard {
+            Some(_) => Staging::discarding(),
+            None => Staging::create(&roots.out)?,
+        };
         let mut cache_warnings = Vec::new();
         let cache = open_cache(config, &mut cache_warnings);
         laps.done("discover");
@@ -108,10 +112,46 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             held: &held,
             progress,
             text_key: match cache {
-                Some(_) => crate::transform::text_context(config, &roots.input, &files),
+                Some(_) => crate::transform::text_context(config, &files),
                 None => String::new(),
             },
         };
+        if let Some(shard) = config.shard {
+            let Some(cache) = cache.as_deref() else {
+                return Err(Error::Config(format!(
+                    "--shard {}/{}: the cache cannot be used here (see the warning above), and a shard's work goes nowhere else",
+                    shard.index, shard.count
+                )));
+            };
+            let split = crate::shard::split(&files, shard.count, |f| {
+                crate::transform::cost(f, config)
+            });
+            let mine = |i: crate::id::FileId| crate::shard::is_mine(&split, shard, i.index());
+            let (done, found) = stage.shard(cache, &mine)?;
+            laps.done("transform");
+            diagnostics.extend(found);
+            progress.finish();
+            cache_warnings.extend(cache.take_problems());
+            let remote = cache.finish_remote();
+            cache_warnings.extend(cache.take_problems());
+            let mut report = Report::new(Vec::new(), diagnostics, config.strict);
+            cache_warnings.sort();
+            report.cache_warnings = cache_warnings;
+            report.shard = Some(crate::report::ShardRun {
+                index: shard.index,
+                count: shard.count,
+                files: done,
+            });
+            report.totals.cache = cache
+                .counts()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            report.totals.cache_remote = remote;
+            report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
+            report.totals.stages = laps.stages;
+            return Ok(report);
+        }
         let mut transformed = stage.transform(cache.as_deref())?;
         laps.done("transform");
 
@@ -149,7 +189,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             &mut diagnostics,
         )?;
         let mut cache_counts = BTreeMap::new();
+        let mut report_remote = None;
         if let Some(cache) = &cache {
+            report_remote = cache.finish_remote();
             cache_warnings.extend(cache.take_problems());
             cache_counts = cache.counts();
             cache.prune(config.cache_max_size);
@@ -182,6 +224,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+        report.totals.cache_remote = report_remote;
         report.totals.unresolved_imports = hashed.unresolved_imports;
         report.totals.held_on_disk = held.spilled();
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
@@ -208,7 +251,7 @@ fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<
         .map_err(|e| format!("{e}; running without a cache"))
         .and_then(|secret| Cache::open(dir, secret));
     match opened {
-        Ok(c) => Some(Arc::new(c)),
+        Ok(c) => Some(Arc::new(with_remote(c, config, diagnostics))),
         // The default folder (or key) may simply not be writable here (a
         // read-only home in CI): the run goes on without a cache.
         Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
@@ -219,6 +262,31 @@ fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<
                 message,
             ));
             None
+        }
+    }
+}
+
+/// `cache` with the shared cache of `--cache-url` behind it, when one is
+/// given and can be listed (else a warning, and the local cache alone).
+fn with_remote(cache: Cache, config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Cache {
+    let Some(url) = &config.cache_url else {
+        return cache;
+    };
+    if std::env::var_os(crate::cache::KEY_VAR).is_none_or(|k| k.is_empty()) {
+        diagnostics.push(Diagnostic::warning(
+            url,
+            None,
+            format!(
+                "no {}: entries are checked with this machine's own key, so only its runs can use them; give every runner the same secret key",
+                crate::cache::KEY_VAR
+            ),
+        ));
+    }
+    match crate::cache::Remote::open(url, Cache::layout(), config.cache_read_only) {
+        Ok(remote) => cache.with_remote(remote),
+        Err(message) => {
+            diagnostics.push(Diagnostic::warning(url, None, message));
+            cache
         }
     }
 }

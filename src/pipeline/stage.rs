@@ -81,6 +81,47 @@ impl Stage<'_> {
         Ok(stage)
     }
 
+    /// The work of one shard (`--shard`): transforms the files `mine`
+    /// picks, but pages, into the cache (and compresses the files written
+    /// at once), writing nothing. Pages wait for the final run: their
+    /// `<picture>` markup names the variants of every shard's images.
+    /// Returns the files transformed and their diagnostics.
+    pub(super) fn shard(
+        &self,
+        cache: &Cache,
+        mine: &(dyn Fn(FileId) -> bool + Sync),
+    ) -> Result<(usize, Vec<crate::error::Diagnostic>)> {
+        let files = self.files;
+        let id = |f: &SourceFile| {
+            let i = files.binary_search_by(|g| g.rel.cmp(&f.rel));
+            i.is_ok_and(|i| mine(FileId::new(i)))
+        };
+        let select = |f: &SourceFile| !is_page(f) && id(f);
+        self.progress.stage(
+            "transform",
+            files.iter().filter(|f| select(f)).count() as u64,
+        );
+        let rewriter = Rewriter::new(files, self.names, self.naming);
+        let ctx = self.context(&rewriter, Some(cache));
+        let failure = Mutex::new(None);
+        let done = transform_all(files, &ctx, &select, &|i, t| {
+            // What waits for the hash stage is dropped: the final run has it.
+            if let Err(e) = settle(&files[i], i, t, self.writer, self.held, self.naming) {
+                failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+            }
+            self.progress.inc();
+        });
+        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let done: Vec<Transformed> = done.into_iter().flatten().map(|(t, _)| t).collect();
+        let n = done.len();
+        Ok((n, done.into_iter().flat_map(|t| t.diagnostics).collect()))
+    }
+
     /// Transforms again the files that wrote a placeholder for a file the
     /// naming rule then kept (or for its source map), with the names it
     /// settled.

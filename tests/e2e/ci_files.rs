@@ -25,7 +25,7 @@ fn the_workflows_the_action_and_the_readme_example_lint_clean() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("2 workflows and action.yml"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 workflows and action.yml"));
 }
 
 #[test]
@@ -48,5 +48,8 @@ fn the_lint_finds_a_broken_workflow_and_a_broken_action() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(".github/workflows/bad.yml:6:"), "{err}");
     assert!(err.contains("action.yml"), "{err}");
-    assert!(err.contains("README.md (example workflow)"), "{err}");
+    assert!(
+        err.contains("README.md (example workflow: deploy)"),
+        "{err}"
+    );
 }

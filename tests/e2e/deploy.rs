@@ -65,6 +65,22 @@ impl Moto {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 
+    /// Overwrites every object under `prefix/` with `body` (with boto3),
+    /// as anyone who can write the bucket could; returns how many.
+    pub fn overwrite_all(&self, bucket: &str, prefix: &str, body: &[u8]) -> usize {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), body).unwrap();
+        let o = Command::new(py_tools())
+            .arg(repo().join("tests/deploy/s3_overwrite.py"))
+            .args([&self.endpoint(), bucket, prefix])
+            .arg(file.path())
+            .envs(CREDENTIALS)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
+    }
+
     /// The keys under `prefix/` (an unsigned listing, up to 1000).
     pub fn keys(&self, bucket: &str, prefix: &str) -> BTreeSet<String> {
         let r = get(
@@ -100,7 +116,7 @@ impl Drop for Moto {
     }
 }
 
-const CREDENTIALS: [(&str, &str); 5] = [
+pub const CREDENTIALS: [(&str, &str); 5] = [
     ("AWS_ACCESS_KEY_ID", "test"),
     ("AWS_SECRET_ACCESS_KEY", "test"),
     ("AWS_REGION", "us-east-1"),

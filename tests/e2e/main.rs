@@ -18,5 +18,6 @@ mod npm;
 mod pages;
 mod pdfjs;
 mod serve;
+mod shared_cache;
 #[path = "../support/mod.rs"]
 mod util;

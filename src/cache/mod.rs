@@ -1,8 +1,8 @@
 //! A content-addressed cache of transform results, so a run over mostly
 //! unchanged input redoes almost nothing. An entry is keyed by the SHA-256 of
 //! everything its result depends on: the kind of transform, the options that
-//! affect it, the input bytes, and the assetpress binary itself (any other
-//! build of assetpress misses every entry).
+//! affect it, the input bytes, and the build of assetpress ([`BUILD_ID`]:
+//! any other build misses every entry).
 //!
 //! Entries are files `<dir>/v1/<2 hex>/<62 hex>`, written under a temporary
 //! name and renamed into place, so concurrent and killed runs never leave a
@@ -20,6 +20,14 @@
 //! when set (a CI secret shared by the jobs that may share a cache), else a
 //! random key made once in `$XDG_CONFIG_HOME/assetpress/cache-key` (or
 //! `~/.config/…`), readable by its owner only.
+//!
+//! Behind the local folder there may be a cache shared by CI runners
+//! ([`Remote`], `--cache-url`): a local miss is fetched from it (and
+//! checked like a local entry), and a computed entry is uploaded to it.
+
+mod remote;
+
+pub use remote::{Remote, RemoteCounts};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -43,6 +51,12 @@ const MAGIC: &[u8; 8] = b"APCACHE2";
 /// HMAC-SHA-256, the entries' authentication.
 type Mac = hmac::Hmac<Sha256>;
 
+/// What this build of assetpress is: a SHA-256 (hex) of its sources,
+/// `Cargo.toml`, `Cargo.lock`, target and profile, computed by `build.rs`
+/// at compile time — the same guarantee as hashing the binary, for nothing
+/// at run time.
+pub const BUILD_ID: &str = env!("ASSETPRESS_BUILD_ID");
+
 /// The environment variable holding the cache key.
 pub const KEY_VAR: &str = "ASSETPRESS_CACHE_KEY";
 
@@ -53,6 +67,8 @@ pub struct Counts {
     pub hits: u64,
     /// Results computed (and stored).
     pub misses: u64,
+    /// Of the hits, those fetched from the shared cache.
+    pub fetched: u64,
 }
 
 /// One result: a small description and the byte strings it refers to.
@@ -68,13 +84,23 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Cache {
     dir: PathBuf,
-    /// SHA-256 of the running binary: part of every key.
+    /// The build identity: part of every key.
     build: [u8; 32],
     /// The key entries are authenticated with.
     secret: Vec<u8>,
     counts: Mutex<BTreeMap<&'static str, Counts>>,
     problems: Mutex<Vec<Diagnostic>>,
     written: AtomicU64,
+    /// The cache shared by runners, behind this one.
+    remote: Option<Remote>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("name", &self.name())
+            .finish()
+    }
 }
 
 impl Cache {
@@ -89,17 +115,46 @@ impl Cache {
                 dir.display()
             )
         })?;
-        let exe = std::env::current_exe().and_then(fs::read).map_err(|e| {
-            format!("cannot read the assetpress binary ({e}); running without a cache")
-        })?;
         Ok(Cache {
             dir: root,
-            build: Sha256::digest(&exe).into(),
+            build: Sha256::digest(BUILD_ID).into(),
             secret,
             counts: Mutex::new(BTreeMap::new()),
             problems: Mutex::new(Vec::new()),
             written: AtomicU64::new(0),
+            remote: None,
         })
+    }
+
+    /// Puts the shared cache `remote` behind this one.
+    pub fn with_remote(self, remote: Remote) -> Cache {
+        Cache {
+            remote: Some(remote),
+            ..self
+        }
+    }
+
+    /// The layout folder entries live in, locally and in a shared cache.
+    pub fn layout() -> &'static str {
+        LAYOUT
+    }
+
+    /// Waits for the uploads to the shared cache; its counts, if there is
+    /// one (a failed upload is a warning: the next runs compute it again).
+    pub fn finish_remote(&self) -> Option<RemoteCounts> {
+        let remote = self.remote.as_ref()?;
+        let (counts, problem) = remote.finish();
+        if let Some(problem) = problem {
+            self.problem(remote.name(), problem);
+        }
+        Some(counts)
+    }
+
+    fn problem(&self, path: &str, message: impl Into<String>) {
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Diagnostic::warning(path, None, message.into()));
     }
 
     /// The key of a result of `kind` computed with `options` from `parts`.
@@ -120,6 +175,13 @@ impl Cache {
         self.dir.join(&k[..2]).join(&k[2..])
     }
 
+    /// The entry's path in a shared cache: free of any local folder, so two
+    /// checkouts (and two runners) name an entry the same.
+    fn rel(key: &[u8; 32]) -> String {
+        let k = hex(key);
+        format!("{LAYOUT}/{}/{}", &k[..2], &k[2..])
+    }
+
     /// The entry of `key`, computing and storing it with `compute` on a miss.
     pub fn get_or(
         &self,
@@ -136,9 +198,39 @@ impl Cache {
             }
             return entry;
         }
+        // A shared entry that fails its check is replaced.
+        let mut replace = false;
+        if let Some(remote) = &self.remote {
+            let rel = Cache::rel(key);
+            match remote.fetch(&rel) {
+                Ok(Some(bytes)) => match decode(&bytes, &self.secret) {
+                    Some(entry) => {
+                        remote.fetched(true);
+                        self.count(kind, true);
+                        self.count_fetched(kind);
+                        self.store(&path, &bytes);
+                        return entry;
+                    }
+                    None => {
+                        remote.fetched(false);
+                        replace = true;
+                        self.problem(
+                            &format!("{}/{rel}", remote.name()),
+                            "shared cache entry fails its authentication (corrupt, forged, or written with another cache key): recomputed",
+                        );
+                    }
+                },
+                Ok(None) => {}
+                Err(e) => self.problem(remote.name(), format!("{e}; recomputed")),
+            }
+        }
         self.count(kind, false);
         let entry = compute();
-        self.write(&path, &entry);
+        let bytes = encode(&entry, &self.secret);
+        self.store(&path, &bytes);
+        if let Some(remote) = &self.remote {
+            remote.upload(&Cache::rel(key), bytes, replace);
+        }
         entry
     }
 
@@ -152,6 +244,11 @@ impl Cache {
         }
     }
 
+    fn count_fetched(&self, kind: &'static str) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.entry(kind).or_default().fetched += 1;
+    }
+
     /// Reads and checks an entry; a corrupt one is reported and ignored.
     fn read(&self, path: &Path) -> Option<Entry> {
         let problem = match fs::read(path) {
@@ -163,21 +260,13 @@ impl Cache {
             Err(_) if path.is_dir() => "cache entry is a folder: replaced",
             Err(_) => "unreadable cache entry: recomputed",
         };
-        self.problems
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Diagnostic::warning(
-                &path.display().to_string(),
-                None,
-                problem,
-            ));
+        self.problem(&path.display().to_string(), problem);
         None
     }
 
-    /// Stores an entry: a temporary file renamed into place. A failure only
-    /// costs the next run the work.
-    fn write(&self, path: &Path, entry: &Entry) {
-        let bytes = encode(entry, &self.secret);
+    /// Stores an encoded entry: a temporary file renamed into place. A
+    /// failure only costs the next run the work.
+    fn store(&self, path: &Path, bytes: &[u8]) {
         let Some(parent) = path.parent() else { return };
         let _ = fs::create_dir_all(parent);
         static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -192,7 +281,7 @@ impl Cache {
             let _ = fs::remove_dir_all(path);
         }
         let ok = fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|mut f| f.write_all(bytes))
             .and_then(|_| fs::rename(&tmp, path));
         if ok.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -417,7 +506,14 @@ mod tests {
         };
         assert_eq!(cache.get_or("k", &key, make), make());
         assert_eq!(cache.get_or("k", &key, || unreachable!()), make());
-        assert_eq!(cache.counts()["k"], Counts { hits: 1, misses: 1 });
+        assert_eq!(
+            cache.counts()["k"],
+            Counts {
+                hits: 1,
+                misses: 1,
+                fetched: 0
+            }
+        );
         // Flip a byte of the stored entry: recomputed, and reported.
         let path = cache.path(&key);
         let mut bytes = fs::read(&path).unwrap();

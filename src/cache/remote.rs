@@ -1,0 +1,170 @@
+//! The cache shared by CI runners: an object store (`s3://`, `gs://`,
+//! `az://`, a folder — the targets of `deploy`, through [`crate::store`])
+//! behind the local cache folder. Its entries are the local ones, under the
+//! same relative paths (`v2/<2 hex>/<62 hex>`) and authenticated the same
+//! way, so a fetched entry is checked before it is used, and one that
+//! fails is recomputed, never shipped.
+//!
+//! What the store held is listed once when the run begins: an entry it does
+//! not list is computed without a request, and an entry it lists is never
+//! written again. New entries are uploaded in the background, only if absent
+//! (a conditional write where the store has one), and only when the run
+//! may write: `--cache-read-only` is for jobs that must not (pull requests
+//! from forks), since a job that can write the cache can poison it.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use serde::Serialize;
+
+use crate::store::{self, StoreOptions, Target};
+
+/// What the run did with the shared cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RemoteCounts {
+    /// Entries the store held when the run began.
+    pub listed: u64,
+    /// Entries fetched and used.
+    pub fetched: u64,
+    /// Entries uploaded.
+    pub uploaded: u64,
+    /// Entries refused: fetched but failing their check.
+    pub refused: u64,
+}
+
+/// The shared cache of one run.
+pub struct Remote {
+    target: Target,
+    runtime: tokio::runtime::Runtime,
+    read_only: bool,
+    /// What the store held when the run began (relative paths).
+    listed: BTreeSet<String>,
+    uploads: Mutex<Vec<tokio::task::JoinHandle<Result<bool, String>>>>,
+    fetched: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Remote {
+    /// Opens the store at `url` and lists what it holds under `layout`.
+    pub fn open(url: &str, layout: &str, read_only: bool) -> Result<Remote, String> {
+        let target =
+            store::open(url, &StoreOptions::default(), !read_only).map_err(|e| e.to_string())?;
+        let runtime = store::runtime().map_err(|e| e.to_string())?;
+        let listed = runtime
+            .block_on(target.list(layout))
+            .map_err(|e| format!("{e}; running with the local cache only"))?
+            .into_keys()
+            .collect();
+        Ok(Remote {
+            target,
+            runtime,
+            read_only,
+            listed,
+            uploads: Mutex::new(Vec::new()),
+            fetched: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// The name the user gave it.
+    pub fn name(&self) -> &str {
+        &self.target.name
+    }
+
+    /// The bytes of the entry at `rel`, when the store listed it.
+    pub(super) fn fetch(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+        if !self.listed.contains(rel) {
+            return Ok(None);
+        }
+        let key = self.target.key(rel).map_err(|e| e.to_string())?;
+        let store = &self.target.store;
+        self.runtime
+            .block_on(async {
+                match store.get(&key).await {
+                    Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .map_err(|e| format!("{}: {e}", self.target.name))
+    }
+
+    /// Counts a fetched entry that was used, or refused.
+    pub(super) fn fetched(&self, used: bool) {
+        let counter = if used { &self.fetched } else { &self.refused };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Uploads `bytes` as the entry at `rel` in the background, unless the
+    /// run is read-only or the store held it (`replace`: it held one that
+    /// failed its check, which is overwritten).
+    pub(super) fn upload(&self, rel: &str, bytes: Vec<u8>, replace: bool) {
+        if self.read_only || (self.listed.contains(rel) && !replace) {
+            return;
+        }
+        let Ok(key) = self.target.key(rel) else {
+            return;
+        };
+        let store = self.target.store.clone();
+        let name = self.target.name.clone();
+        let task = self.runtime.spawn(async move {
+            let payload = PutPayload::from(bytes);
+            let mode = if replace {
+                PutMode::Overwrite
+            } else {
+                PutMode::Create
+            };
+            let put = |mode| store.put_opts(&key, payload.clone(), PutOptions::from(mode));
+            match put(mode).await {
+                Ok(_) => Ok(true),
+                // Another runner wrote it first: the same bytes.
+                Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+                Err(object_store::Error::Precondition { .. }) => Ok(false),
+                // A store without conditional writes: written plainly (it
+                // was not there when the run began).
+                Err(object_store::Error::NotImplemented { .. }) => put(PutMode::Overwrite)
+                    .await
+                    .map(|_| true)
+                    .map_err(|e| format!("{name}: {e}")),
+                Err(e) => Err(format!("{name}: {e}")),
+            }
+        });
+        self.uploads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+    }
+
+    /// Waits for every upload; returns the counts and the first failure
+    /// with the number of failed uploads.
+    pub fn finish(&self) -> (RemoteCounts, Option<String>) {
+        let tasks = std::mem::take(&mut *self.uploads.lock().unwrap_or_else(|e| e.into_inner()));
+        let (mut uploaded, mut failed, mut first) = (0, 0, None);
+        for t in tasks {
+            match self.runtime.block_on(t) {
+                Ok(Ok(true)) => uploaded += 1,
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => {
+                    failed += 1;
+                    first.get_or_insert(e);
+                }
+                Err(e) => {
+                    failed += 1;
+                    first.get_or_insert(e.to_string());
+                }
+            }
+        }
+        let counts = RemoteCounts {
+            listed: self.listed.len() as u64,
+            fetched: self.fetched.load(Ordering::Relaxed),
+            uploaded,
+            refused: self.refused.load(Ordering::Relaxed),
+        };
+        let problem = first.map(|e| {
+            format!("{failed} entries not uploaded to the shared cache (the next runs compute them again): {e}")
+        });
+        (counts, problem)
+    }
+}
