@@ -405,60 +405,82 @@ impl<'a> Nodes<'a> {
                 rels[i.index()] = format!("{}.map", rels[owner.index()]);
             }
         }
-        (0..self.files.len())
+        // Largest first, one file per task: compressing one long page must
+        // not be left to run alone on one core at the end (rayon would
+        // otherwise hand a thread a quarter of the list to run in one go).
+        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        order.sort_by_key(|&f| std::cmp::Reverse(self.files[f].size));
+        let mut done: Vec<(usize, Option<Output>)> = order
             .into_par_iter()
-            .map(FileId::new)
-            .map(|f| {
-                let i = Node::file(f);
-                if !self.plan.in_output[f] {
-                    return Ok(None);
-                }
-                if let Some(d) = &early.files[f] {
-                    return Ok(Some(d.clone()));
-                }
-                let rel = rels[i].clone();
-                let hash = names.hashes[i].clone();
-                let mut output = if self.bytes[i].is_none() {
-                    let (_, integrity, size) = early.copied[f].clone().unwrap_or_default();
-                    Output {
-                        rel,
-                        bytes: None,
-                        map: None,
-                        map_integrity: None,
-                        size,
-                        integrity,
-                        hash,
-                        cycle: Vec::new(),
-                        content: None,
-                    }
-                } else {
-                    let b = self.finished(i, links, names)?;
-                    let map = match &self.maps[f] {
-                        Some(m) => Some(map_named(&m.load()?, &rel, &self.files[f].rel)),
-                        None => None,
-                    };
-                    let names_others = !links.deps[i].is_empty() || !links.sri_deps[i].is_empty();
-                    let content = match names_others {
-                        true => Some(sha256_hex(&self.substituted(
-                            i,
-                            links,
-                            names,
-                            &links.deps[i],
-                            &links.sri_deps[i],
-                        )?)),
-                        false => None,
-                    };
-                    Output {
-                        hash,
-                        cycle: names.cycles[i].clone(),
-                        content,
-                        ..output_of(rel, b)
-                    }
-                    .with_map(map)
-                };
-                write(f, &mut output)?;
-                Ok(Some(output))
+            .with_max_len(1)
+            .map(|f| (f, FileId::new(f)))
+            .map(|(k, f)| -> Result<(usize, Option<Output>)> {
+                Ok((k, self.write_one(f, links, early, names, &rels, write)?))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        done.sort_unstable_by_key(|(k, _)| *k);
+        Ok(done.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// Finishes input file `f` (unless it was written early or is not in
+    /// the output) and hands it to `write`.
+    fn write_one(
+        &self,
+        f: FileId,
+        links: &Links,
+        early: &Early,
+        names: &Names,
+        rels: &[String],
+        write: &(dyn Fn(FileId, &mut Output) -> Result<()> + Sync),
+    ) -> Result<Option<Output>> {
+        let i = Node::file(f);
+        if !self.plan.in_output[f] {
+            return Ok(None);
+        }
+        if let Some(d) = &early.files[f] {
+            return Ok(Some(d.clone()));
+        }
+        let rel = rels[i].clone();
+        let hash = names.hashes[i].clone();
+        let mut output = if self.bytes[i].is_none() {
+            let (_, integrity, size) = early.copied[f].clone().unwrap_or_default();
+            Output {
+                rel,
+                bytes: None,
+                map: None,
+                map_integrity: None,
+                size,
+                integrity,
+                hash,
+                cycle: Vec::new(),
+                content: None,
+            }
+        } else {
+            let b = self.finished(i, links, names)?;
+            let map = match &self.maps[f] {
+                Some(m) => Some(map_named(&m.load()?, &rel, &self.files[f].rel)),
+                None => None,
+            };
+            let names_others = !links.deps[i].is_empty() || !links.sri_deps[i].is_empty();
+            let content = match names_others {
+                true => Some(sha256_hex(&self.substituted(
+                    i,
+                    links,
+                    names,
+                    &links.deps[i],
+                    &links.sri_deps[i],
+                )?)),
+                false => None,
+            };
+            Output {
+                hash,
+                cycle: names.cycles[i].clone(),
+                content,
+                ..output_of(rel, b)
+            }
+            .with_map(map)
+        };
+        write(f, &mut output)?;
+        Ok(Some(output))
     }
 }

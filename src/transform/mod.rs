@@ -396,7 +396,14 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     let parsed = matches!(file.kind, AssetKind::Js | AssetKind::Css)
         && file.size <= ctx.config.limits.max_text_size;
     let memory = if parsed {
-        budget::text_memory(file.size)
+        // Counting lines costs a read, worth it where the estimate matters.
+        let lines = match file.size > 1 << 20 {
+            true => std::fs::read(&file.abs)
+                .map(|b| memchr::memchr_iter(b'\n', &b).count() as u64 + 1)
+                .unwrap_or(1),
+            false => 1,
+        };
+        budget::text_memory(file.size, lines)
     } else {
         0
     };

@@ -148,9 +148,26 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
             variants: Vec::new(),
         }));
     }
-    let mut img = DynamicImage::from_decoder(decoder)
-        .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?;
+    let widths = variant_widths(width, opts);
+    // A JPEG wider than its widest variant needs is decoded scaled down
+    // by libjpeg (DCT scaling, n/8), as libvips does: fewer pixels to
+    // decode and to resize, and the variant still comes from more pixels
+    // than it has.
+    let widest = widths.iter().copied().max().unwrap_or(width);
+    let tallest = variant_height(width, height, widest);
+    let scaled = match format {
+        image::ImageFormat::Jpeg if !deep => {
+            decode_jpeg_scaled(bytes, (w0, h0), turned, (widest, tallest))
+        }
+        _ => None,
+    };
+    let mut img = match scaled {
+        Some(img) => img,
+        None => DynamicImage::from_decoder(decoder)
+            .map_err(|e| format!("cannot decode ({e}); copied unchanged"))?,
+    };
     img.apply_orientation(orientation);
+    let (src_w, src_h) = (img.width(), img.height());
     // Converted in place where the decoder already gave 8-bit RGB(A).
     let pixels = if img.color().has_alpha() {
         let rgba = img.into_rgba8();
@@ -186,17 +203,6 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
     // converted): the original, already through oxipng, serves at that width.
     let same_pixels = format == image::ImageFormat::Png && !deep && !converted;
 
-    // Variant widths: every configured width below the source's, and the
-    // source's own when it is below the largest configured one.
-    let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
-    if opts.widths.iter().any(|&x| x >= width) || widths.is_empty() {
-        widths.push(width);
-    }
-    if !opts.variants {
-        widths.clear();
-    }
-    widths.sort_unstable();
-    widths.dedup();
     let mut formats: Vec<ImageFormat> = opts.formats.clone();
     // A JPEG made from a transparent image turns the transparency black.
     let own = if alpha && source == ImageFormat::Jpeg {
@@ -211,12 +217,11 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
     let mut variants = Vec::new();
     let mut resizer = fr::Resizer::new();
     for &vw in &widths {
-        let vh = ((u64::from(height) * u64::from(vw) + u64::from(width) / 2) / u64::from(width))
-            .max(1) as u32;
-        let resized = if vw == width {
+        let vh = variant_height(width, height, vw);
+        let resized = if (vw, vh) == (src_w, src_h) {
             None
         } else {
-            Some(pixels.resize(width, height, vw, vh, &mut resizer)?)
+            Some(pixels.resize(src_w, src_h, vw, vh, &mut resizer)?)
         };
         let px = resized.as_ref().unwrap_or(&pixels);
         for &f in &formats {
@@ -315,6 +320,59 @@ fn to_srgb(px: &Pixels, icc: &[u8]) -> Option<Pixels> {
 enum Pixels {
     Rgb(Vec<u8>),
     Rgba(Vec<u8>),
+}
+
+/// Variant widths of an image `width` pixels wide: every configured width
+/// below it, and its own when it is below the largest configured one.
+fn variant_widths(width: u32, opts: &Images) -> Vec<u32> {
+    let mut widths: Vec<u32> = opts.widths.iter().copied().filter(|&x| x < width).collect();
+    if opts.widths.iter().any(|&x| x >= width) || widths.is_empty() {
+        widths.push(width);
+    }
+    if !opts.variants {
+        widths.clear();
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    widths
+}
+
+/// The height of the variant `vw` wide of a `width`×`height` image.
+fn variant_height(width: u32, height: u32, vw: u32) -> u32 {
+    ((u64::from(height) * u64::from(vw) + u64::from(width) / 2) / u64::from(width)).max(1) as u32
+}
+
+/// The JPEG `bytes` (stored `w0`×`h0`, `turned` when its orientation swaps
+/// the sides) decoded as 8-bit RGB at the smallest scale n/8 whose upright
+/// size still covers `need`; `None` when only the full size does, or when
+/// libjpeg cannot (CMYK, an error): the caller decodes it in full.
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    (w0, h0): (u32, u32),
+    turned: bool,
+    need: (u32, u32),
+) -> Option<DynamicImage> {
+    let (need_w, need_h) = if turned { (need.1, need.0) } else { need };
+    let covers = |side: u32, n: u32, need: u32| {
+        (u64::from(side) * u64::from(n)).div_ceil(8) >= u64::from(need)
+    };
+    let n = (1..8u32).find(|&n| covers(w0, n, need_w) && covers(h0, n, need_h))?;
+    let decoded = std::panic::catch_unwind(|| -> std::io::Result<(usize, usize, Vec<u8>)> {
+        let mut d = mozjpeg::Decompress::new_mem(bytes)?;
+        d.scale(n as u8);
+        let mut started = d.rgb()?;
+        let (w, h) = (started.width(), started.height());
+        let px: Vec<u8> = started.read_scanlines()?;
+        started.finish()?;
+        Ok((w, h, px))
+    });
+    let (w, h, px) = decoded.ok()?.ok()?;
+    let (w, h) = (u32::try_from(w).ok()?, u32::try_from(h).ok()?);
+    // Never less than the variants need.
+    if w < need_w || h < need_h {
+        return None;
+    }
+    image::RgbImage::from_raw(w, h, px).map(DynamicImage::ImageRgb8)
 }
 
 impl Pixels {
@@ -433,6 +491,65 @@ mod tests {
             small.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
             [100, 100]
         );
+    }
+
+    /// `decode_jpeg_scaled(jpeg(w, h), turned, need)`'s size, if it scales.
+    fn scaled_test(w: u32, h: u32, turned: bool, need: (u32, u32), expected: Option<(u32, u32)>) {
+        let got = decode_jpeg_scaled(&jpeg(w, h), (w, h), turned, need);
+        assert_eq!(
+            got.map(|i| (i.width(), i.height())),
+            expected,
+            "{w}x{h} {need:?}"
+        );
+    }
+
+    #[test]
+    fn a_large_jpeg_is_decoded_at_the_smallest_scale_its_variants_allow() {
+        scaled_test(2000, 1000, false, (480, 240), Some((500, 250)));
+        scaled_test(2000, 1000, false, (1000, 500), Some((1000, 500)));
+        scaled_test(2000, 1000, false, (1001, 501), Some((1250, 625)));
+        scaled_test(2000, 1000, false, (1800, 900), None);
+        // Upright 1000×2000 (stored sideways): the need is turned too.
+        scaled_test(2000, 1000, true, (240, 480), Some((500, 250)));
+        scaled_test(2000, 1000, true, (480, 960), Some((1000, 500)));
+    }
+
+    #[test]
+    fn variants_of_a_scaled_decode_keep_their_size_and_colours() {
+        // Red left half, blue right half.
+        let img = RgbImage::from_fn(1600, 800, |x, _| {
+            if x < 800 {
+                Rgb([220, 20, 20])
+            } else {
+                Rgb([20, 20, 220])
+            }
+        });
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode_image(&img)
+            .unwrap();
+        let opts = Images {
+            widths: vec![400],
+            ..Images::default()
+        };
+        let p = process(&bytes, &opts).unwrap().unwrap();
+        assert_eq!((p.width, p.height), (1600, 800));
+        for v in &p.variants {
+            assert_eq!((v.width, v.height), (400, 200), "{:?}", v.format);
+            let out = image::load_from_memory(&v.bytes).unwrap().to_rgb8();
+            assert_eq!(out.dimensions(), (400, 200));
+            let (left, right) = (out.get_pixel(50, 100).0, out.get_pixel(350, 100).0);
+            assert!(
+                left[0] > 180 && left[2] < 60,
+                "{:?} left {left:?}",
+                v.format
+            );
+            assert!(
+                right[2] > 180 && right[0] < 60,
+                "{:?} right {right:?}",
+                v.format
+            );
+        }
     }
 
     #[test]
