@@ -93,6 +93,8 @@ pub struct Cache {
     written: AtomicU64,
     /// The cache shared by runners, behind this one.
     remote: Option<Remote>,
+    /// Entries fetched ahead from it and not used yet.
+    prefetched: Mutex<std::collections::HashSet<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -123,6 +125,7 @@ impl Cache {
             problems: Mutex::new(Vec::new()),
             written: AtomicU64::new(0),
             remote: None,
+            prefetched: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -132,6 +135,42 @@ impl Cache {
             remote: Some(remote),
             ..self
         }
+    }
+
+    /// Whether a shared cache is behind this one.
+    pub fn has_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// Fetches ahead, many at a time, the entries of `keys` that the shared
+    /// cache holds and the local one lacks (a request each would otherwise
+    /// wait on one worker). Each is checked before it is stored locally;
+    /// one that fails is left for [`Cache::get_or`] to refuse and replace.
+    pub fn prefetch(&self, keys: &[[u8; 32]]) {
+        let Some(remote) = &self.remote else {
+            return;
+        };
+        let wanted: Vec<String> = keys
+            .iter()
+            .filter(|k| !self.path(k).is_file())
+            .map(Cache::rel)
+            .filter(|rel| remote.holds(rel))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        remote.fetch_many(wanted, &|rel, bytes| {
+            let Some(key) = key_of(rel) else { return };
+            if decode(bytes, &self.secret).is_some() {
+                self.store(&self.path(&key), bytes);
+                self.prefetched
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key);
+            }
+        });
     }
 
     /// The layout folder entries live in, locally and in a shared cache.
@@ -192,6 +231,15 @@ impl Cache {
         let path = self.path(key);
         if let Some(entry) = self.read(&path) {
             self.count(kind, true);
+            let ahead = self
+                .prefetched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(key);
+            if let (true, Some(remote)) = (ahead, &self.remote) {
+                remote.fetched(true);
+                self.count_fetched(kind);
+            }
             // Recently used: pruned last.
             if let Ok(f) = fs::File::options().append(true).open(&path) {
                 let _ = f.set_modified(SystemTime::now());
@@ -348,6 +396,20 @@ impl Cache {
         }
         removed
     }
+}
+
+/// The key an entry's relative path (`v2/ab/cdef…`) names.
+fn key_of(rel: &str) -> Option<[u8; 32]> {
+    let hex: String = rel
+        .strip_prefix(LAYOUT)?
+        .chars()
+        .filter(|&c| c != '/')
+        .collect();
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    (hex.len() == 64).then_some(key)
 }
 
 /// The HMAC of `payload` under `secret`.
@@ -523,6 +585,14 @@ mod tests {
         assert_eq!(cache.get_or("k", &key, make), make());
         assert_eq!(cache.take_problems().len(), 1);
         assert_eq!(cache.get_or("k", &key, || unreachable!()), make());
+    }
+
+    #[test]
+    fn an_entry_path_names_its_key() {
+        let key: [u8; 32] = std::array::from_fn(|i| (i * 37) as u8);
+        assert_eq!(key_of(&Cache::rel(&key)), Some(key));
+        assert_eq!(key_of("v2/ab/cd"), None);
+        assert_eq!(key_of("v1/00/".to_string().as_str()), None);
     }
 
     #[test]

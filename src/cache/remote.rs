@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::Serialize;
@@ -34,6 +34,12 @@ pub struct RemoteCounts {
     pub refused: u64,
 }
 
+/// Uploads (and fetches ahead) in flight at once.
+const CONCURRENCY: usize = 32;
+
+/// Retries of a failed request to the shared cache, with backoff.
+const RETRIES: usize = 3;
+
 /// The shared cache of one run.
 pub struct Remote {
     target: Target,
@@ -42,6 +48,9 @@ pub struct Remote {
     /// What the store held when the run began (relative paths).
     listed: BTreeSet<String>,
     uploads: Mutex<Vec<tokio::task::JoinHandle<Result<bool, String>>>>,
+    /// Uploads in flight at most: a worker with one more to send waits,
+    /// so entries never pile up in memory faster than they leave.
+    in_flight: Arc<tokio::sync::Semaphore>,
     fetched: AtomicU64,
     refused: AtomicU64,
 }
@@ -49,8 +58,11 @@ pub struct Remote {
 impl Remote {
     /// Opens the store at `url` and lists what it holds under `layout`.
     pub fn open(url: &str, layout: &str, read_only: bool) -> Result<Remote, String> {
-        let target =
-            store::open(url, &StoreOptions::default(), !read_only).map_err(|e| e.to_string())?;
+        let options = StoreOptions {
+            retries: RETRIES,
+            ..StoreOptions::default()
+        };
+        let target = store::open(url, &options, !read_only).map_err(|e| e.to_string())?;
         let runtime = store::runtime().map_err(|e| e.to_string())?;
         let listed = runtime
             .block_on(target.list(layout))
@@ -63,6 +75,7 @@ impl Remote {
             read_only,
             listed,
             uploads: Mutex::new(Vec::new()),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
             fetched: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         })
@@ -91,6 +104,34 @@ impl Remote {
             .map_err(|e| format!("{}: {e}", self.target.name))
     }
 
+    /// Whether the store held `rel` when the run began.
+    pub(super) fn holds(&self, rel: &str) -> bool {
+        self.listed.contains(rel)
+    }
+
+    /// Fetches the entries `rels` (held by the store), up to 16 at a time,
+    /// handing each to `got` as it arrives; a failed one is left out (the
+    /// run asks again when it needs it).
+    pub(super) fn fetch_many(&self, rels: Vec<String>, got: &(dyn Fn(&str, &[u8]) + Sync)) {
+        use futures::StreamExt;
+        let store = &self.target.store;
+        let target = &self.target;
+        self.runtime.block_on(
+            futures::stream::iter(rels)
+                .map(|rel| async move {
+                    let key = target.key(&rel).ok()?;
+                    let bytes = store.get(&key).await.ok()?.bytes().await.ok()?;
+                    Some((rel, bytes))
+                })
+                .buffer_unordered(CONCURRENCY)
+                .for_each(|r| async move {
+                    if let Some((rel, bytes)) = r {
+                        got(&rel, &bytes);
+                    }
+                }),
+        );
+    }
+
     /// Counts a fetched entry that was used, or refused.
     pub(super) fn fetched(&self, used: bool) {
         let counter = if used { &self.fetched } else { &self.refused };
@@ -109,7 +150,14 @@ impl Remote {
         };
         let store = self.target.store.clone();
         let name = self.target.name.clone();
+        let Ok(permit) = self
+            .runtime
+            .block_on(self.in_flight.clone().acquire_owned())
+        else {
+            return;
+        };
         let task = self.runtime.spawn(async move {
+            let _permit = permit;
             let payload = PutPayload::from(bytes);
             let mode = if replace {
                 PutMode::Overwrite

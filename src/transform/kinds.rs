@@ -44,6 +44,15 @@ pub(super) fn js_rewrite_from<'a>(
     }
 }
 
+/// The cache key of the image transform of `bytes` under `opts`.
+pub(super) fn image_key(
+    cache: &crate::cache::Cache,
+    opts: &crate::config::Images,
+    bytes: &[u8],
+) -> [u8; 32] {
+    cache.key("image", &format!("{opts:?}"), &[bytes])
+}
+
 /// Decodes, optimises and resizes a raster image. Decoding is bounded by the
 /// shared pixel budget, so peak memory does not grow with `--jobs`.
 pub(super) fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transformed) {
@@ -70,7 +79,7 @@ pub(super) fn process_image(file: &SourceFile, ctx: &Context, out: &mut Transfor
     let compute = || budget::with_memory(memory, || image::process(&bounded, opts));
     let result = match ctx.cache {
         Some(cache) => {
-            let key = cache.key("image", &format!("{opts:?}"), &[&bytes]);
+            let key = image_key(cache, opts, &bytes);
             let entry = cache.get_or("image", &key, || cache_entry::encode_image(&compute()));
             cache_entry::decode_image(entry).unwrap_or_else(compute)
         }

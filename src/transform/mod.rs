@@ -154,6 +154,7 @@ pub fn transform_all<R: Send>(
 ) -> Vec<Option<(Transformed, R)>> {
     let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i], ctx.config)));
+    prefetch(files, ctx, &order);
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<(Transformed, R)>>> =
         files.iter().map(|_| Mutex::new(None)).collect();
@@ -250,6 +251,48 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panic".into())
 }
 
+/// With a shared cache, fetches ahead (many at a time) the entries the
+/// transforms of `files[order]` will look up.
+fn prefetch(files: &[SourceFile], ctx: &Context, order: &[usize]) {
+    let Some(cache) = ctx.cache.filter(|c| c.has_remote()) else {
+        return;
+    };
+    let keys: Vec<[u8; 32]> = order
+        .par_iter()
+        .filter_map(|&i| {
+            let bytes = std::fs::read(&files[i].abs).ok()?;
+            cache_key(&files[i], ctx, &bytes)
+        })
+        .collect();
+    cache.prefetch(&keys);
+}
+
+/// Whether `kind` goes through the text transform's cache.
+fn text_cached(kind: AssetKind) -> bool {
+    matches!(
+        kind,
+        AssetKind::Html
+            | AssetKind::Svg
+            | AssetKind::WebManifest
+            | AssetKind::SourceMap
+            | AssetKind::Js
+            | AssetKind::Css
+    )
+}
+
+/// The cache key the transform of `file` (its input `bytes`) looks up, if
+/// it uses the cache.
+pub fn cache_key(file: &SourceFile, ctx: &Context, bytes: &[u8]) -> Option<[u8; 32]> {
+    let cache = ctx.cache?;
+    if text_cached(file.kind) {
+        Some(cache.key("text", &ctx.text_context, &[file.rel.as_bytes(), bytes]))
+    } else if file.kind == AssetKind::Image && ctx.config.images.enabled {
+        Some(kinds::image_key(cache, &ctx.config.images, bytes))
+    } else {
+        None
+    }
+}
+
 /// The work transforming `f` costs, roughly (0: next to none): what orders
 /// the transforms and splits them between shards.
 pub fn cost(f: &SourceFile, config: &Config) -> u64 {
@@ -263,22 +306,15 @@ pub fn cost(f: &SourceFile, config: &Config) -> u64 {
 
 /// Transforms one file.
 pub fn transform(file: &SourceFile, ctx: &Context) -> Transformed {
-    let text = matches!(
-        file.kind,
-        AssetKind::Html
-            | AssetKind::Svg
-            | AssetKind::WebManifest
-            | AssetKind::SourceMap
-            | AssetKind::Js
-            | AssetKind::Css
-    );
     match ctx.cache {
-        Some(cache) if text => {
+        Some(cache) if text_cached(file.kind) => {
             let start = Instant::now();
             let Ok(bytes) = std::fs::read(&file.abs) else {
                 return transform_uncached(file, ctx);
             };
-            let key = cache.key("text", &ctx.text_context, &[file.rel.as_bytes(), &bytes]);
+            let Some(key) = cache_key(file, ctx, &bytes) else {
+                return transform_uncached(file, ctx);
+            };
             let mut computed = None;
             let entry = cache.get_or(file.kind.label(), &key, || {
                 let t = transform_uncached(file, ctx);
