@@ -1,8 +1,11 @@
 //! The build identity: a SHA-256 of everything that decides what this
-//! binary does (its sources, `Cargo.toml`, `Cargo.lock`, the target and
-//! profile), fixed at compile time. The transform cache keys every entry
-//! with it, so any other build of assetpress misses every entry — without
-//! reading the binary at every run.
+//! binary does (its sources, `Cargo.toml`, `Cargo.lock`, the compiler's
+//! version, the target, profile, flags and features), fixed at compile
+//! time. The transform cache keys every entry with it, so any other build
+//! of assetpress misses every entry — without reading the binary at every
+//! run. Built without its own `Cargo.lock` (as a dependency of another
+//! crate), the dependencies' versions are unknown here: the build says so
+//! (`ASSETPRESS_BUILD_LOCKED=0`) and the cache hashes the binary instead.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,11 +28,40 @@ fn main() {
             h.update(part);
         }
     }
-    for var in ["TARGET", "PROFILE", "CARGO_PKG_VERSION"] {
-        let v = std::env::var(var).unwrap_or_default();
-        h.update((v.len() as u64).to_le_bytes());
-        h.update(v.as_bytes());
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("CARGO_FEATURE_") || k.starts_with("CARGO_CFG_TARGET_"))
+        .collect();
+    vars.sort();
+    for var in [
+        "TARGET",
+        "PROFILE",
+        "OPT_LEVEL",
+        "CARGO_PKG_VERSION",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CC",
+        "CFLAGS",
+    ] {
+        vars.push((var.into(), std::env::var(var).unwrap_or_default()));
+        println!("cargo:rerun-if-env-changed={var}");
     }
+    vars.push(("rustc -vV".into(), version));
+    for (k, v) in &vars {
+        for part in [k.as_bytes(), v.as_bytes()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    }
+    let locked = root.join("Cargo.lock").is_file();
+    println!(
+        "cargo:rustc-env=ASSETPRESS_BUILD_LOCKED={}",
+        if locked { 1 } else { 0 }
+    );
     println!("cargo:rerun-if-changed=src");
     let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     println!("cargo:rustc-env=ASSETPRESS_BUILD_ID={digest}");

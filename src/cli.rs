@@ -514,7 +514,10 @@ impl BuildArgs {
         let config = Config {
             cache,
             cache_max_size: self.cache_max_size.unwrap_or(build_cache.max_size.0),
-            cache_url: self.cache_url.or(build_cache.url),
+            // --no-cache drops the file's shared cache with the local one.
+            cache_url: self
+                .cache_url
+                .or(build_cache.url.filter(|_| !self.no_cache)),
             cache_read_only: self.cache_read_only || build_cache.read_only,
             shard: self.shard,
             images,

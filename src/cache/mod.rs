@@ -4,7 +4,7 @@
 //! affect it, the input bytes, and the build of assetpress ([`BUILD_ID`]:
 //! any other build misses every entry).
 //!
-//! Entries are files `<dir>/v1/<2 hex>/<62 hex>`, written under a temporary
+//! Entries are files `<dir>/v3/<2 hex>/<62 hex>`, written under a temporary
 //! name and renamed into place, so concurrent and killed runs never leave a
 //! torn entry. A hit refreshes the entry's modification time, and
 //! [`Cache::prune`] removes the least recently used entries beyond the size
@@ -12,7 +12,8 @@
 //!
 //! **The cache is trusted input**: an entry is published as it is. So each
 //! entry is authenticated with a key kept outside the cache — HMAC-SHA-256
-//! of its payload, checked on read — and the key is part of every entry's
+//! of its own cache key and its payload, checked on read, so an entry
+//! moved to another entry's place fails too — and the key is part of every entry's
 //! path: whoever can write the cache folder (a CI cache restored from
 //! another branch's job) but does not hold the key can neither forge an
 //! entry nor even name one. An entry that fails the check is a miss
@@ -44,9 +45,9 @@ use crate::digest::hex;
 use crate::error::Diagnostic;
 
 /// Layout version of the folder and of an entry.
-const LAYOUT: &str = "v2";
+const LAYOUT: &str = "v3";
 /// First bytes of every entry.
-const MAGIC: &[u8; 8] = b"APCACHE2";
+const MAGIC: &[u8; 8] = b"APCACHE3";
 
 /// HMAC-SHA-256, the entries' authentication.
 type Mac = hmac::Hmac<Sha256>;
@@ -56,6 +57,18 @@ type Mac = hmac::Hmac<Sha256>;
 /// at compile time — the same guarantee as hashing the binary, for nothing
 /// at run time.
 pub const BUILD_ID: &str = env!("ASSETPRESS_BUILD_ID");
+
+/// What goes into every key for the build: [`BUILD_ID`], unless it was
+/// made without a `Cargo.lock` (the dependencies' versions unknown at
+/// compile time), in which case the running binary's own SHA-256.
+fn build_identity() -> [u8; 32] {
+    if env!("ASSETPRESS_BUILD_LOCKED") != "1" {
+        if let Ok(exe) = std::env::current_exe().and_then(fs::read) {
+            return Sha256::digest(&exe).into();
+        }
+    }
+    Sha256::digest(BUILD_ID).into()
+}
 
 /// The environment variable holding the cache key.
 pub const KEY_VAR: &str = "ASSETPRESS_CACHE_KEY";
@@ -119,7 +132,7 @@ impl Cache {
         })?;
         Ok(Cache {
             dir: root,
-            build: Sha256::digest(BUILD_ID).into(),
+            build: build_identity(),
             secret,
             counts: Mutex::new(BTreeMap::new()),
             problems: Mutex::new(Vec::new()),
@@ -154,7 +167,7 @@ impl Cache {
             .iter()
             .filter(|k| !self.path(k).is_file())
             .map(Cache::rel)
-            .filter(|rel| remote.holds(rel))
+            .filter(|rel| remote.ahead(rel))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -163,7 +176,7 @@ impl Cache {
         }
         remote.fetch_many(wanted, &|rel, bytes| {
             let Some(key) = key_of(rel) else { return };
-            if decode(bytes, &self.secret).is_some() {
+            if decode(bytes, &self.secret, &key).is_some() {
                 self.store(&self.path(&key), bytes);
                 self.prefetched
                     .lock()
@@ -229,7 +242,7 @@ impl Cache {
         compute: impl FnOnce() -> Entry,
     ) -> Entry {
         let path = self.path(key);
-        if let Some(entry) = self.read(&path) {
+        if let Some(entry) = self.read(&path, key) {
             self.count(kind, true);
             let ahead = self
                 .prefetched
@@ -251,7 +264,7 @@ impl Cache {
         if let Some(remote) = &self.remote {
             let rel = Cache::rel(key);
             match remote.fetch(&rel) {
-                Ok(Some(bytes)) => match decode(&bytes, &self.secret) {
+                Ok(Some(bytes)) => match decode(&bytes, &self.secret, key) {
                     Some(entry) => {
                         remote.fetched(true);
                         self.count(kind, true);
@@ -274,7 +287,7 @@ impl Cache {
         }
         self.count(kind, false);
         let entry = compute();
-        let bytes = encode(&entry, &self.secret);
+        let bytes = encode(&entry, &self.secret, key);
         self.store(&path, &bytes);
         if let Some(remote) = &self.remote {
             remote.upload(&Cache::rel(key), bytes, replace);
@@ -298,9 +311,9 @@ impl Cache {
     }
 
     /// Reads and checks an entry; a corrupt one is reported and ignored.
-    fn read(&self, path: &Path) -> Option<Entry> {
+    fn read(&self, path: &Path, key: &[u8; 32]) -> Option<Entry> {
         let problem = match fs::read(path) {
-            Ok(bytes) => match decode(&bytes, &self.secret) {
+            Ok(bytes) => match decode(&bytes, &self.secret, key) {
                 Some(entry) => return Some(entry),
                 None => "cache entry fails its authentication (corrupt, or not written with this cache key): recomputed",
             },
@@ -398,7 +411,7 @@ impl Cache {
     }
 }
 
-/// The key an entry's relative path (`v2/ab/cdef…`) names.
+/// The key an entry's relative path (`v3/ab/cdef…`) names.
 fn key_of(rel: &str) -> Option<[u8; 32]> {
     let hex: String = rel
         .strip_prefix(LAYOUT)?
@@ -412,17 +425,21 @@ fn key_of(rel: &str) -> Option<[u8; 32]> {
     (hex.len() == 64).then_some(key)
 }
 
-/// The HMAC of `payload` under `secret`.
-fn mac(secret: &[u8], payload: &[u8]) -> Mac {
+/// The HMAC of the entry of `key` holding `payload`, under `secret`: the
+/// key is covered too, so a valid entry copied to another entry's place
+/// (an older result over a newer one) fails its check.
+fn mac(secret: &[u8], key: &[u8; 32], payload: &[u8]) -> Mac {
     let mut mac =
         <Mac as hmac::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    hmac::Mac::update(&mut mac, key);
     hmac::Mac::update(&mut mac, payload);
     mac
 }
 
-/// `MAGIC`, the HMAC-SHA-256 of the payload, then the payload: the meta
-/// and each blob, each as a little-endian u64 length and its bytes.
-fn encode(entry: &Entry, secret: &[u8]) -> Vec<u8> {
+/// `MAGIC`, the HMAC-SHA-256 of the key and the payload, then the
+/// payload: the meta and each blob, each as a little-endian u64 length and
+/// its bytes.
+fn encode(entry: &Entry, secret: &[u8], key: &[u8; 32]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(
         16 + entry.meta.len() + entry.blobs.iter().map(|b| b.len() + 8).sum::<usize>(),
     );
@@ -434,17 +451,18 @@ fn encode(entry: &Entry, secret: &[u8]) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(payload.len() + 40);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&hmac::Mac::finalize(mac(secret, &payload)).into_bytes());
+    out.extend_from_slice(&hmac::Mac::finalize(mac(secret, key, &payload)).into_bytes());
     out.extend_from_slice(&payload);
     out
 }
 
-/// The entry `bytes` hold, when their HMAC under `secret` checks.
-fn decode(bytes: &[u8], secret: &[u8]) -> Option<Entry> {
+/// The entry `bytes` hold, when their HMAC under `secret` checks for the
+/// entry of `key`.
+fn decode(bytes: &[u8], secret: &[u8], key: &[u8; 32]) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let (tag, payload) = rest.split_at_checked(32)?;
     // Compared in constant time.
-    hmac::Mac::verify_slice(mac(secret, payload), tag).ok()?;
+    hmac::Mac::verify_slice(mac(secret, key, payload), tag).ok()?;
     let mut parts = Vec::new();
     let mut p = payload;
     while !p.is_empty() {
@@ -529,14 +547,17 @@ mod tests {
             meta: b"{\"a\":1}".to_vec(),
             blobs: vec![vec![], b"xyz".to_vec()],
         };
-        let bytes = encode(&e, b"key");
-        assert_eq!(decode(&bytes, b"key"), Some(e));
+        let k = [7u8; 32];
+        let bytes = encode(&e, b"key", &k);
+        assert_eq!(decode(&bytes, b"key", &k), Some(e));
         for i in [0, 10, 45, bytes.len() - 1] {
             let mut bad = bytes.clone();
             bad[i] ^= 1;
-            assert_eq!(decode(&bad, b"key"), None, "byte {i}");
+            assert_eq!(decode(&bad, b"key", &k), None, "byte {i}");
         }
-        assert_eq!(decode(&bytes[..bytes.len() - 1], b"key"), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1], b"key", &k), None);
+        // The entry of another key: a valid entry moved to another place.
+        assert_eq!(decode(&bytes, b"key", &[8u8; 32]), None);
     }
 
     /// Regression: entries carried only their own checksum, so whoever could
@@ -547,12 +568,13 @@ mod tests {
             meta: b"{}".to_vec(),
             blobs: vec![b"alert(1)".to_vec()],
         };
-        assert_eq!(decode(&encode(&e, b"another key"), b"key"), None);
+        let k = [7u8; 32];
+        assert_eq!(decode(&encode(&e, b"another key", &k), b"key", &k), None);
         // The old scheme: a plain SHA-256 of the payload.
-        let mut forged = encode(&e, b"key");
+        let mut forged = encode(&e, b"key", &k);
         let sum = Sha256::digest(&forged[40..]);
         forged[8..40].copy_from_slice(&sum);
-        assert_eq!(decode(&forged, b"key"), None);
+        assert_eq!(decode(&forged, b"key", &k), None);
     }
 
     #[test]
@@ -591,7 +613,7 @@ mod tests {
     fn an_entry_path_names_its_key() {
         let key: [u8; 32] = std::array::from_fn(|i| (i * 37) as u8);
         assert_eq!(key_of(&Cache::rel(&key)), Some(key));
-        assert_eq!(key_of("v2/ab/cd"), None);
+        assert_eq!(key_of("v3/ab/cd"), None);
         assert_eq!(key_of("v1/00/".to_string().as_str()), None);
     }
 

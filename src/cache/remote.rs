@@ -1,7 +1,7 @@
 //! The cache shared by CI runners: an object store (`s3://`, `gs://`,
 //! `az://`, a folder — the targets of `deploy`, through [`crate::store`])
 //! behind the local cache folder. Its entries are the local ones, under the
-//! same relative paths (`v2/<2 hex>/<62 hex>`) and authenticated the same
+//! same relative paths (`v3/<2 hex>/<62 hex>`) and authenticated the same
 //! way, so a fetched entry is checked before it is used, and one that
 //! fails is recomputed, never shipped.
 //!
@@ -12,7 +12,7 @@
 //! may write: `--cache-read-only` is for jobs that must not (pull requests
 //! from forks), since a job that can write the cache can poison it.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +37,14 @@ pub struct RemoteCounts {
 /// Uploads (and fetches ahead) in flight at once.
 const CONCURRENCY: usize = 32;
 
+/// The largest entry fetched: a larger object (which no transform
+/// writes, but whoever can write the bucket can) is not read at all.
+const MAX_ENTRY: u64 = 256 << 20;
+
+/// The largest entry fetched ahead (32 at a time); larger ones are fetched
+/// when needed, one a worker.
+const MAX_AHEAD: u64 = 8 << 20;
+
 /// Retries of a failed request to the shared cache, with backoff.
 const RETRIES: usize = 3;
 
@@ -45,8 +53,8 @@ pub struct Remote {
     target: Target,
     runtime: tokio::runtime::Runtime,
     read_only: bool,
-    /// What the store held when the run began (relative paths).
-    listed: BTreeSet<String>,
+    /// What the store held when the run began: relative paths and sizes.
+    listed: BTreeMap<String, u64>,
     uploads: Mutex<Vec<tokio::task::JoinHandle<Result<bool, String>>>>,
     /// Uploads in flight at most: a worker with one more to send waits,
     /// so entries never pile up in memory faster than they leave.
@@ -67,7 +75,8 @@ impl Remote {
         let listed = runtime
             .block_on(target.list(layout))
             .map_err(|e| format!("{e}; running with the local cache only"))?
-            .into_keys()
+            .into_iter()
+            .map(|(rel, stored)| (rel, stored.size))
             .collect();
         Ok(Remote {
             target,
@@ -88,14 +97,23 @@ impl Remote {
 
     /// The bytes of the entry at `rel`, when the store listed it.
     pub(super) fn fetch(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
-        if !self.listed.contains(rel) {
-            return Ok(None);
+        match self.listed.get(rel) {
+            None => return Ok(None),
+            Some(&size) if size > MAX_ENTRY => {
+                return Err(format!(
+                    "{}/{rel}: {size} bytes, more than any entry holds; not read",
+                    self.target.name
+                ))
+            }
+            Some(_) => {}
         }
         let key = self.target.key(rel).map_err(|e| e.to_string())?;
         let store = &self.target.store;
         self.runtime
             .block_on(async {
                 match store.get(&key).await {
+                    // Replaced since the listing by something too large.
+                    Ok(got) if got.meta.size > MAX_ENTRY => Ok(None),
                     Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
                     Err(object_store::Error::NotFound { .. }) => Ok(None),
                     Err(e) => Err(e),
@@ -104,9 +122,9 @@ impl Remote {
             .map_err(|e| format!("{}: {e}", self.target.name))
     }
 
-    /// Whether the store held `rel` when the run began.
-    pub(super) fn holds(&self, rel: &str) -> bool {
-        self.listed.contains(rel)
+    /// Whether `rel` is worth fetching ahead: listed, and small.
+    pub(super) fn ahead(&self, rel: &str) -> bool {
+        self.listed.get(rel).is_some_and(|&size| size <= MAX_AHEAD)
     }
 
     /// Fetches the entries `rels` (held by the store), up to 16 at a time,
@@ -120,7 +138,11 @@ impl Remote {
             futures::stream::iter(rels)
                 .map(|rel| async move {
                     let key = target.key(&rel).ok()?;
-                    let bytes = store.get(&key).await.ok()?.bytes().await.ok()?;
+                    let got = store.get(&key).await.ok()?;
+                    if got.meta.size > MAX_AHEAD {
+                        return None;
+                    }
+                    let bytes = got.bytes().await.ok()?;
                     Some((rel, bytes))
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -142,7 +164,7 @@ impl Remote {
     /// run is read-only or the store held it (`replace`: it held one that
     /// failed its check, which is overwritten).
     pub(super) fn upload(&self, rel: &str, bytes: Vec<u8>, replace: bool) {
-        if self.read_only || (self.listed.contains(rel) && !replace) {
+        if self.read_only || (self.listed.contains_key(rel) && !replace) {
             return;
         }
         let Ok(key) = self.target.key(rel) else {

@@ -63,7 +63,8 @@ pub fn precompress(
         .iter()
         .copied()
         .zip(copies)
-        .filter(|(_, c)| c.len() <= limit)
+        // An empty copy is a failed one (an encoder out of memory): none.
+        .filter(|(_, c)| !c.is_empty() && c.len() <= limit)
         .collect()
 }
 

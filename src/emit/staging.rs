@@ -162,13 +162,12 @@ impl Staging {
     }
 
     /// A staging folder that keeps nothing and never becomes an output
-    /// (the run of a shard, whose work goes into the cache); files that
-    /// wait past the memory budget wait in the system's temporary folder.
+    /// (the run of a shard, whose work goes into the cache, and which
+    /// holds no file for a hash stage: it has no work folder either).
     pub fn discarding() -> Staging {
-        let held = std::env::temp_dir().join(format!("assetpress{HELD_TAG}{}", std::process::id()));
         Staging {
             dir: PathBuf::new(),
-            held,
+            held: PathBuf::new(),
             out: PathBuf::new(),
             committed: false,
             discard: true,
@@ -194,11 +193,17 @@ impl Staging {
 
     /// Reads back a file written at `rel`, if there is one.
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        if self.discard {
+            return None;
+        }
         fs::read(self.dir.join(rel)).ok()
     }
 
     /// The size of a file written at `rel`, if there is one.
     pub fn size(&self, rel: &str) -> Option<u64> {
+        if self.discard {
+            return None;
+        }
         fs::metadata(self.dir.join(rel)).ok().map(|m| m.len())
     }
 
@@ -256,8 +261,11 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        if self.discard {
+            return;
+        }
         let _ = fs::remove_dir_all(&self.held);
-        if !self.committed && !self.discard {
+        if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }

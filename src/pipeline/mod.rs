@@ -254,7 +254,14 @@ fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<
         Ok(c) => Some(Arc::new(with_remote(c, config, diagnostics))),
         // The default folder (or key) may simply not be writable here (a
         // read-only home in CI): the run goes on without a cache.
-        Err(_) if Some(dir) == crate::cache::default_dir().as_ref() => None,
+        // (Unless a shared cache or a shard needs it: then it is said.)
+        Err(_)
+            if Some(dir) == crate::cache::default_dir().as_ref()
+                && config.cache_url.is_none()
+                && config.shard.is_none() =>
+        {
+            None
+        }
         Err(message) => {
             diagnostics.push(Diagnostic::warning(
                 &dir.display().to_string(),

@@ -105,8 +105,12 @@ impl Stage<'_> {
         let ctx = self.context(&rewriter, Some(cache));
         let failure = Mutex::new(None);
         let done = transform_all(files, &ctx, &select, &|i, t| {
-            // What waits for the hash stage is dropped: the final run has it.
-            if let Err(e) = settle(&files[i], i, t, self.writer, self.held, self.naming) {
+            // What would wait for the hash stage is dropped (never held):
+            // the final run has it.
+            let written = write_early(&files[i], i, t, self.writer, self.naming);
+            t.bytes = None;
+            t.map = None;
+            if let Err(e) = written {
                 failure
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -348,6 +352,28 @@ fn settle(
     held: &Held,
     naming: &Naming,
 ) -> Result<Settled> {
+    let (written, variants) = write_early(file, i, t, writer, naming)?;
+    if let Some(output) = written {
+        return Ok(Settled {
+            payload: Payload::Written(output),
+            variants,
+        });
+    }
+    let payload = wait(t, held)?.unwrap_or(Payload::Input);
+    Ok(Settled { payload, variants })
+}
+
+/// Writes a file's image variants, and the file itself when it names no
+/// other file and its name is settled; what it wrote. Its bytes stay in
+/// `t` when it must wait.
+#[allow(clippy::type_complexity)]
+fn write_early(
+    file: &SourceFile,
+    i: FileId,
+    t: &mut Transformed,
+    writer: &Writer,
+    naming: &Naming,
+) -> Result<(Option<hash::Output>, Vec<(String, hash::Output)>)> {
     let mut variants = Vec::new();
     if let Some(info) = &mut t.image {
         for v in &mut info.variants {
@@ -372,16 +398,12 @@ fn settle(
             Ok(mut output) => {
                 writer.file(i, t.status, t.time, &mut output)?;
                 t.map = None;
-                return Ok(Settled {
-                    payload: Payload::Written(output),
-                    variants,
-                });
+                return Ok((Some(output), variants));
             }
             Err(bytes) => t.bytes = Some(bytes),
         }
     }
-    let payload = wait(t, held)?.unwrap_or(Payload::Input);
-    Ok(Settled { payload, variants })
+    Ok((None, variants))
 }
 
 /// Puts a file's transformed bytes and map aside until the hash stage;

@@ -24,8 +24,8 @@ const BYTES_PER_PIXEL: u64 = 12;
 /// 200k lines, peaks at 273 MB for the whole run).
 const BYTES_PER_TEXT_BYTE: u64 = 60;
 
-/// Lines longer than this on average make text "one-line" (minified).
-const LONG_LINE: u64 = 1024;
+/// A line longer than this makes text "one-line" (minified).
+const LONG_LINE: u64 = 64 << 10;
 
 static IN_FLIGHT: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
 static RELEASED: std::sync::Condvar = std::sync::Condvar::new();
@@ -42,15 +42,26 @@ pub fn image_memory(bytes: &[u8], opts: &Images) -> u64 {
 }
 
 /// The estimated peak memory of parsing and minifying `len` bytes of text
-/// in `lines` lines: half for text of short lines, so a large readable
-/// library does not keep an image from starting beside it.
-pub fn text_memory(len: u64, lines: u64) -> u64 {
+/// whose longest line is `longest` bytes: half for text of short lines, so
+/// a large readable library does not keep an image from starting beside it.
+pub fn text_memory(len: u64, longest: u64) -> u64 {
     let full = len.saturating_mul(BYTES_PER_TEXT_BYTE);
-    if lines.saturating_mul(LONG_LINE) >= len {
+    if longest <= LONG_LINE {
         full / 2
     } else {
         full
     }
+}
+
+/// The length of the longest line of `text`.
+pub fn longest_line(text: &[u8]) -> u64 {
+    let mut longest = 0;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text).chain([text.len()]) {
+        longest = longest.max(end - start);
+        start = end + 1;
+    }
+    longest as u64
 }
 
 /// Runs `f` once `memory` bytes fit in the shared budget.
@@ -84,13 +95,23 @@ pub fn with_memory<T>(memory: u64, f: impl FnOnce() -> T) -> T {
 
 #[cfg(test)]
 mod tests {
-    use super::text_memory;
+    use super::{longest_line, text_memory};
 
     #[test]
     fn short_lines_need_half_the_memory_of_one_long_line() {
-        assert_eq!(text_memory(10_000_000, 1), 600_000_000);
-        assert_eq!(text_memory(9_112_572, 200_276), 273_377_160);
-        assert_eq!(text_memory(10_240, 10), 307_200);
-        assert_eq!(text_memory(10_240, 9), 614_400);
+        assert_eq!(text_memory(10_000_000, 10_000_000), 600_000_000);
+        assert_eq!(text_memory(9_112_572, 2_000), 273_377_160);
+        assert_eq!(text_memory(1_000_000, 65_536), 30_000_000);
+        assert_eq!(text_memory(1_000_000, 65_537), 60_000_000);
+    }
+
+    #[test]
+    fn the_longest_line_counts_not_the_average() {
+        assert_eq!(longest_line(b""), 0);
+        assert_eq!(longest_line(b"ab\ncde\n"), 3);
+        // One long minified line among many short ones.
+        let mut text = vec![b'x'; 100_000];
+        text.extend(b"\n".repeat(50_000));
+        assert_eq!(longest_line(&text), 100_000);
     }
 }

@@ -432,14 +432,14 @@ fn transform_uncached(file: &SourceFile, ctx: &Context) -> Transformed {
     let parsed = matches!(file.kind, AssetKind::Js | AssetKind::Css)
         && file.size <= ctx.config.limits.max_text_size;
     let memory = if parsed {
-        // Counting lines costs a read, worth it where the estimate matters.
-        let lines = match file.size > 1 << 20 {
+        // Measuring lines costs a read, worth it where the estimate matters.
+        let longest = match file.size > 1 << 20 {
             true => std::fs::read(&file.abs)
-                .map(|b| memchr::memchr_iter(b'\n', &b).count() as u64 + 1)
-                .unwrap_or(1),
-            false => 1,
+                .map(|b| budget::longest_line(&b))
+                .unwrap_or(file.size),
+            false => file.size,
         };
-        budget::text_memory(file.size, lines)
+        budget::text_memory(file.size, longest)
     } else {
         0
     };

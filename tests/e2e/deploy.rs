@@ -65,15 +65,13 @@ impl Moto {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 
-    /// Overwrites every object under `prefix/` with `body` (with boto3),
-    /// as anyone who can write the bucket could; returns how many.
-    pub fn overwrite_all(&self, bucket: &str, prefix: &str, body: &[u8]) -> usize {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), body).unwrap();
+    /// Overwrites every object under `prefix/` (with boto3) with the
+    /// first one's bytes (by key), as anyone who can write the bucket
+    /// could; returns how many.
+    pub fn copy_first_over_all(&self, bucket: &str, prefix: &str) -> usize {
         let o = Command::new(py_tools())
             .arg(repo().join("tests/deploy/s3_overwrite.py"))
-            .args([&self.endpoint(), bucket, prefix])
-            .arg(file.path())
+            .args([&self.endpoint(), bucket, prefix, "FIRST"])
             .envs(CREDENTIALS)
             .output()
             .unwrap();
@@ -138,7 +136,7 @@ fn assetpress(t: &TestDir, args: &[&str]) -> Command {
 }
 
 #[track_caller]
-fn run_json(mut c: impl std::borrow::BorrowMut<Command>) -> serde_json::Value {
+pub fn run_json(mut c: impl std::borrow::BorrowMut<Command>) -> serde_json::Value {
     let c: &mut Command = c.borrow_mut();
     let o = c.output().unwrap();
     assert!(

@@ -31,7 +31,7 @@ fn a_warm_run_is_identical_and_computes_nothing_again() {
     assert_eq!(hits, 0);
     assert!(misses >= 4, "{}", cold["totals"]["cache"]);
     assert!(counts(&cold, "precompress").1 >= 6);
-    assert!(t.cache_home().join("assetpress/v2").is_dir());
+    assert!(t.cache_home().join("assetpress/v3").is_dir());
 
     let warm = build(&t, "b", &[]);
     assert_eq!(counts(&warm, "image"), (misses, 0));
@@ -175,7 +175,7 @@ fn concurrent_runs_share_the_cache_and_no_cache_leaves_no_trace() {
             explicit.to_str().unwrap(),
         ])
         .expect_code(0);
-    assert!(explicit.join("v2").is_dir());
+    assert!(explicit.join("v3").is_dir());
     assert!(!fresh.cache_home().join("assetpress").exists());
 }
 
@@ -277,7 +277,7 @@ fn a_damaged_cache_heals_and_never_changes_the_exit_status() {
 
 /// Every cache entry of `t`'s default cache.
 fn entries(t: &TestDir) -> Vec<std::path::PathBuf> {
-    walkdir::WalkDir::new(t.cache_home().join("assetpress/v2"))
+    walkdir::WalkDir::new(t.cache_home().join("assetpress/v3"))
         .min_depth(2)
         .into_iter()
         .filter_map(|e| e.ok())
