@@ -199,6 +199,12 @@ impl Cache {
         if let Some(problem) = problem {
             self.problem(remote.name(), problem);
         }
+        if remote.gone() {
+            self.problem(
+                remote.name(),
+                "the shared cache stopped answering (requests failed in a row); the rest of the run used the local cache only",
+            );
+        }
         Some(counts)
     }
 

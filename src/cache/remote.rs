@@ -61,7 +61,14 @@ pub struct Remote {
     in_flight: Arc<tokio::sync::Semaphore>,
     fetched: AtomicU64,
     refused: AtomicU64,
+    /// Requests that failed in a row; past [`GIVE_UP`], the shared cache is
+    /// left alone for the rest of the run.
+    failures: Arc<AtomicU64>,
 }
+
+/// Failed requests in a row after which a run stops using the shared
+/// cache (it went away mid-run): each would otherwise wait out its retries.
+const GIVE_UP: u64 = 8;
 
 impl Remote {
     /// Opens the store at `url` and lists what it holds under `layout`.
@@ -87,7 +94,23 @@ impl Remote {
             in_flight: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
             fetched: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            failures: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Whether the shared cache failed too often in a row to be asked again.
+    pub(super) fn gone(&self) -> bool {
+        self.failures.load(Ordering::Relaxed) >= GIVE_UP
+    }
+
+    /// Records how a request went.
+    fn outcome<T, E>(&self, r: &Result<T, E>) {
+        match r {
+            Ok(_) => self.failures.store(0, Ordering::Relaxed),
+            Err(_) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     /// The name the user gave it.
@@ -97,6 +120,9 @@ impl Remote {
 
     /// The bytes of the entry at `rel`, when the store listed it.
     pub(super) fn fetch(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+        if self.gone() {
+            return Ok(None);
+        }
         match self.listed.get(rel) {
             None => return Ok(None),
             Some(&size) if size > MAX_ENTRY => {
@@ -109,17 +135,17 @@ impl Remote {
         }
         let key = self.target.key(rel).map_err(|e| e.to_string())?;
         let store = &self.target.store;
-        self.runtime
-            .block_on(async {
-                match store.get(&key).await {
-                    // Replaced since the listing by something too large.
-                    Ok(got) if got.meta.size > MAX_ENTRY => Ok(None),
-                    Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
-                    Err(object_store::Error::NotFound { .. }) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .map_err(|e| format!("{}: {e}", self.target.name))
+        let got = self.runtime.block_on(async {
+            match store.get(&key).await {
+                // Replaced since the listing by something too large.
+                Ok(got) if got.meta.size > MAX_ENTRY => Ok(None),
+                Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        });
+        self.outcome(&got);
+        got.map_err(|e| format!("{}: {e}", self.target.name))
     }
 
     /// Whether `rel` is worth fetching ahead: listed, and small.
@@ -132,13 +158,21 @@ impl Remote {
     /// run asks again when it needs it).
     pub(super) fn fetch_many(&self, rels: Vec<String>, got: &(dyn Fn(&str, &[u8]) + Sync)) {
         use futures::StreamExt;
+        if self.gone() {
+            return;
+        }
         let store = &self.target.store;
         let target = &self.target;
         self.runtime.block_on(
             futures::stream::iter(rels)
                 .map(|rel| async move {
                     let key = target.key(&rel).ok()?;
-                    let got = store.get(&key).await.ok()?;
+                    if self.gone() {
+                        return None;
+                    }
+                    let got = store.get(&key).await;
+                    self.outcome(&got);
+                    let got = got.ok()?;
                     if got.meta.size > MAX_AHEAD {
                         return None;
                     }
@@ -164,7 +198,7 @@ impl Remote {
     /// run is read-only or the store held it (`replace`: it held one that
     /// failed its check, which is overwritten).
     pub(super) fn upload(&self, rel: &str, bytes: Vec<u8>, replace: bool) {
-        if self.read_only || (self.listed.contains_key(rel) && !replace) {
+        if self.read_only || self.gone() || (self.listed.contains_key(rel) && !replace) {
             return;
         }
         let Ok(key) = self.target.key(rel) else {
@@ -178,27 +212,46 @@ impl Remote {
         else {
             return;
         };
+        let failures = self.failures.clone();
         let task = self.runtime.spawn(async move {
             let _permit = permit;
             let payload = PutPayload::from(bytes);
-            let mode = if replace {
+            let mut mode = if replace {
                 PutMode::Overwrite
             } else {
                 PutMode::Create
             };
-            let put = |mode| store.put_opts(&key, payload.clone(), PutOptions::from(mode));
-            match put(mode).await {
-                Ok(_) => Ok(true),
-                // Another runner wrote it first: the same bytes.
-                Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-                Err(object_store::Error::Precondition { .. }) => Ok(false),
-                // A store without conditional writes: written plainly (it
-                // was not there when the run began).
-                Err(object_store::Error::NotImplemented { .. }) => put(PutMode::Overwrite)
-                    .await
-                    .map(|_| true)
-                    .map_err(|e| format!("{name}: {e}")),
-                Err(e) => Err(format!("{name}: {e}")),
+            let mut attempt = 0;
+            loop {
+                let put = store
+                    .put_opts(&key, payload.clone(), PutOptions::from(mode.clone()))
+                    .await;
+                let e = match put {
+                    Ok(_) => {
+                        failures.store(0, Ordering::Relaxed);
+                        return Ok(true);
+                    }
+                    // Another runner wrote it first: the same bytes.
+                    Err(object_store::Error::AlreadyExists { .. })
+                    | Err(object_store::Error::Precondition { .. }) => return Ok(false),
+                    Err(e) => e,
+                };
+                // A store without conditional writes (some answer 501):
+                // written plainly, as it was not there when the run began.
+                let unsupported = matches!(e, object_store::Error::NotImplemented { .. })
+                    || e.to_string().contains("501");
+                if unsupported && matches!(mode, PutMode::Create) {
+                    mode = PutMode::Overwrite;
+                    continue;
+                }
+                // A conditional write is not retried by the store's client
+                // (it is not idempotent): retried here, with backoff.
+                attempt += 1;
+                if attempt > RETRIES || failures.load(Ordering::Relaxed) >= GIVE_UP {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    return Err(format!("{name}: {e}"));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
             }
         });
         self.uploads
@@ -207,8 +260,9 @@ impl Remote {
             .push(task);
     }
 
-    /// Waits for every upload; returns the counts and the first failure
-    /// with the number of failed uploads.
+    /// Waits for every upload (also when the run failed: see the `Drop`);
+    /// returns the counts and the first failure with the number of failed
+    /// uploads.
     pub fn finish(&self) -> (RemoteCounts, Option<String>) {
         let tasks = std::mem::take(&mut *self.uploads.lock().unwrap_or_else(|e| e.into_inner()));
         let (mut uploaded, mut failed, mut first) = (0, 0, None);
@@ -236,5 +290,12 @@ impl Remote {
             format!("{failed} entries not uploaded to the shared cache (the next runs compute them again): {e}")
         });
         (counts, problem)
+    }
+}
+
+/// A run that fails after transforming still sends what it computed.
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.finish();
     }
 }

@@ -201,3 +201,50 @@ fn thousands_of_entries_all_reach_the_shared_cache() {
     let b = run_json(build(&t, &moto, "big/site", "b", &["--no-nginx"]));
     assert_eq!(counts(&b, &[]), (misses, 0, misses));
 }
+
+/// The shared cache goes away while a runner fetches from it: the run
+/// stops asking it after a few failed requests (each would otherwise wait
+/// out its retries, hours over 10k files), computes the rest and writes the
+/// output of a runner that never had a shared cache.
+#[test]
+fn a_shared_cache_that_goes_away_mid_run_leaves_the_run_to_itself() {
+    let moto = Moto::start();
+    moto.bucket("ci-cache");
+    let t = TestDir::new();
+    let made = Command::new("python3")
+        .arg(repo().join("scripts/gen-site.py"))
+        .args(["10000", "big/site"])
+        .current_dir(t.path(""))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    run_json(build(&t, &moto, "big/site", "a", &["--no-nginx"]));
+    let mut b = build(&t, &moto, "big/site", "b", &["--no-nginx"]);
+    let child = b
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once it has fetched some entries, the server dies.
+    let local = t.path("b.cache/v3");
+    let start = std::time::Instant::now();
+    while walkdir::WalkDir::new(&local).into_iter().count() < 200 {
+        assert!(start.elapsed().as_secs() < 120, "no entry fetched");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(moto);
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed().as_secs() < 180,
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        warnings(&r).iter().any(|w| w.contains("local cache only")),
+        "{:?}",
+        &warnings(&r)[..warnings(&r).len().min(3)]
+    );
+    assert_eq!(tree(&t.path("a")), tree(&t.path("b")));
+}
