@@ -195,7 +195,8 @@ impl Cache {
     /// one (a failed upload is a warning: the next runs compute it again).
     pub fn finish_remote(&self) -> Option<RemoteCounts> {
         let remote = self.remote.as_ref()?;
-        let (counts, problem) = remote.finish();
+        let (mut counts, problem) = remote.finish();
+        counts.fetched = self.counts().values().map(|c| c.fetched).sum();
         if let Some(problem) = problem {
             self.problem(remote.name(), problem);
         }
@@ -255,8 +256,7 @@ impl Cache {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(key);
-            if let (true, Some(remote)) = (ahead, &self.remote) {
-                remote.fetched(true);
+            if ahead {
                 self.count_fetched(kind);
             }
             // Recently used: pruned last.
@@ -272,14 +272,13 @@ impl Cache {
             match remote.fetch(&rel) {
                 Ok(Some(bytes)) => match decode(&bytes, &self.secret, key) {
                     Some(entry) => {
-                        remote.fetched(true);
                         self.count(kind, true);
                         self.count_fetched(kind);
                         self.store(&path, &bytes);
                         return entry;
                     }
                     None => {
-                        remote.fetched(false);
+                        remote.refused();
                         replace = true;
                         self.problem(
                             &format!("{}/{rel}", remote.name()),

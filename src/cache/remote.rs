@@ -26,7 +26,7 @@ use crate::store::{self, StoreOptions, Target};
 pub struct RemoteCounts {
     /// Entries the store held when the run began.
     pub listed: u64,
-    /// Entries fetched and used.
+    /// Entries fetched and used (the sum of the kinds' `fetched`).
     pub fetched: u64,
     /// Entries uploaded.
     pub uploaded: u64,
@@ -59,7 +59,6 @@ pub struct Remote {
     /// Uploads in flight at most: a worker with one more to send waits,
     /// so entries never pile up in memory faster than they leave.
     in_flight: Arc<tokio::sync::Semaphore>,
-    fetched: AtomicU64,
     refused: AtomicU64,
     /// Requests that failed in a row; past [`GIVE_UP`], the shared cache is
     /// left alone for the rest of the run.
@@ -92,7 +91,6 @@ impl Remote {
             listed,
             uploads: Mutex::new(Vec::new()),
             in_flight: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-            fetched: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             failures: Arc::new(AtomicU64::new(0)),
         })
@@ -133,19 +131,27 @@ impl Remote {
             }
             Some(_) => {}
         }
-        let key = self.target.key(rel).map_err(|e| e.to_string())?;
-        let store = &self.target.store;
-        let got = self.runtime.block_on(async {
-            match store.get(&key).await {
-                // Replaced since the listing by something too large.
-                Ok(got) if got.meta.size > MAX_ENTRY => Ok(None),
-                Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        });
+        self.runtime
+            .block_on(self.get(rel, MAX_ENTRY))
+            .map_err(|e| format!("{}: {e}", self.target.name))
+    }
+
+    /// The object at `rel`, when it is there and at most `max` bytes; the
+    /// outcome counts towards giving up on the store.
+    async fn get(&self, rel: &str, max: u64) -> object_store::Result<Option<Vec<u8>>> {
+        let key = match self.target.key(rel) {
+            Ok(key) => key,
+            Err(_) => return Ok(None),
+        };
+        let got = match self.target.store.get(&key).await {
+            // Replaced since the listing by something too large.
+            Ok(got) if got.meta.size > max => Ok(None),
+            Ok(got) => got.bytes().await.map(|b| Some(b.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
         self.outcome(&got);
-        got.map_err(|e| format!("{}: {e}", self.target.name))
+        got
     }
 
     /// Whether `rel` is worth fetching ahead: listed, and small.
@@ -161,22 +167,13 @@ impl Remote {
         if self.gone() {
             return;
         }
-        let store = &self.target.store;
-        let target = &self.target;
         self.runtime.block_on(
             futures::stream::iter(rels)
-                .map(|rel| async move {
-                    let key = target.key(&rel).ok()?;
+                .map(|rel: String| async move {
                     if self.gone() {
                         return None;
                     }
-                    let got = store.get(&key).await;
-                    self.outcome(&got);
-                    let got = got.ok()?;
-                    if got.meta.size > MAX_AHEAD {
-                        return None;
-                    }
-                    let bytes = got.bytes().await.ok()?;
+                    let bytes = self.get(&rel, MAX_AHEAD).await.ok()??;
                     Some((rel, bytes))
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -188,10 +185,9 @@ impl Remote {
         );
     }
 
-    /// Counts a fetched entry that was used, or refused.
-    pub(super) fn fetched(&self, used: bool) {
-        let counter = if used { &self.fetched } else { &self.refused };
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counts a fetched entry that failed its check.
+    pub(super) fn refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Uploads `bytes` as the entry at `rel` in the background, unless the
@@ -282,7 +278,8 @@ impl Remote {
         }
         let counts = RemoteCounts {
             listed: self.listed.len() as u64,
-            fetched: self.fetched.load(Ordering::Relaxed),
+            // Filled in by the cache, which counts them per kind.
+            fetched: 0,
             uploaded,
             refused: self.refused.load(Ordering::Relaxed),
         };

@@ -110,3 +110,25 @@ pub fn parse_size(text: &str) -> Option<u64> {
     };
     Some((n * mult as f64) as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard_test(text: &str, expected: Option<(u32, u32)>) {
+        let got = text.parse::<Shard>().ok().map(|s| (s.index, s.count));
+        assert_eq!(got, expected, "{text}");
+    }
+
+    #[test]
+    fn shards_are_written_i_of_n() {
+        shard_test("2/4", Some((2, 4)));
+        shard_test(" 1 / 1 ", Some((1, 1)));
+        shard_test("1024/1024", Some((1024, 1024)));
+        shard_test("0/4", None);
+        shard_test("5/4", None);
+        shard_test("1/1025", None);
+        shard_test("2", None);
+        shard_test("a/b", None);
+    }
+}

@@ -131,23 +131,14 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             laps.done("transform");
             diagnostics.extend(found);
             progress.finish();
-            cache_warnings.extend(cache.take_problems());
-            let remote = cache.finish_remote();
-            cache_warnings.extend(cache.take_problems());
+            let closed = close_cache(Some(cache), cache_warnings);
             let mut report = Report::new(Vec::new(), diagnostics, config.strict);
-            cache_warnings.sort();
-            report.cache_warnings = cache_warnings;
+            closed.into_report(&mut report);
             report.shard = Some(crate::report::ShardRun {
                 index: shard.index,
                 count: shard.count,
                 files: done,
             });
-            report.totals.cache = cache
-                .counts()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            report.totals.cache_remote = remote;
             report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
             report.totals.stages = laps.stages;
             return Ok(report);
@@ -188,12 +179,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
             assets,
             &mut diagnostics,
         )?;
-        let mut cache_counts = BTreeMap::new();
-        let mut report_remote = None;
+        let closed = close_cache(cache.as_deref(), cache_warnings);
         if let Some(cache) = &cache {
-            report_remote = cache.finish_remote();
-            cache_warnings.extend(cache.take_problems());
-            cache_counts = cache.counts();
             cache.prune(config.cache_max_size);
         }
         laps.done("write");
@@ -216,15 +203,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 .map_err(|e| Error::AfterCommit(Box::new(e)))?;
             outputs.insert("report_markdown".into(), path.display().to_string());
         }
-        cache_warnings.sort();
-        report.cache_warnings = cache_warnings;
+        closed.into_report(&mut report);
         report.outputs = outputs;
         report.totals.variants = emitted.variants;
-        report.totals.cache = cache_counts
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        report.totals.cache_remote = report_remote;
         report.totals.unresolved_imports = hashed.unresolved_imports;
         report.totals.held_on_disk = held.spilled();
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
@@ -270,6 +251,42 @@ fn open_cache(config: &Config, diagnostics: &mut Vec<Diagnostic>) -> Option<Arc<
             ));
             None
         }
+    }
+}
+
+/// What the cache did in a run, for its report.
+struct ClosedCache {
+    counts: BTreeMap<&'static str, crate::cache::Counts>,
+    remote: Option<crate::cache::RemoteCounts>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Waits for the shared cache's uploads and collects the cache's counts and
+/// problems after `warnings` (those of opening it).
+fn close_cache(cache: Option<&Cache>, mut warnings: Vec<Diagnostic>) -> ClosedCache {
+    let (mut counts, mut remote) = (BTreeMap::new(), None);
+    if let Some(cache) = cache {
+        remote = cache.finish_remote();
+        warnings.extend(cache.take_problems());
+        counts = cache.counts();
+    }
+    warnings.sort();
+    ClosedCache {
+        counts,
+        remote,
+        warnings,
+    }
+}
+
+impl ClosedCache {
+    fn into_report(self, report: &mut Report) {
+        report.cache_warnings = self.warnings;
+        report.totals.cache = self
+            .counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        report.totals.cache_remote = self.remote;
     }
 }
 

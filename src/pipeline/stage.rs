@@ -92,35 +92,23 @@ impl Stage<'_> {
         mine: &(dyn Fn(FileId) -> bool + Sync),
     ) -> Result<(usize, Vec<crate::error::Diagnostic>)> {
         let files = self.files;
-        let id = |f: &SourceFile| {
-            let i = files.binary_search_by(|g| g.rel.cmp(&f.rel));
-            i.is_ok_and(|i| mine(FileId::new(i)))
-        };
-        let select = |f: &SourceFile| !is_page(f) && id(f);
-        self.progress.stage(
-            "transform",
-            files.iter().filter(|f| select(f)).count() as u64,
-        );
+        let select = |i: FileId| !is_page(&files[i]) && mine(i);
+        let count = FileId::all(files.len()).filter(|&i| select(i)).count();
+        self.progress.stage("transform", count as u64);
         let rewriter = Rewriter::new(files, self.names, self.naming);
         let ctx = self.context(&rewriter, Some(cache));
-        let failure = Mutex::new(None);
+        let failure = FirstError::default();
         let done = transform_all(files, &ctx, &select, &|i, t| {
             // What would wait for the hash stage is dropped (never held):
             // the final run has it.
-            let written = write_early(&files[i], i, t, self.writer, self.naming);
+            if let Err(e) = write_early(&files[i], i, t, self.writer, self.naming) {
+                failure.keep(e);
+            }
             t.bytes = None;
             t.map = None;
-            if let Err(e) = written {
-                failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
-            }
             self.progress.inc();
         });
-        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
-        }
+        failure.into_result()?;
         let done: Vec<Transformed> = done.into_iter().flatten().map(|(t, _)| t).collect();
         let n = done.len();
         Ok((n, done.into_iter().flat_map(|t| t.diagnostics).collect()))
@@ -174,28 +162,20 @@ impl Stage<'_> {
         let files = self.files;
         let rewriter = Rewriter::new(files, self.names, self.naming);
         let ctx = self.context(&rewriter, cache);
-        let failure = Mutex::new(None);
+        let failure = FirstError::default();
         let after = |i: FileId, t: &mut Transformed| -> Settled {
             // After a failed write the run is over: nothing more is written.
-            let failed = failure.lock().map(|f| f.is_some()).unwrap_or(true);
-            if failed {
+            if failure.failed() {
                 return Settled::input();
             }
             let settled = settle(&files[i], i, t, self.writer, self.held, self.naming);
             self.progress.inc();
             settled.unwrap_or_else(|e| {
-                failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
+                failure.keep(e);
                 Settled::input()
             })
         };
-        let id = |f: &SourceFile| {
-            let i = files.binary_search_by(|g| g.rel.cmp(&f.rel));
-            i.is_ok_and(|i| select(FileId::new(i)))
-        };
-        let first = transform_all(files, &ctx, &|f| !is_page(f) && id(f), &after);
+        let first = transform_all(files, &ctx, &|i| !is_page(&files[i]) && select(i), &after);
         let made;
         let variants = match variants {
             Some(v) => v,
@@ -209,10 +189,8 @@ impl Stage<'_> {
             text_context: crate::transform::pages_context(&ctx.text_context, variants),
             ..ctx
         };
-        let pages = transform_all(files, &ctx, &|f| is_page(f) && id(f), &after);
-        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
-        }
+        let pages = transform_all(files, &ctx, &|i| is_page(&files[i]) && select(i), &after);
+        failure.into_result()?;
         Ok((first, pages, variants.clone()))
     }
 
@@ -337,6 +315,31 @@ impl Stage<'_> {
             variant_outputs,
             unresolved_imports,
         })
+    }
+}
+
+/// The first error of workers running in parallel (the run is over after
+/// it).
+#[derive(Default)]
+struct FirstError(Mutex<Option<crate::error::Error>>);
+
+impl FirstError {
+    fn keep(&self, e: crate::error::Error) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
+    }
+
+    fn failed(&self) -> bool {
+        self.0.lock().map(|f| f.is_some()).unwrap_or(true)
+    }
+
+    fn into_result(self) -> Result<()> {
+        match self.0.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 

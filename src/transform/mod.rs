@@ -149,10 +149,12 @@ pub struct Context<'a> {
 pub fn transform_all<R: Send>(
     files: &[SourceFile],
     ctx: &Context,
-    select: &(dyn Fn(&SourceFile) -> bool + Sync),
+    select: &(dyn Fn(FileId) -> bool + Sync),
     after: &(dyn Fn(FileId, &mut Transformed) -> R + Sync),
 ) -> Vec<Option<(Transformed, R)>> {
-    let mut order: Vec<usize> = (0..files.len()).filter(|&i| select(&files[i])).collect();
+    let mut order: Vec<usize> = (0..files.len())
+        .filter(|&i| select(FileId::new(i)))
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cost(&files[i], ctx.config)));
     prefetch(files, ctx, &order);
     let next = AtomicUsize::new(0);
@@ -181,7 +183,7 @@ pub fn transform_all<R: Send>(
         .zip(files)
         .enumerate()
         .map(|(i, (slot, file))| {
-            if !select(file) {
+            if !select(FileId::new(i)) {
                 return None;
             }
             Some(slot.into_inner().ok().flatten().unwrap_or_else(|| {

@@ -76,6 +76,7 @@ fn runners_share_entries_read_only_runs_write_none_and_forged_ones_are_recompute
     let b = run_json(build(&t, &moto, "two/site", "b", &[]));
     assert_eq!(counts(&b, &[]), (misses, 0, misses));
     assert_eq!(b["totals"]["cache_remote"]["uploaded"], 0);
+    assert_eq!(b["totals"]["cache_remote"]["fetched"], misses);
     assert_eq!(tree(&t.path("a")), tree(&t.path("b")));
 
     // A read-only run with a change computes it and writes nothing.
