@@ -329,6 +329,12 @@ pub struct BuildArgs {
     /// Also write the budget and baseline tables as FORMAT (markdown) to FILE, for a pull-request comment [config: report_markdown]
     #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
     pub report: Vec<String>,
+    /// Also write the build report as one self-contained HTML page to FILE (outside the output): summary, treemap, images, names, budgets [config: report_html]
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Show stage and transform times in the HTML report (it then differs from run to run) [config: report_times]
+    #[arg(long)]
+    pub report_times: bool,
 }
 
 fn parse_size_arg(s: &str) -> std::result::Result<u64, String> {
@@ -469,6 +475,9 @@ impl BuildArgs {
         images.picture &= !self.no_picture;
         images.variants &= !self.no_variants;
         images.srgb |= self.srgb;
+        let report_html = self.report_html.or(file.report_html);
+        // The HTML report shows each variant's PSNR.
+        images.measure_quality = report_html.is_some();
         if !self.widths.is_empty() {
             images.widths = self.widths;
         }
@@ -539,6 +548,8 @@ impl BuildArgs {
                 }
                 _ => unreachable!("clap takes two values"),
             },
+            report_html,
+            report_times: self.report_times || file.report_times.unwrap_or(false),
             ..config
         };
         config.validate()?;

@@ -107,6 +107,14 @@ pub struct Config {
     /// pull-request comment). Default: not written.
     #[serde(skip)]
     pub report_markdown: Option<PathBuf>,
+    /// Where to write the build report as one self-contained HTML page
+    /// (outside the output). Default: not written.
+    #[serde(skip)]
+    pub report_html: Option<PathBuf>,
+    /// Show stage and transform times in that page (then it differs from
+    /// run to run). Default: false.
+    #[serde(skip)]
+    pub report_times: bool,
 }
 
 /// `Cache-Control` per class of output file (`[cache_control]` in `assetpress.toml`).
@@ -215,6 +223,11 @@ pub struct Images {
     /// Colour (`#rrggbb`) a transparent image is flattened onto when
     /// `formats` asks for JPEG. Default: `#ffffff`.
     pub background: String,
+    /// Measure each variant's PSNR against the pixels it was encoded from
+    /// (shown by `--report-html`, which sets it). Not read from
+    /// `assetpress.toml`. Default: false.
+    #[serde(skip)]
+    pub measure_quality: bool,
 }
 
 /// When an `<img>` given variants is wrapped in a `<picture>`.
@@ -267,6 +280,7 @@ impl Default for Images {
             sizes: String::new(),
             picture_style: "display:contents".into(),
             background: "#ffffff".into(),
+            measure_quality: false,
         }
     }
 }
@@ -385,6 +399,8 @@ impl Config {
             budgets: Vec::new(),
             baseline: None,
             report_markdown: None,
+            report_html: None,
+            report_times: false,
         })
     }
 
@@ -586,6 +602,10 @@ pub struct FileConfig {
     pub baseline: Option<PathBuf>,
     /// Where to write the Markdown report, relative to the config file.
     pub report_markdown: Option<PathBuf>,
+    /// Where to write the HTML report, relative to the config file.
+    pub report_html: Option<PathBuf>,
+    /// Times in the HTML report.
+    pub report_times: Option<bool>,
 }
 
 impl FileConfig {
@@ -603,6 +623,7 @@ impl FileConfig {
             &mut cfg.headers_json,
             &mut cfg.baseline,
             &mut cfg.report_markdown,
+            &mut cfg.report_html,
         ]
         .into_iter()
         .flatten()

@@ -58,18 +58,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         let mut diagnostics = Vec::new();
         // Refused before any work when misplaced.
         let server_files = ServerFiles::place(config, &roots, &mut diagnostics)?;
-        let markdown = match &config.report_markdown {
-            Some(p) => match Place::of(p, &roots.input, &roots.out, "--report markdown")? {
-                Place::Outside(path) => Some(path),
-                Place::Inside(_) => {
-                    return Err(Error::Config(format!(
-                        "--report markdown {}: inside the output folder; give a file outside it",
-                        p.display()
-                    )))
-                }
-            },
-            None => None,
-        };
+        let markdown = outside(&config.report_markdown, &roots, "--report markdown")?;
+        let html_report = outside(&config.report_html, &roots, "--report-html")?;
         let baseline = match &config.baseline {
             Some(p) => Some(crate::emit::manifest::read(p)?.0),
             None => None,
@@ -153,7 +143,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         stage.redo(&mut transformed, cache.as_deref(), &decided.now_kept)?;
         laps.done("naming");
 
-        let (graph, broken) = graph::build(&files, &transformed.results);
+        let (mut graph, broken) = graph::build(&files, &transformed.results);
         diagnostics.extend(broken);
         laps.done("graph");
 
@@ -193,7 +183,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
                 .zip(decided.kept)
                 .filter_map(|(f, k)| Some((f.rel.clone(), k?))),
         );
-        report.cycles = graph.cycles;
+        report.cycles = std::mem::take(&mut graph.cycles);
         report.budgets = crate::budget::check(config, &manifest, baseline.as_ref());
         report.baseline = baseline.map(|old| crate::diff::diff(&old, &manifest));
         if let Some(path) = markdown {
@@ -211,8 +201,45 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         report.totals.wall_ms = laps.start.elapsed().as_secs_f64() * 1000.0;
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();
+        if let Some(path) = html_report {
+            let mut details = crate::report::details::Details::collect(
+                &files,
+                &graph,
+                &hashed.variants,
+                &hashed.variant_outputs,
+                &report.files,
+                &roots.out,
+            );
+            details.times = config.report_times;
+            let page = crate::report::html::render(&report, &details);
+            crate::emit::Pending::write(&path, page.as_bytes())
+                .and_then(|p| p.finish())
+                .map_err(|e| Error::AfterCommit(Box::new(e)))?;
+            report
+                .outputs
+                .insert("report_html".into(), path.display().to_string());
+        }
         Ok(report)
     })
+}
+
+/// The place of a report file given by `flag`: outside the output folder
+/// (and the input), or a configuration error.
+fn outside(
+    path: &Option<std::path::PathBuf>,
+    roots: &crate::discover::Roots,
+    flag: &str,
+) -> Result<Option<std::path::PathBuf>> {
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    match Place::of(p, &roots.input, &roots.out, flag)? {
+        Place::Outside(path) => Ok(Some(path)),
+        Place::Inside(_) => Err(Error::Config(format!(
+            "{flag} {}: inside the output folder; give a file outside it",
+            p.display()
+        ))),
+    }
 }
 
 /// The rayon pool every stage runs on.

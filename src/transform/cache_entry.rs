@@ -189,6 +189,9 @@ struct VariantEntry {
     width: u32,
     height: u32,
     format: ImageFormat,
+    /// PSNR in hundredths of a dB, `u32::MAX` for the same pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    psnr: Option<u32>,
 }
 
 /// An image's [`Outcome`] as a cache entry.
@@ -208,6 +211,13 @@ pub fn encode_image(outcome: &Outcome) -> Entry {
                         width: v.width,
                         height: v.height,
                         format: v.format,
+                        psnr: v.psnr.map(|p| {
+                            if p.is_finite() {
+                                (p.max(0.0) * 100.0).round() as u32
+                            } else {
+                                u32::MAX
+                            }
+                        }),
                     })
                     .collect(),
             },
@@ -248,6 +258,10 @@ pub fn decode_image(entry: Entry) -> Option<Outcome> {
                 height: v.height,
                 format: v.format,
                 bytes: blobs.next()?,
+                psnr: v.psnr.map(|p| match p {
+                    u32::MAX => f32::INFINITY,
+                    p => p as f32 / 100.0,
+                }),
             })
         })
         .collect::<Option<Vec<_>>>()?;
@@ -312,6 +326,7 @@ mod tests {
                 height: 2,
                 format: ImageFormat::Webp,
                 bytes: vec![2, 3],
+                psnr: Some(38.25),
             }],
         }));
         for outcome in [processed, Ok(None), Err(TransformError::new("too big"))] {

@@ -35,6 +35,8 @@ pub struct VariantFile {
     pub height: u32,
     /// Its format.
     pub format: ImageFormat,
+    /// Its PSNR against the pixels it was made from, when measured.
+    pub psnr: Option<f32>,
 }
 
 /// The path of a variant of the image `rel`, before hashing:
@@ -60,6 +62,7 @@ impl Variants {
                     width: var.width,
                     height: var.height,
                     format: var.format,
+                    psnr: var.psnr,
                 });
             }
             v.by_file.push(start..v.list.len());

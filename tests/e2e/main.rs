@@ -17,6 +17,7 @@ mod layout;
 mod npm;
 mod pages;
 mod pdfjs;
+mod report_html;
 mod serve;
 mod shared_cache;
 #[path = "../support/mod.rs"]

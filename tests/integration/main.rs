@@ -14,6 +14,7 @@ mod hashing;
 mod hostile;
 mod images;
 mod naming;
+mod report_html;
 mod safety;
 mod scale;
 mod ship;

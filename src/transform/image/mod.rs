@@ -40,6 +40,10 @@ pub struct Variant {
     pub format: ImageFormat,
     /// The encoded file.
     pub bytes: Vec<u8>,
+    /// Its PSNR in dB against the pixels it was encoded from (infinite when
+    /// they are the same), when `images.measure_quality` asked for it and
+    /// its format can be decoded here (not AVIF).
+    pub psnr: Option<f32>,
 }
 
 /// What became of one image.
@@ -247,11 +251,17 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
                 _ => px,
             };
             let encoded = encode(px, vw, vh, f, opts, icc.as_deref())?;
+            let psnr = if opts.measure_quality {
+                psnr(px, &encoded, f)
+            } else {
+                None
+            };
             variants.push(Variant {
                 width: vw,
                 height: vh,
                 format: f,
                 bytes: encoded,
+                psnr,
             });
         }
     }
@@ -274,6 +284,42 @@ pub fn process(bytes: &[u8], opts: &Images) -> Outcome {
         original,
         variants: kept,
     }))
+}
+
+/// The PSNR (dB, over every channel) of `encoded`, decoded, against the
+/// pixels `px` it was encoded from: infinite when they are the same; `None`
+/// when it cannot be decoded here (AVIF: no AV1 decoder in the binary).
+fn psnr(px: &Pixels, encoded: &[u8], format: ImageFormat) -> Option<f32> {
+    let format = match format {
+        ImageFormat::Webp => image::ImageFormat::WebP,
+        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+        ImageFormat::Png => image::ImageFormat::Png,
+        _ => return None,
+    };
+    let decoded = image::load_from_memory_with_format(encoded, format).ok()?;
+    let (reference, back) = match px {
+        Pixels::Rgb(b) => (b, decoded.into_rgb8().into_raw()),
+        Pixels::Rgba(b) => (b, decoded.into_rgba8().into_raw()),
+    };
+    psnr_of(reference, &back)
+}
+
+/// The PSNR of `b` against `a`, two buffers of 8-bit samples of the same
+/// length: infinite when they are equal.
+fn psnr_of(a: &[u8], b: &[u8]) -> Option<f32> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let squared: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)).pow(2))
+        .sum();
+    if squared == 0 {
+        return Some(f32::INFINITY);
+    }
+    let mse = squared as f64 / a.len() as f64;
+    Some((10.0 * (255.0f64 * 255.0 / mse).log10()) as f32)
 }
 
 /// RGBA pixels composited over an opaque `background`.
@@ -449,6 +495,39 @@ mod tests {
             .encode_image(&img)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn psnr_of_samples() {
+        assert_eq!(psnr_of(&[7, 9], &[7, 9]), Some(f32::INFINITY));
+        // MSE 255²/4: 10·log10(4) dB.
+        let p = psnr_of(&[0, 0, 0, 0], &[255, 0, 0, 0]).unwrap();
+        assert!((p - 6.0206).abs() < 1e-3, "{p}");
+        assert_eq!(psnr_of(&[1], &[1, 2]), None);
+    }
+
+    #[test]
+    fn variants_are_measured_only_when_asked() {
+        let plain = process(&jpeg(600, 300), &Images::default())
+            .unwrap()
+            .unwrap();
+        assert!(plain.variants.iter().all(|v| v.psnr.is_none()));
+        let opts = Images {
+            measure_quality: true,
+            formats: vec![ImageFormat::Webp, ImageFormat::Avif],
+            ..Images::default()
+        };
+        let measured = process(&jpeg(600, 300), &opts).unwrap().unwrap();
+        for v in &measured.variants {
+            match v.format {
+                // No AV1 decoder here.
+                ImageFormat::Avif => assert_eq!(v.psnr, None),
+                _ => {
+                    let p = v.psnr.unwrap();
+                    assert!((30.0..60.0).contains(&p), "{v:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub use crate::emit::FileReport;
 use crate::error::{Diagnostic, Severity};
 use crate::transform::LeftAsIs;
 
+pub mod details;
+pub mod html;
+
 /// Sums over a set of files.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {

@@ -1,0 +1,159 @@
+//! The HTML build report in headless Chromium (tests/browser/report.mjs,
+//! driven by playwright-core), opened from disk and served by nginx: no
+//! console error, no request beyond the page itself, one treemap rectangle
+//! per output file, a folder that zooms when clicked, a search that finds a
+//! hashed name by its original name, and a screenshot with something in it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::serve::{Nginx, Site};
+use crate::util::{corpus, node_tools, repo, require_tool, TestDir};
+
+/// What tests/browser/report.mjs saw of the report at `url`.
+fn open(t: &TestDir, url: &str, search: &str, shot: &Path) -> serde_json::Value {
+    require_tool("node", "apt-get install nodejs");
+    require_tool("chromium", "apt-get install chromium");
+    let spec = serde_json::json!({
+        "chromium": "/usr/bin/chromium",
+        "url": url,
+        "shot": shot,
+        "search": search,
+        "shotAt": "#treemap",
+    });
+    let file = t.path("report-spec.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let run = Command::new("node")
+        .arg(repo().join("tests/browser/report.mjs"))
+        .arg(&file)
+        .env("ASSETPRESS_NODE_TOOLS", node_tools())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "tests/browser/report.mjs failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+    assert!(seen["error"].is_null(), "{url}: {}", seen["error"]);
+    seen
+}
+
+/// Builds `input` with `--report-html`, opens the page from disk and from
+/// nginx and checks both; returns the disk load's screenshot.
+fn check_report(name: &str, input: &Path) -> (TestDir, std::path::PathBuf) {
+    let t = TestDir::new();
+    let report = t.path("reports/report.html");
+    let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
+        .env("XDG_CACHE_HOME", t.cache_home())
+        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
+        .args(["build".as_ref(), input.as_os_str(), "--out".as_ref()])
+        .arg(t.path("out"))
+        .arg("--report-html")
+        .arg(&report)
+        .args(["--json", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files = json["files"].as_array().unwrap();
+    let rects = files.len() as u64 + json["totals"]["variants"][0].as_u64().unwrap();
+    // A renamed file, found by the last part of its original name.
+    let renamed = files
+        .iter()
+        .filter(|f| f["path"] != f["output"] && f["kept"].is_null())
+        .max_by_key(|f| f["bytes_out"].as_u64())
+        .unwrap_or_else(|| panic!("{name}: no renamed file"));
+    let (path, output) = (
+        renamed["path"].as_str().unwrap(),
+        renamed["output"].as_str().unwrap(),
+    );
+    let query = path.rsplit('/').next().unwrap();
+
+    let nginx = Nginx::start(
+        &t.path("nginx"),
+        &[Site {
+            root: &t.path("reports"),
+            include: None,
+            base: None,
+        }],
+        "",
+    );
+    let served = format!("http://127.0.0.1:{}/report.html", nginx.ports[0]);
+    let from_disk = format!("file://{}", report.display());
+    let shot = t.path("report.png");
+    for (url, shot) in [(&from_disk, shot.clone()), (&served, t.path("served.png"))] {
+        let seen = open(&t, url, query, &shot);
+        assert_eq!(seen["console"], serde_json::json!([]), "{name} {url}");
+        assert_eq!(seen["requests"], serde_json::json!([url]), "{name} {url}");
+        assert_eq!(
+            seen["files"], rects,
+            "{name} {url}: one rectangle per output file"
+        );
+        let found: Vec<&str> = seen["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|r| r.starts_with(path) && r.contains(&format!("→ {output}"))),
+            "{name} {url}: searching {query:?} should find {path} → {output}: {found:?}"
+        );
+        let zoomed = &seen["zoomed"];
+        let folder = zoomed["folder"].as_str().unwrap();
+        assert!(
+            zoomed["crumbs"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("output/{folder}")),
+            "{name} {url}: {zoomed}"
+        );
+        let inside = files
+            .iter()
+            .filter(|f| {
+                f["output"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{folder}/"))
+            })
+            .count() as u64;
+        assert!(
+            zoomed["files"].as_u64().unwrap() >= inside
+                && zoomed["files"].as_u64().unwrap() < rects,
+            "{name} {url}: after zooming into {folder}: {zoomed}"
+        );
+        // Something drawn: many colours, none covering nearly everything.
+        let colours = seen["shot"]["colours"].as_u64().unwrap();
+        let dominant = seen["shot"]["dominant"].as_f64().unwrap();
+        assert!(
+            colours >= 16 && dominant < 0.9,
+            "{name} {url}: blank-looking screenshot: {}",
+            seen["shot"]
+        );
+    }
+    (t, shot)
+}
+
+#[test]
+fn demo_site_report_works_in_chromium() {
+    let (_t, shot) = check_report("demo", &repo().join("testdata/site"));
+    // `ASSETPRESS_UPDATE_SCREENSHOT=1 scripts/test` refreshes the README's picture.
+    if std::env::var_os("ASSETPRESS_UPDATE_SCREENSHOT").is_some() {
+        std::fs::copy(&shot, repo().join("docs/report.png")).unwrap();
+    }
+}
+
+#[test]
+fn corpus_site_reports_work_in_chromium() {
+    for site in ["agency", "reveal"] {
+        let _ = check_report(site, &corpus().join("sites").join(site));
+    }
+}
