@@ -3,7 +3,7 @@
 //! variants with their quality, and the `<picture>` markup a page got for
 //! it (read back from the written pages).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use aho_corasick::AhoCorasick;
@@ -12,6 +12,7 @@ use crate::asset::{ImageFormat, SourceFile};
 use crate::graph::Graph;
 use crate::hash::Output;
 use crate::id::FileId;
+use crate::report::html::{base, dir};
 use crate::report::FileReport;
 use crate::transform::variants::Variants;
 
@@ -120,17 +121,23 @@ impl Details {
 }
 
 /// The first `<picture>` (or `<img srcset>`) markup the written pages hold
-/// for each image with variants, found by the names of its variants.
+/// for each image with variants, found by the URLs of its variants (each
+/// resolved from its page, so that two images of the same name in two
+/// folders are told apart).
 fn pictures(out: &Path, reports: &[FileReport], variants: &[VariantDetail]) -> Vec<(u32, String)> {
-    if variants.is_empty() {
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, v) in variants.iter().enumerate() {
+        by_name.entry(base(&v.output)).or_default().push(k);
+    }
+    let names: Vec<&str> = by_name.keys().copied().collect();
+    if names.is_empty() {
         return Vec::new();
     }
-    let names: Vec<&str> = variants.iter().map(|v| base(&v.output)).collect();
     let Ok(finder) = AhoCorasick::new(&names) else {
         return Vec::new();
     };
-    let mut found: HashMap<u32, String> = HashMap::new();
-    let wanted: std::collections::HashSet<u32> = variants.iter().map(|v| v.source).collect();
+    let wanted: HashSet<u32> = variants.iter().map(|v| v.source).collect();
+    let mut found: BTreeMap<u32, String> = BTreeMap::new();
     for page in reports.iter().filter(|f| f.kind == "html") {
         if found.len() == wanted.len() {
             break;
@@ -142,19 +149,67 @@ fn pictures(out: &Path, reports: &[FileReport], variants: &[VariantDetail]) -> V
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
+        let from = dir(&page.output);
         for m in finder.find_iter(&text) {
-            let source = variants[m.pattern().as_usize()].source;
-            if found.contains_key(&source) {
+            let Some(url) = url_at(&text, m.start(), m.end()) else {
+                continue;
+            };
+            let target = resolve(from, url);
+            let Some(v) = by_name[names[m.pattern().as_usize()]]
+                .iter()
+                .map(|&k| &variants[k])
+                .find(|v| target == v.output || target.ends_with(&format!("/{}", v.output)))
+            else {
+                continue;
+            };
+            if found.contains_key(&v.source) {
                 continue;
             }
             if let Some(markup) = element_around(&text, m.start()) {
-                found.insert(source, markup.to_string());
+                found.insert(v.source, markup.to_string());
             }
         }
     }
-    let mut out: Vec<(u32, String)> = found.into_iter().collect();
-    out.sort();
-    out
+    found.into_iter().collect()
+}
+
+/// The URL that ends with the file name at `start..end` of `text`, when
+/// that name is a whole one (a URL in an attribute or a `srcset`).
+fn url_at(text: &str, start: usize, end: usize) -> Option<&str> {
+    let delimiter = |c: char| matches!(c, '"' | '\'' | ' ' | '\t' | '\n' | '\r' | ',' | '=' | '(');
+    let after = text[end..].chars().next();
+    if !after.is_none_or(|c| delimiter(c) || matches!(c, '?' | '#' | ')' | '>')) {
+        return None;
+    }
+    let begin = text[..start].rfind(delimiter).map_or(0, |i| i + 1);
+    let url = &text[begin..end];
+    // A longer name that ends with this one (`my-hero-480w.webp`).
+    (begin == start || url[..start - begin].ends_with('/')).then_some(url)
+}
+
+/// `url` written in a page of the folder `from`, as a path from the output
+/// root (with whatever public path prefixes it).
+fn resolve(from: &str, url: &str) -> String {
+    let path = match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or("", |j| &url[i + 3 + j..]),
+        None => url
+            .strip_prefix("//")
+            .map_or(url, |rest| rest.find('/').map_or("", |j| &rest[j..])),
+    };
+    let mut parts: Vec<&str> = match path.strip_prefix('/') {
+        Some(_) => Vec::new(),
+        None => from.split('/').filter(|p| !p.is_empty()).collect(),
+    };
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
 }
 
 /// The `<picture>…</picture>` around byte `at` of `page`, or else the
@@ -174,13 +229,9 @@ fn element_around(page: &str, at: usize) -> Option<&str> {
     (end - start <= MAX_PICTURE).then(|| &page[start..end])
 }
 
-fn base(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::element_around;
+    use super::{element_around, resolve, url_at};
 
     fn around_test(page: &str, needle: &str, expected: Option<&str>) {
         let at = page.find(needle).unwrap();
@@ -200,5 +251,27 @@ mod tests {
             Some("<img src=\"a.jpg\" srcset=\"a-480w.webp 480w\">"),
         );
         around_test("<p>a-480w.webp</p>", "a-480w", None);
+    }
+
+    fn url_test(text: &str, name: &str, expected: Option<&str>) {
+        let start = text.find(name).unwrap();
+        assert_eq!(url_at(text, start, start + name.len()), expected);
+    }
+
+    #[test]
+    fn finds_whole_urls_only() {
+        url_test("srcset=\"../i/a.webp 480w\"", "a.webp", Some("../i/a.webp"));
+        url_test("src=a.webp>", "a.webp", Some("a.webp"));
+        url_test("src=\"i/my-a.webp\"", "a.webp", None);
+        url_test("src=\"i/a.webpx\"", "a.webp", None);
+    }
+
+    #[test]
+    fn resolves_urls_from_their_page() {
+        assert_eq!(resolve("blog/2024", "../../i/a.webp"), "i/a.webp");
+        assert_eq!(resolve("blog", "./a.webp"), "blog/a.webp");
+        assert_eq!(resolve("blog", "/static/i/a.webp"), "static/i/a.webp");
+        assert_eq!(resolve("", "https://cdn.example/i/a.webp"), "i/a.webp");
+        assert_eq!(resolve("", "//cdn.example/i/a.webp"), "i/a.webp");
     }
 }

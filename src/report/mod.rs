@@ -14,6 +14,7 @@ use crate::transform::LeftAsIs;
 
 pub mod details;
 pub mod html;
+mod island;
 
 /// Sums over a set of files.
 #[derive(Debug, Clone, Default, Serialize)]

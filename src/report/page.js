@@ -31,6 +31,9 @@
     gz: (i) => F[i][6] || F[i][5],
     br: (i) => F[i][7] || F[i][6] || F[i][5],
   };
+  // Which size MEASURE[mode] gave for file i: a file without a .br copy is drawn by its gzip
+  // size, one without either by its own size.
+  const measured = (i) => (mode === 'raw' || !F[i][6] ? 'raw' : mode === 'br' && F[i][7] ? 'brotli' : 'gzip');
   let mode = 'br';
   const atOf = new Map(D.at);
   function status(i) {
@@ -267,27 +270,42 @@
     function lay(node, x, y, w, h) {
       const items = [];
       for (const k of node.kids.values()) items.push([Math.max(k.size, 1), k]);
-      for (const i of node.files) items.push([Math.max(MEASURE[mode](i), 1), i]);
+      const files = node.files.map((i) => [Math.max(MEASURE[mode](i), 1), i]);
+      // A folder's own files beyond what is left of MAX_RECTS: the largest drawn, the rest one
+      // block (a flat folder of 50,000 files stays fast).
+      const room = Math.max(1, budget - items.length);
+      if (files.length > room) {
+        files.sort((a, b) => b[0] - a[0]);
+        const rest = files.splice(room - 1);
+        items.push([rest.reduce((n, r) => n + r[0], 0), { rest: rest.length }]);
+        budget -= 1;
+      }
+      // The folder's own files are counted first; its subfolders share what is left.
+      budget -= files.length;
+      items.push(...files);
       items.sort((a, b) => b[0] - a[0]);
       const rects = squarify(items.map((t) => t[0]), x, y, w, h);
       items.forEach(([, t], k) => {
         const [rx, ry, rw, rh] = rects[k];
         if (typeof t === 'number') {
           const label = rw > 48 && rh > 16 ? `<span>${esc(F[t][1])}</span>` : '';
-          parts.push(`<div class="f k-${kindOf(t)}${F[t][8] === -1 ? ' v' : ''}" data-i="${t}" style="${box(rx, ry, rw, rh)}">${label}</div>`);
-          budget--;
+          parts.push(`<div class="f k-${esc(kindOf(t))}${F[t][8] === -1 ? ' v' : ''}" data-i="${t}" tabindex="-1" style="${box(rx, ry, rw, rh)}">${label}</div>`);
+        } else if (t.rest) {
+          const label = rw > 40 && rh > 14 ? `<div class="dl">${t.rest} smaller files</div>` : '';
+          parts.push(`<div class="rest" title="${t.rest} smaller files: search to find one" style="${box(rx, ry, rw, rh)}">${label}</div>`);
         } else {
           folder(t, rx, ry, rw, rh);
         }
       });
     }
     // Everything is drawn while it fits in MAX_RECTS; past that, a folder is opened only when
-    // its files would get about 8×8 pixels each, else it is one block of its main kind.
+    // what it can show would get about 8×8 pixels a file, else it is one block of its main
+    // kind (and a folder's files beyond the cap are one block of "N smaller files").
     const all = current.count <= MAX_RECTS;
     function folder(node, x, y, w, h) {
-      const open = node.count <= budget && (all || w * h >= 64 * node.count);
+      const open = budget > 0 && (all || w * h >= 64 * Math.min(node.count, budget));
       const label = w > 40 && h > 14 ? `<div class="dl">${esc(node.name)}${open ? '' : ' · ' + node.count + ' files'}</div>` : '';
-      parts.push(`<div class="d${open ? '' : ' c k-' + node.kind}" role="treeitem" tabindex="0" aria-label="folder ${esc(node.path)}, ${node.count} files, ${human(node.size)}" data-p="${esc(node.path)}" style="${box(x, y, w, h)}">${label}</div>`);
+      parts.push(`<div class="d${open ? '' : ' c k-' + esc(node.kind)}" role="treeitem" tabindex="-1" aria-label="folder ${esc(node.path)}, ${node.count} files, ${human(node.size)}" data-p="${esc(node.path)}" style="${box(x, y, w, h)}">${label}</div>`);
       if (!open) {
         budget--;
         return;
@@ -298,7 +316,11 @@
     }
     lay(current, 0, 0, W, H);
     tm.innerHTML = parts.join('');
+    // One tab stop; the arrow keys move between folders and files (in drawing order).
+    const first = tm.querySelector('.d, .f');
+    if (first) first.tabIndex = 0;
     crumbs();
+    drawLegend();
     if (query) mark();
   }
   function crumbs() {
@@ -314,11 +336,12 @@
     return node;
   }
   function zoom(node) {
+    const focused = tm.contains(document.activeElement);
     current = node;
     hideTip();
     draw();
-    const first = tm.querySelector('.d');
-    if (first && document.activeElement && tm.contains(document.activeElement)) first.focus();
+    const first = tm.querySelector('[tabindex="0"]');
+    if (first && focused) first.focus();
   }
   $('.crumbs').addEventListener('click', (e) => {
     const b = e.target.closest('button');
@@ -331,44 +354,82 @@
     else showDetail($('#tm-detail'), +t.dataset.i);
   });
   tm.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target.classList.contains('d')) {
+    const t = e.target;
+    if (e.key === 'Enter' && t.classList.contains('d')) {
       e.preventDefault();
-      zoom(nodeAt(e.target.dataset.p));
+      zoom(nodeAt(t.dataset.p));
+    } else if (e.key === 'Enter' && t.classList.contains('f')) {
+      e.preventDefault();
+      showDetail($('#tm-detail'), +t.dataset.i);
+    } else if (/^Arrow(Right|Down|Left|Up)$/.test(e.key)) {
+      e.preventDefault();
+      const all = [...tm.querySelectorAll('.d, .f')];
+      const k = all.indexOf(t) + (e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : -1);
+      const next = all[Math.max(0, Math.min(all.length - 1, k))];
+      if (next) {
+        t.tabIndex = -1;
+        next.tabIndex = 0;
+        next.focus();
+      }
     }
   });
+  tm.addEventListener('focusin', (e) => {
+    const r = e.target.getBoundingClientRect();
+    tipFor(e.target, r.left + 8, r.top + 8);
+  });
+  tm.addEventListener('focusout', hideTip);
   function hideTip() {
     tip.hidden = true;
+    tipTarget = null;
   }
   tm.addEventListener('mouseleave', hideTip);
+  let tipTarget = null;
+  let tipAt = null;
+  function tipFor(t, x, y) {
+    if (t !== tipTarget) {
+      tipTarget = t;
+      let s;
+      if (t.classList.contains('f')) {
+        const i = +t.dataset.i;
+        const f = F[i];
+        const [st] = status(i);
+        s = `<b>${esc(outPath(i))}</b><br>original: ${esc(origPath(i))}<br>${esc(kindOf(i))}, ${st}; drawn by its ${measured(i)} size<table>` +
+          (f[4] ? `<tr><td>in</td><td>${human(f[4])}</td></tr>` : '') +
+          `<tr><td>out</td><td>${human(f[5])}${f[4] ? ' (' + saved(f[4], f[5]) + ')' : ''}</td></tr>` +
+          (f[6] ? `<tr><td>gzip</td><td>${human(f[6])}</td></tr>` : '') +
+          (f[7] ? `<tr><td>brotli</td><td>${human(f[7])}</td></tr>` : '') + '</table>';
+      } else {
+        const n = nodeAt(t.dataset.p);
+        s = `<b>${esc(n.path || 'output')}/</b><br>${n.count} files, ${human(n.size)}<br>Enter or click to zoom in`;
+      }
+      tip.innerHTML = s;
+      tip.hidden = false;
+    }
+    const first = tipAt === null;
+    tipAt = [x, y];
+    // Placed once a frame: reading the tip's size forces a layout.
+    if (first) {
+      requestAnimationFrame(() => {
+        if (!tipAt) return;
+        const [cx, cy] = tipAt;
+        tipAt = null;
+        const w = tip.offsetWidth;
+        const h = tip.offsetHeight;
+        tip.style.left = Math.min(cx + 14, window.innerWidth - w - 8) + 'px';
+        tip.style.top = (cy + 14 + h > window.innerHeight ? cy - h - 10 : cy + 14) + 'px';
+      });
+    }
+  }
   tm.addEventListener('mousemove', (e) => {
     const t = e.target.closest('.f, .d');
     if (!t) return hideTip();
-    let s;
-    if (t.classList.contains('f')) {
-      const i = +t.dataset.i;
-      const f = F[i];
-      const [st] = status(i);
-      s = `<b>${esc(outPath(i))}</b><br>original: ${esc(origPath(i))}<br>${esc(kindOf(i))}, ${st}<table>` +
-        (f[4] ? `<tr><td>in</td><td>${human(f[4])}</td></tr>` : '') +
-        `<tr><td>out</td><td>${human(f[5])}${f[4] ? ' (' + saved(f[4], f[5]) + ')' : ''}</td></tr>` +
-        (f[6] ? `<tr><td>gzip</td><td>${human(f[6])}</td></tr>` : '') +
-        (f[7] ? `<tr><td>brotli</td><td>${human(f[7])}</td></tr>` : '') + '</table>';
-    } else {
-      const n = nodeAt(t.dataset.p);
-      s = `<b>${esc(n.path || 'output')}/</b><br>${n.count} files, ${human(n.size)} (${mode === 'raw' ? 'raw' : mode === 'gz' ? 'gzip' : 'brotli'})<br>click to zoom in`;
-    }
-    tip.innerHTML = s;
-    tip.hidden = false;
-    const x = Math.min(e.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
-    const y = e.clientY + 14 + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - 10 : e.clientY + 14;
-    tip.style.left = x + 'px';
-    tip.style.top = y + 'px';
+    tipFor(t, e.clientX, e.clientY);
   });
   $('#tm-measure').addEventListener('change', (e) => {
     mode = e.target.value;
     sum(root);
     draw();
-  });
+    });
   let resizing = false;
   window.addEventListener('resize', () => {
     if (resizing) return;
@@ -380,9 +441,12 @@
   });
   const kinds = new Set();
   for (let i = 0; i < N; i++) kinds.add(kindOf(i));
-  $('.legend').innerHTML = [...kinds].sort().map((k) => `<span><span class="sw k-${esc(k)}"></span>${esc(k)}</span>`).join('') +
-    (F.some((f) => f[8] === -1) ? '<span><span class="sw k-image v"></span>image variant</span>' : '') +
-    '<span>hatched: a folder drawn as one block (click to open)</span>';
+  function drawLegend() {
+    $('.legend').innerHTML = [...kinds].sort().map((k) => `<span><span class="sw k-${esc(k)}"></span>${esc(k)}</span>`).join('') +
+      (F.some((f) => f[8] === -1) ? '<span><span class="sw k-image v"></span>image variant</span>' : '') +
+      `<span>sized by ${mode === 'raw' ? 'raw' : mode === 'gz' ? 'gzip' : 'brotli'} size (a file without that copy by the next one down)</span>` +
+      (tm.querySelector('.d.c, .rest') ? '<span>hatched: files drawn as one block (click a folder to open it)</span>' : '');
+  }
 
   // ---------------------------------------------------------------- search
   const search = $('#search');
@@ -403,31 +467,34 @@
     showDetail($('#tm-detail'), i);
   }
   let searchQueued = false;
+  function runSearch() {
+    searchQueued = false;
+    query = search.value.trim().toLowerCase();
+    if (!hay) {
+      hay = new Array(N);
+      for (let i = 0; i < N; i++) hay[i] = (origPath(i) + '\n' + outPath(i)).toLowerCase();
+    }
+    matches = [];
+    if (query) for (let i = 0; i < N; i++) if (hay[i].includes(query)) matches.push(i);
+    matchSet = new Set(matches);
+    results.hidden = !query;
+    if (query) {
+      vlist(results, matches.length, (k) => {
+        const i = matches[k];
+        const same = origPath(i) === outPath(i);
+        return `${esc(origPath(i))} <small>${same ? '' : '→ ' + esc(outPath(i)) + ' · '}${human(MEASURE[mode](i))}</small>`;
+      }, (k) => reveal(matches[k]));
+    }
+    mark();
+  }
   search.addEventListener('input', () => {
     if (searchQueued) return;
     searchQueued = true;
-    requestAnimationFrame(() => {
-      searchQueued = false;
-      query = search.value.trim().toLowerCase();
-      if (!hay) {
-        hay = new Array(N);
-        for (let i = 0; i < N; i++) hay[i] = (origPath(i) + '\n' + outPath(i)).toLowerCase();
-      }
-      matches = [];
-      if (query) for (let i = 0; i < N; i++) if (hay[i].includes(query)) matches.push(i);
-      matchSet = new Set(matches);
-      results.hidden = !query;
-      if (query) {
-        vlist(results, matches.length, (k) => {
-          const i = matches[k];
-          const same = origPath(i) === outPath(i);
-          return `${esc(origPath(i))} <small>${same ? '' : '→ ' + esc(outPath(i)) + ' · '}${human(MEASURE[mode](i))}</small>`;
-        }, (k) => reveal(matches[k]));
-      }
-      mark();
-    });
+    requestAnimationFrame(() => searchQueued && runSearch());
   });
   search.addEventListener('keydown', (e) => {
+    // Keys pressed right after typing act on what was typed.
+    if (searchQueued) runSearch();
     if (e.key === 'ArrowDown' && matches.length) {
       e.preventDefault();
       results.focus();
@@ -474,7 +541,7 @@
   }
   function drawImages() {
     if (!D.images.length) {
-      imgList.innerHTML = '<p class="note">No image was processed.</p>';
+      imgList.innerHTML = '<p class="note">No image has variants or was made smaller.</p>';
       return;
     }
     let s = imgRows.slice(0, imgShown).map(imageCard).join('');

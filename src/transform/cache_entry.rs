@@ -189,7 +189,7 @@ struct VariantEntry {
     width: u32,
     height: u32,
     format: ImageFormat,
-    /// PSNR in hundredths of a dB, `u32::MAX` for the same pixels.
+    /// PSNR in tenths of a dB (as measured), `u32::MAX` for the same pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     psnr: Option<u32>,
 }
@@ -213,7 +213,7 @@ pub fn encode_image(outcome: &Outcome) -> Entry {
                         format: v.format,
                         psnr: v.psnr.map(|p| {
                             if p.is_finite() {
-                                (p.max(0.0) * 100.0).round() as u32
+                                (p.max(0.0) * 10.0).round() as u32
                             } else {
                                 u32::MAX
                             }
@@ -260,7 +260,7 @@ pub fn decode_image(entry: Entry) -> Option<Outcome> {
                 bytes: blobs.next()?,
                 psnr: v.psnr.map(|p| match p {
                     u32::MAX => f32::INFINITY,
-                    p => p as f32 / 100.0,
+                    p => p as f32 / 10.0,
                 }),
             })
         })
@@ -326,7 +326,7 @@ mod tests {
                 height: 2,
                 format: ImageFormat::Webp,
                 bytes: vec![2, 3],
-                psnr: Some(38.25),
+                psnr: Some(38.3),
             }],
         }));
         for outcome in [processed, Ok(None), Err(TransformError::new("too big"))] {

@@ -18,12 +18,16 @@
 //   3. types SPEC.search into the search box and reads the results list;
 //   4. clicks the first folder of the treemap whose label is visible and reads the breadcrumbs and
 //      the number of files drawn after the zoom;
-//   5. reads the time to first contentful paint and the time the script was done.
+//   5. with the keyboard only: Tab from the search box into the treemap, arrows to a folder,
+//      Enter (zooms in), Escape (zooms out), reading the breadcrumbs each time;
+//   6. reads the time to first contentful paint and the time the script was done.
 //
 // Output (stdout): one JSON object:
-//   {"requests": [URL...], "console": [TEXT...], "files": N, "folders": N, "folderPaths": [PATH...],
+//   {"requests": [URL...], "console": [TEXT...], "files": N, "folders": N, "rest": N (blocks of
+//    "N smaller files"), "folderPaths": [PATH...],
 //    "shot": {"colours": N, "dominant": 0.93}, "results": [TEXT...], "zoomed": {"folder": PATH,
-//    "crumbs": TEXT, "files": N}, "fcp": MS, "ready": MS, "error": null | TEXT}
+//    "crumbs": TEXT, "files": N}, "keyboard": {"folder": PATH, "before": TEXT, "entered": TEXT,
+//    "focusKept": BOOL, "after": TEXT}, "fcp": MS, "ready": MS, "error": null | TEXT}
 // Exit status: 0 the script ran; 2 usage or setup error.
 //
 // playwright-core is loaded from $ASSETPRESS_NODE_TOOLS (see check.mjs).
@@ -112,7 +116,7 @@ function measurePng(file) {
 }
 
 const out = { requests: [], console: [], files: 0, folders: 0, folderPaths: [], shot: null, results: [],
-  zoomed: null, fcp: null, ready: null, error: null };
+  zoomed: null, keyboard: null, fcp: null, ready: null, error: null };
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assetpress-report-'));
 let context;
 try {
@@ -142,6 +146,7 @@ try {
   Object.assign(out, await page.evaluate(() => ({
     files: document.querySelectorAll('#tm .f').length,
     folders: document.querySelectorAll('#tm .d').length,
+    rest: document.querySelectorAll('#tm .rest').length,
     folderPaths: [...document.querySelectorAll('#tm .d')].map((d) => d.dataset.p),
     fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
     ready: Number(document.documentElement.dataset.ready),
@@ -175,6 +180,26 @@ try {
       crumbs: document.querySelector('.crumbs').textContent,
       files: document.querySelectorAll('#tm .f').length,
     }), folder);
+  }
+  // Keyboard only: Tab from the search box reaches the treemap; arrows move to a folder, Enter
+  // zooms into it, Escape zooms out again.
+  const crumbs = () => page.$eval('.crumbs', (c) => c.textContent);
+  await page.click('.crumbs button');
+  const before = await crumbs();
+  await page.focus('#search');
+  await page.keyboard.press('Tab');
+  const onFolder = () => page.evaluate(() => document.activeElement.classList.contains('d'));
+  const inTreemap = await page.evaluate(() => document.querySelector('#tm').contains(document.activeElement));
+  for (let k = 0; inTreemap && k < 50 && !await onFolder(); k++) await page.keyboard.press('ArrowRight');
+  if (inTreemap && await onFolder()) {
+    const folder = await page.evaluate(() => document.activeElement.dataset.p);
+    await page.keyboard.press('Enter');
+    const entered = await crumbs();
+    const focusKept = await page.evaluate(() => document.querySelector('#tm').contains(document.activeElement));
+    await page.keyboard.press('Escape');
+    out.keyboard = { folder, before, entered, focusKept, after: await crumbs() };
+  } else {
+    out.keyboard = { inTreemap, folder: null };
   }
 } catch (e) {
   out.error = String(e.stack || e);

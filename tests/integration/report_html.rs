@@ -211,3 +211,26 @@ fn errors_budgets_and_the_baseline_are_in_the_page() {
     let data = island(&page);
     assert!(data["deltas"].as_array().unwrap().len() >= 2);
 }
+
+/// Regression: a file name is data, never markup, in the page or its island.
+#[test]
+fn odd_file_names_stay_text() {
+    let t = TestDir::with_fixture("site");
+    let odd = "odd<!--<script>'\"&.txt";
+    t.write(&format!("site/{odd}"), "text");
+    t.run(&["build", "site", "--out", "out", "--report-html", "r.html"])
+        .expect_code(0);
+    let page = t.read_string("r.html");
+    assert!(!page.contains("<!--"), "no comment opened by a name");
+    assert_eq!(
+        page.matches("<script").count(),
+        2,
+        "the island and the script"
+    );
+    let data = island(&page);
+    assert!(data["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f[1] == odd));
+}

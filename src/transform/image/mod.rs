@@ -305,7 +305,8 @@ fn psnr(px: &Pixels, encoded: &[u8], format: ImageFormat) -> Option<f32> {
 }
 
 /// The PSNR of `b` against `a`, two buffers of 8-bit samples of the same
-/// length: infinite when they are equal.
+/// length, rounded to tenths of a dB (so that the value a cache entry
+/// keeps is the very one measured): infinite when they are equal.
 fn psnr_of(a: &[u8], b: &[u8]) -> Option<f32> {
     if a.len() != b.len() || a.is_empty() {
         return None;
@@ -319,7 +320,8 @@ fn psnr_of(a: &[u8], b: &[u8]) -> Option<f32> {
         return Some(f32::INFINITY);
     }
     let mse = squared as f64 / a.len() as f64;
-    Some((10.0 * (255.0f64 * 255.0 / mse).log10()) as f32)
+    let tenths = (100.0 * (255.0f64 * 255.0 / mse).log10()).round();
+    Some(tenths as f32 / 10.0)
 }
 
 /// RGBA pixels composited over an opaque `background`.
@@ -501,8 +503,9 @@ mod tests {
     fn psnr_of_samples() {
         assert_eq!(psnr_of(&[7, 9], &[7, 9]), Some(f32::INFINITY));
         // MSE 255²/4: 10·log10(4) dB.
-        let p = psnr_of(&[0, 0, 0, 0], &[255, 0, 0, 0]).unwrap();
-        assert!((p - 6.0206).abs() < 1e-3, "{p}");
+        assert_eq!(psnr_of(&[0, 0, 0, 0], &[255, 0, 0, 0]), Some(6.0));
+        // MSE 1/4: 10·log10(4·255²) = 54.15 dB, kept in tenths.
+        assert_eq!(psnr_of(&[0, 0, 0, 0], &[1, 0, 0, 0]), Some(54.2));
         assert_eq!(psnr_of(&[1], &[1, 2]), None);
     }
 
