@@ -26,9 +26,14 @@
 //! ([`Remote`], `--cache-url`): a local miss is fetched from it (and
 //! checked like a local entry), and a computed entry is uploaded to it.
 
+mod entry;
 mod remote;
+mod secret;
 
+pub use entry::Entry;
+use entry::{decode, encode};
 pub use remote::{Remote, RemoteCounts};
+pub use secret::{default_dir, secret, KEY_VAR};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -46,12 +51,6 @@ use crate::error::Diagnostic;
 
 /// Layout version of the folder and of an entry.
 const LAYOUT: &str = "v3";
-/// First bytes of every entry.
-const MAGIC: &[u8; 8] = b"APCACHE3";
-
-/// HMAC-SHA-256, the entries' authentication.
-type Mac = hmac::Hmac<Sha256>;
-
 /// What this build of assetpress is: a SHA-256 (hex) of its sources,
 /// `Cargo.toml`, `Cargo.lock`, target and profile, computed by `build.rs`
 /// at compile time — the same guarantee as hashing the binary, for nothing
@@ -70,9 +69,6 @@ fn build_identity() -> [u8; 32] {
     Sha256::digest(BUILD_ID).into()
 }
 
-/// The environment variable holding the cache key.
-pub const KEY_VAR: &str = "ASSETPRESS_CACHE_KEY";
-
 /// Hits and misses of one kind of transform.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -82,15 +78,6 @@ pub struct Counts {
     pub misses: u64,
     /// Of the hits, those fetched from the shared cache.
     pub fetched: u64,
-}
-
-/// One result: a small description and the byte strings it refers to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Entry {
-    /// What the result is (JSON, or anything the kind's user wants).
-    pub meta: Vec<u8>,
-    /// Its bytes (files, in an order the meta gives meaning to).
-    pub blobs: Vec<Vec<u8>>,
 }
 
 /// The cache of one run.
@@ -430,157 +417,9 @@ fn key_of(rel: &str) -> Option<[u8; 32]> {
     (hex.len() == 64).then_some(key)
 }
 
-/// The HMAC of the entry of `key` holding `payload`, under `secret`: the
-/// key is covered too, so a valid entry copied to another entry's place
-/// (an older result over a newer one) fails its check.
-fn mac(secret: &[u8], key: &[u8; 32], payload: &[u8]) -> Mac {
-    let mut mac =
-        <Mac as hmac::KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    hmac::Mac::update(&mut mac, key);
-    hmac::Mac::update(&mut mac, payload);
-    mac
-}
-
-/// `MAGIC`, the HMAC-SHA-256 of the key and the payload, then the
-/// payload: the meta and each blob, each as a little-endian u64 length and
-/// its bytes.
-fn encode(entry: &Entry, secret: &[u8], key: &[u8; 32]) -> Vec<u8> {
-    let mut payload = Vec::with_capacity(
-        16 + entry.meta.len() + entry.blobs.iter().map(|b| b.len() + 8).sum::<usize>(),
-    );
-    payload.extend_from_slice(&(entry.meta.len() as u64).to_le_bytes());
-    payload.extend_from_slice(&entry.meta);
-    for b in &entry.blobs {
-        payload.extend_from_slice(&(b.len() as u64).to_le_bytes());
-        payload.extend_from_slice(b);
-    }
-    let mut out = Vec::with_capacity(payload.len() + 40);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&hmac::Mac::finalize(mac(secret, key, &payload)).into_bytes());
-    out.extend_from_slice(&payload);
-    out
-}
-
-/// The entry `bytes` hold, when their HMAC under `secret` checks for the
-/// entry of `key`.
-fn decode(bytes: &[u8], secret: &[u8], key: &[u8; 32]) -> Option<Entry> {
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (tag, payload) = rest.split_at_checked(32)?;
-    // Compared in constant time.
-    hmac::Mac::verify_slice(mac(secret, key, payload), tag).ok()?;
-    let mut parts = Vec::new();
-    let mut p = payload;
-    while !p.is_empty() {
-        let (len, rest) = p.split_at_checked(8)?;
-        let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
-        let (part, rest) = rest.split_at_checked(len)?;
-        parts.push(part.to_vec());
-        p = rest;
-    }
-    let mut parts = parts.into_iter();
-    Some(Entry {
-        meta: parts.next()?,
-        blobs: parts.collect(),
-    })
-}
-
-/// The key entries are authenticated with: `ASSETPRESS_CACHE_KEY` when set,
-/// else this user's key file (made on first use with 32 random bytes from
-/// the operating system, mode 0600). `Err` with the reason when there is
-/// neither: the run then goes on without a cache.
-pub fn secret() -> Result<Vec<u8>, String> {
-    if let Some(key) = std::env::var_os(KEY_VAR).filter(|k| !k.is_empty()) {
-        return Ok(key.into_encoded_bytes());
-    }
-    let from = |var: &str| {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let dir = from("XDG_CONFIG_HOME")
-        .or_else(|| from("HOME").map(|h| h.join(".config")))
-        .map(|d| d.join("assetpress"))
-        .ok_or_else(|| format!("no {KEY_VAR} and no home folder for a cache key"))?;
-    let path = dir.join("cache-key");
-    match fs::read(&path) {
-        Ok(key) if key.len() >= 32 => return Ok(key),
-        Ok(_) => return Err(format!("{}: too short for a cache key", path.display())),
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(format!("{}: {e}", path.display()))
-        }
-        Err(_) => {}
-    }
-    let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| format!("no random bytes for a cache key: {e}"))?;
-    let made = fs::create_dir_all(&dir).and_then(|_| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&path)?.write_all(&key)
-    });
-    match made {
-        Ok(()) => Ok(key),
-        // Another run made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
-/// The default cache folder: `$XDG_CACHE_HOME/assetpress`, else
-/// `$HOME/.cache/assetpress`.
-pub fn default_dir() -> Option<PathBuf> {
-    let from = |var: &str| {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    from("XDG_CACHE_HOME")
-        .or_else(|| from("HOME").map(|h| h.join(".cache")))
-        .map(|d| d.join("assetpress"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entries_round_trip_and_corruption_is_detected() {
-        let e = Entry {
-            meta: b"{\"a\":1}".to_vec(),
-            blobs: vec![vec![], b"xyz".to_vec()],
-        };
-        let k = [7u8; 32];
-        let bytes = encode(&e, b"key", &k);
-        assert_eq!(decode(&bytes, b"key", &k), Some(e));
-        for i in [0, 10, 45, bytes.len() - 1] {
-            let mut bad = bytes.clone();
-            bad[i] ^= 1;
-            assert_eq!(decode(&bad, b"key", &k), None, "byte {i}");
-        }
-        assert_eq!(decode(&bytes[..bytes.len() - 1], b"key", &k), None);
-        // The entry of another key: a valid entry moved to another place.
-        assert_eq!(decode(&bytes, b"key", &[8u8; 32]), None);
-    }
-
-    /// Regression: entries carried only their own checksum, so whoever could
-    /// write the cache could ship code.
-    #[test]
-    fn an_entry_made_without_the_key_is_refused() {
-        let e = Entry {
-            meta: b"{}".to_vec(),
-            blobs: vec![b"alert(1)".to_vec()],
-        };
-        let k = [7u8; 32];
-        assert_eq!(decode(&encode(&e, b"another key", &k), b"key", &k), None);
-        // The old scheme: a plain SHA-256 of the payload.
-        let mut forged = encode(&e, b"key", &k);
-        let sum = Sha256::digest(&forged[40..]);
-        forged[8..40].copy_from_slice(&sum);
-        assert_eq!(decode(&forged, b"key", &k), None);
-    }
 
     #[test]
     fn hits_misses_and_a_corrupt_entry() {
