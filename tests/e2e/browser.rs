@@ -74,8 +74,6 @@ pub fn pages(root: &Path) -> Vec<String> {
 /// with tests/browser/check.mjs, screenshots in `t`'s `shots/`; returns its
 /// results, one per page.
 pub fn run_check(t: &TestDir, pages: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
-    require_tool("node", "apt-get install nodejs");
-    require_tool("chromium", "apt-get install chromium");
     let shots = t.path("shots");
     std::fs::create_dir_all(&shots).unwrap();
     let spec = serde_json::json!({
@@ -84,15 +82,23 @@ pub fn run_check(t: &TestDir, pages: Vec<serde_json::Value>) -> Vec<serde_json::
         "pages": pages,
     });
     std::fs::write(t.path("spec.json"), spec.to_string()).unwrap();
+    serde_json::from_value(node_json("tests/browser/check.mjs", &t.path("spec.json"))).unwrap()
+}
+
+/// Runs the node script `script` (a path in the repository) over the spec
+/// file `spec` with the pinned node packages; returns the JSON it prints.
+pub fn node_json(script: &str, spec: &Path) -> serde_json::Value {
+    require_tool("node", "apt-get install nodejs");
+    require_tool("chromium", "apt-get install chromium");
     let run = Command::new("node")
-        .arg(repo().join("tests/browser/check.mjs"))
-        .arg(t.path("spec.json"))
+        .arg(repo().join(script))
+        .arg(spec)
         .env("ASSETPRESS_NODE_TOOLS", node_tools())
         .output()
         .unwrap();
     assert!(
         run.status.success(),
-        "tests/browser/check.mjs failed: {}",
+        "{script} failed: {}",
         String::from_utf8_lossy(&run.stderr)
     );
     serde_json::from_slice(&run.stdout)

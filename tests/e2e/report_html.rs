@@ -7,13 +7,12 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::browser::node_json;
 use crate::serve::{Nginx, Site};
-use crate::util::{corpus, node_tools, repo, require_tool, TestDir};
+use crate::util::{corpus, repo, TestDir};
 
 /// What tests/browser/report.mjs saw of the report at `url`.
 fn open(t: &TestDir, url: &str, search: &str, shot: &Path) -> serde_json::Value {
-    require_tool("node", "apt-get install nodejs");
-    require_tool("chromium", "apt-get install chromium");
     let spec = serde_json::json!({
         "chromium": "/usr/bin/chromium",
         "url": url,
@@ -23,19 +22,7 @@ fn open(t: &TestDir, url: &str, search: &str, shot: &Path) -> serde_json::Value 
     });
     let file = t.path("report-spec.json");
     std::fs::write(&file, spec.to_string()).unwrap();
-    let run = Command::new("node")
-        .arg(repo().join("tests/browser/report.mjs"))
-        .arg(&file)
-        .env("ASSETPRESS_NODE_TOOLS", node_tools())
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "tests/browser/report.mjs failed: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stdout)));
+    let seen = node_json("tests/browser/report.mjs", &file);
     assert!(seen["error"].is_null(), "{url}: {}", seen["error"]);
     seen
 }
