@@ -5,7 +5,6 @@
 //! hashed name by its original name, and a screenshot with something in it.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::browser::node_json;
 use crate::serve::{Nginx, Site};
@@ -32,22 +31,19 @@ fn open(t: &TestDir, url: &str, search: &str, shot: &Path) -> serde_json::Value 
 fn check_report(name: &str, input: &Path) -> (TestDir, std::path::PathBuf) {
     let t = TestDir::new();
     let report = t.path("reports/report.html");
-    let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
-        .env("XDG_CACHE_HOME", t.cache_home())
-        .env("XDG_CONFIG_HOME", t.cache_home().join("config"))
-        .args(["build".as_ref(), input.as_os_str(), "--out".as_ref()])
-        .arg(t.path("out"))
-        .arg("--report-html")
-        .arg(&report)
-        .args(["--json", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let input = input.to_str().unwrap();
+    let run = t.run(&[
+        "build",
+        input,
+        "--out",
+        "out",
+        "--report-html",
+        "reports/report.html",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(run.code <= 1, "{name}: {}", run.stderr);
+    let json = run.json();
     let files = json["files"].as_array().unwrap();
     let rects = files.len() as u64 + json["totals"]["variants"][0].as_u64().unwrap();
     // A renamed file, found by the last part of its original name.
@@ -168,20 +164,16 @@ fn a_flat_folder_of_many_files_stays_within_the_treemap_cap() {
         "site/index.html",
         "<!doctype html><title>flat</title><p>flat",
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_assetpress"))
-        .env("XDG_CACHE_HOME", t.cache_home())
-        .args([
-            "build".as_ref(),
-            t.path("site").as_os_str(),
-            "--out".as_ref(),
-        ])
-        .arg(t.path("out"))
-        .arg("--report-html")
-        .arg(t.path("report.html"))
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    t.run(&[
+        "build",
+        "site",
+        "--out",
+        "out",
+        "--report-html",
+        "report.html",
+        "--quiet",
+    ])
+    .expect_code(0);
     let url = format!("file://{}", t.path("report.html").display());
     let seen = open(&t, &url, "f0000.txt", &t.path("shot.png"));
     assert_eq!(seen["console"], serde_json::json!([]));
