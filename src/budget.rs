@@ -82,7 +82,8 @@ impl Checked {
     }
 }
 
-fn compression_name(c: Compression) -> &'static str {
+/// How a budget measures, in a word.
+pub(crate) fn compression_name(c: Compression) -> &'static str {
     match c {
         Compression::Brotli => "brotli",
         Compression::Gzip => "gzip",

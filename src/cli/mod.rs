@@ -347,8 +347,6 @@ impl BuildArgs {
         images.variants &= !self.no_variants;
         images.srgb |= self.srgb;
         let report_html = self.report_html.or(file.report_html);
-        // The HTML report shows each variant's PSNR.
-        images.measure_quality = report_html.is_some();
         if !self.widths.is_empty() {
             images.widths = self.widths;
         }

@@ -56,7 +56,7 @@ pub struct Images {
     /// `formats` asks for JPEG. Default: `#ffffff`.
     pub background: String,
     /// Measure each variant's PSNR against the pixels it was encoded from
-    /// (shown by `--report-html`, which sets it). Not read from
+    /// (shown by `--report-html`: a run that writes the report sets it). Not read from
     /// `assetpress.toml`. Default: false.
     #[serde(skip)]
     pub measure_quality: bool,

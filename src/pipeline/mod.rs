@@ -52,6 +52,16 @@ const WORKER_STACK: usize = 1 << 30;
 /// Runs the pipeline. `Err` only for configuration and output I/O errors; bad
 /// input files are diagnostics in the report.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
+    // The HTML report shows each variant's PSNR, measured as it is encoded.
+    let measured;
+    let config = if config.report_html.is_some() && !config.images.measure_quality {
+        let mut c = config.clone();
+        c.images.measure_quality = true;
+        measured = c;
+        &measured
+    } else {
+        config
+    };
     let roots = roots(config)?;
     worker_pool(config.jobs)?.install(|| {
         let mut laps = Laps::new();
@@ -202,16 +212,16 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<Report> {
         report.totals.stages = laps.stages;
         report.out_dir = config.out.display().to_string();
         if let Some(path) = html_report {
-            let mut details = crate::report::details::Details::collect(
+            let details = crate::report::details::Details::collect(
                 &files,
                 &graph,
                 &hashed.variants,
                 &hashed.variant_outputs,
                 &report.files,
                 &roots.out,
+                &config.base,
             );
-            details.times = config.report_times;
-            let page = crate::report::html::render(&report, &details);
+            let page = crate::report::html::render(&report, &details, config.report_times);
             crate::emit::Pending::write(&path, page.as_bytes())
                 .and_then(|p| p.finish())
                 .map_err(|e| Error::AfterCommit(Box::new(e)))?;

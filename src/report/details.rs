@@ -3,7 +3,7 @@
 //! variants with their quality, and the `<picture>` markup a page got for
 //! it (read back from the written pages).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use aho_corasick::AhoCorasick;
@@ -12,8 +12,9 @@ use crate::asset::{ImageFormat, SourceFile};
 use crate::graph::Graph;
 use crate::hash::Output;
 use crate::id::FileId;
-use crate::report::html::{base, dir};
+use crate::report::html::base as file_name;
 use crate::report::FileReport;
+use crate::resolve::{resolve, Target};
 use crate::transform::variants::Variants;
 
 /// The most `<picture>` markup kept for one image, in bytes.
@@ -30,13 +31,9 @@ pub struct Details {
     /// Every image variant written, by image then width then format.
     pub variants: Vec<VariantDetail>,
     /// Upright size of each processed image, by index into the files.
-    pub image_sizes: Vec<(u32, (u32, u32))>,
+    pub image_sizes: BTreeMap<u32, (u32, u32)>,
     /// The first `<picture>` written for an image, by index into the files.
-    pub pictures: Vec<(u32, String)>,
-    /// Whether the report shows timings (`--report-times`): they differ
-    /// from run to run, so the page is then no longer the same for the
-    /// same build.
-    pub times: bool,
+    pub pictures: BTreeMap<u32, String>,
 }
 
 /// One variant of an image.
@@ -60,7 +57,7 @@ pub struct VariantDetail {
 
 impl Details {
     /// Gathers the details of a run whose files (in `reports`, by path)
-    /// were written under `out`.
+    /// were written under `out`, served under the public path `base`.
     pub fn collect(
         files: &[SourceFile],
         graph: &Graph,
@@ -68,6 +65,7 @@ impl Details {
         variant_outputs: &[Output],
         reports: &[FileReport],
         out: &Path,
+        base: &str,
     ) -> Details {
         let index: HashMap<&str, u32> = reports
             .iter()
@@ -75,7 +73,7 @@ impl Details {
             .map(|(i, f)| (f.path.as_str(), i as u32))
             .collect();
         let mut refs = vec![Vec::new(); reports.len()];
-        let mut image_sizes = Vec::new();
+        let mut image_sizes = BTreeMap::new();
         let mut list = Vec::new();
         for (id, file) in FileId::all(files.len()).zip(files) {
             let Some(&i) = index.get(file.rel.as_str()) else {
@@ -92,7 +90,7 @@ impl Details {
             to.dedup();
             refs[i as usize] = to;
             if let Some(size) = variants.size_of(id) {
-                image_sizes.push((i, size));
+                image_sizes.insert(i, size);
             }
             for (k, v) in variants.of(id) {
                 let Some(output) = variant_outputs.get(k) else {
@@ -109,35 +107,38 @@ impl Details {
                 });
             }
         }
-        let pictures = pictures(out, reports, &list);
+        let pictures = pictures(out, base, reports, &list);
         Details {
             refs,
             variants: list,
             image_sizes,
             pictures,
-            times: false,
         }
     }
 }
 
 /// The first `<picture>` (or `<img srcset>`) markup the written pages hold
-/// for each image with variants, found by the URLs of its variants (each
-/// resolved from its page, so that two images of the same name in two
-/// folders are told apart).
-fn pictures(out: &Path, reports: &[FileReport], variants: &[VariantDetail]) -> Vec<(u32, String)> {
-    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (k, v) in variants.iter().enumerate() {
-        by_name.entry(base(&v.output)).or_default().push(k);
-    }
-    let names: Vec<&str> = by_name.keys().copied().collect();
-    if names.is_empty() {
-        return Vec::new();
-    }
-    let Ok(finder) = AhoCorasick::new(&names) else {
-        return Vec::new();
-    };
-    let wanted: HashSet<u32> = variants.iter().map(|v| v.source).collect();
+/// for each image with variants: each place a variant's file name is
+/// written is taken as a URL and resolved from its page as the build
+/// resolves references ([`resolve`], under the public path `base`), so
+/// only a URL of that very variant counts.
+fn pictures(
+    out: &Path,
+    base: &str,
+    reports: &[FileReport],
+    variants: &[VariantDetail],
+) -> BTreeMap<u32, String> {
+    let by_output: HashMap<&str, u32> = variants
+        .iter()
+        .map(|v| (v.output.as_str(), v.source))
+        .collect();
+    let outputs: BTreeSet<String> = by_output.keys().map(|o| o.to_string()).collect();
+    let names: BTreeSet<&str> = by_output.keys().map(|o| file_name(o)).collect();
     let mut found: BTreeMap<u32, String> = BTreeMap::new();
+    let Ok(finder) = AhoCorasick::new(&names) else {
+        return found;
+    };
+    let wanted: HashSet<u32> = by_output.values().copied().collect();
     for page in reports.iter().filter(|f| f.kind == "html") {
         if found.len() == wanted.len() {
             break;
@@ -149,32 +150,27 @@ fn pictures(out: &Path, reports: &[FileReport], variants: &[VariantDetail]) -> V
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let from = dir(&page.output);
         for m in finder.find_iter(&text) {
             let Some(url) = url_at(&text, m.start(), m.end()) else {
                 continue;
             };
-            let target = resolve(from, url);
-            let Some(v) = by_name[names[m.pattern().as_usize()]]
-                .iter()
-                .map(|&k| &variants[k])
-                .find(|v| target == v.output || target.ends_with(&format!("/{}", v.output)))
-            else {
+            let Target::Asset { rel, .. } = resolve(&page.output, url, base, &outputs) else {
                 continue;
             };
-            if found.contains_key(&v.source) {
+            let source = by_output[rel.as_str()];
+            if found.contains_key(&source) {
                 continue;
             }
             if let Some(markup) = element_around(&text, m.start()) {
-                found.insert(v.source, markup.to_string());
+                found.insert(source, markup.to_string());
             }
         }
     }
-    found.into_iter().collect()
+    found
 }
 
-/// The URL that ends with the file name at `start..end` of `text`, when
-/// that name is a whole one (a URL in an attribute or a `srcset`).
+/// The URL written in `text` that ends with the file name at `start..end`
+/// (a URL in an attribute or a `srcset`), unless the name goes on there.
 fn url_at(text: &str, start: usize, end: usize) -> Option<&str> {
     let delimiter = |c: char| matches!(c, '"' | '\'' | ' ' | '\t' | '\n' | '\r' | ',' | '=' | '(');
     let after = text[end..].chars().next();
@@ -182,34 +178,7 @@ fn url_at(text: &str, start: usize, end: usize) -> Option<&str> {
         return None;
     }
     let begin = text[..start].rfind(delimiter).map_or(0, |i| i + 1);
-    let url = &text[begin..end];
-    // A longer name that ends with this one (`my-hero-480w.webp`).
-    (begin == start || url[..start - begin].ends_with('/')).then_some(url)
-}
-
-/// `url` written in a page of the folder `from`, as a path from the output
-/// root (with whatever public path prefixes it).
-fn resolve(from: &str, url: &str) -> String {
-    let path = match url.find("://") {
-        Some(i) => url[i + 3..].find('/').map_or("", |j| &url[i + 3 + j..]),
-        None => url
-            .strip_prefix("//")
-            .map_or(url, |rest| rest.find('/').map_or("", |j| &rest[j..])),
-    };
-    let mut parts: Vec<&str> = match path.strip_prefix('/') {
-        Some(_) => Vec::new(),
-        None => from.split('/').filter(|p| !p.is_empty()).collect(),
-    };
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
+    Some(&text[begin..end])
 }
 
 /// The `<picture>…</picture>` around byte `at` of `page`, or else the
@@ -231,7 +200,7 @@ fn element_around(page: &str, at: usize) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{element_around, resolve, url_at};
+    use super::{element_around, url_at};
 
     fn around_test(page: &str, needle: &str, expected: Option<&str>) {
         let at = page.find(needle).unwrap();
@@ -262,16 +231,8 @@ mod tests {
     fn finds_whole_urls_only() {
         url_test("srcset=\"../i/a.webp 480w\"", "a.webp", Some("../i/a.webp"));
         url_test("src=a.webp>", "a.webp", Some("a.webp"));
-        url_test("src=\"i/my-a.webp\"", "a.webp", None);
+        // The whole URL: it then resolves to another file.
+        url_test("src=\"i/my-a.webp\"", "a.webp", Some("i/my-a.webp"));
         url_test("src=\"i/a.webpx\"", "a.webp", None);
-    }
-
-    #[test]
-    fn resolves_urls_from_their_page() {
-        assert_eq!(resolve("blog/2024", "../../i/a.webp"), "i/a.webp");
-        assert_eq!(resolve("blog", "./a.webp"), "blog/a.webp");
-        assert_eq!(resolve("blog", "/static/i/a.webp"), "static/i/a.webp");
-        assert_eq!(resolve("", "https://cdn.example/i/a.webp"), "i/a.webp");
-        assert_eq!(resolve("", "//cdn.example/i/a.webp"), "i/a.webp");
     }
 }

@@ -19,8 +19,9 @@ const MAX_LISTED: usize = 500;
 /// Largest per-file changes listed in the page without JavaScript.
 const STATIC_DELTAS: usize = 20;
 
-/// The page for `report`, with `details` gathered by the run.
-pub fn render(report: &Report, details: &Details) -> String {
+/// The page for `report`, with `details` gathered by the run; `times`
+/// (`--report-times`) adds the timings, which differ from run to run.
+pub fn render(report: &Report, details: &Details, times: bool) -> String {
     let mut page = String::with_capacity(64 * 1024 + report.files.len() * 160);
     page.push_str(concat!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -34,7 +35,7 @@ pub fn render(report: &Report, details: &Details) -> String {
     page.push_str("</style></head>\n<body>\n");
     nav(&mut page, report);
     page.push_str("<main>\n");
-    summary(&mut page, report, details);
+    summary(&mut page, report, times);
     page.push_str(concat!(
         "<section id=\"treemap\" aria-labelledby=\"h-treemap\"><h2 id=\"h-treemap\">Output treemap</h2>",
         "<noscript><p>The treemap, the images, the names and the per-file changes need JavaScript; the summary above does not.</p></noscript>",
@@ -85,7 +86,7 @@ fn nav(page: &mut String, report: &Report) {
     page.push_str("</nav></header>\n");
 }
 
-fn summary(page: &mut String, report: &Report, details: &Details) {
+fn summary(page: &mut String, report: &Report, times: bool) {
     let t = &report.totals.all;
     page.push_str(
         "<section id=\"summary\" aria-labelledby=\"h-summary\"><h2 id=\"h-summary\">Summary</h2>",
@@ -146,7 +147,7 @@ fn summary(page: &mut String, report: &Report, details: &Details) {
     page.push_str("</dl>");
 
     page.push_str("<h3>By kind</h3><table class=\"num\"><thead><tr><th>kind</th><th>files</th><th>in</th><th>out</th><th>saved</th><th>gzip</th><th>brotli</th>");
-    if details.times {
+    if times {
         page.push_str("<th>time</th>");
     }
     page.push_str("</tr></thead><tbody>");
@@ -167,14 +168,14 @@ fn summary(page: &mut String, report: &Report, details: &Details) {
             dash(k.gzip_out),
             dash(k.br_out),
         );
-        if details.times {
+        if times {
             let _ = write!(page, "<td>{:.0} ms</td>", k.time_ms);
         }
         page.push_str("</tr>");
     }
     page.push_str("</tbody></table>");
 
-    if details.times {
+    if times {
         let _ = write!(
             page,
             "<h3>Stage times</h3><p>Wall time {:.0} ms.</p><table class=\"num\"><thead><tr><th>stage</th><th>wall time</th></tr></thead><tbody>",
@@ -276,7 +277,7 @@ fn budgets(page: &mut String, report: &Report) {
                 "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"bar\">{bar}</td><td>{count}</td><td>{}</td><td>{}</td></tr>",
                 if b.over { "bad" } else { "" },
                 esc(&b.name),
-                compression(b.compression),
+                crate::budget::compression_name(b.compression),
                 human(b.size),
                 b.limit.map_or("-".into(), human),
                 b.baseline
@@ -346,14 +347,6 @@ fn budgets(page: &mut String, report: &Report) {
     page.push_str("</section>\n");
 }
 
-fn compression(c: crate::config::Compression) -> &'static str {
-    match c {
-        crate::config::Compression::Brotli => "brotli",
-        crate::config::Compression::Gzip => "gzip",
-        crate::config::Compression::None => "uncompressed",
-    }
-}
-
 fn saved(before: u64, after: u64) -> String {
     if before == 0 {
         return "-".into();
@@ -413,14 +406,14 @@ mod tests {
     }
 
     #[test]
-    fn the_island_cannot_end_early() {
+    fn diagnostics_are_text() {
         let mut report = Report::new(Vec::new(), Vec::new(), false);
         report.errors.push(crate::Diagnostic::error(
             "a.html",
             None,
             "</script><script>alert(1)</script>".to_string(),
         ));
-        let page = render(&report, &Details::default());
+        let page = render(&report, &Details::default(), false);
         assert_eq!(page.matches("</script>").count(), 2, "{page}");
         assert!(page.contains("&lt;/script&gt;"));
     }

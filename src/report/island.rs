@@ -101,12 +101,7 @@ pub(super) fn data(report: &Report, details: &Details) -> Value {
             psnr(v.psnr)
         ]));
     }
-    let sizes: BTreeMap<u32, (u32, u32)> = details.image_sizes.iter().copied().collect();
-    let pictures: BTreeMap<u32, &str> = details
-        .pictures
-        .iter()
-        .map(|(i, p)| (*i, p.as_str()))
-        .collect();
+    let (sizes, pictures) = (&details.image_sizes, &details.pictures);
     let shown: Vec<usize> = report
         .files
         .iter()
@@ -127,7 +122,7 @@ pub(super) fn data(report: &Report, details: &Details) -> Value {
                 w,
                 h,
                 images.remove(&i).unwrap_or_default(),
-                pictures.get(&i).copied().unwrap_or("")
+                pictures.get(&i).map_or("", String::as_str)
             ])
         })
         .collect();

@@ -16,6 +16,8 @@
 //      given) and measures it: how many distinct colours
 //      (after quantising each channel to 32 levels) and the share of the most common one;
 //   3. types SPEC.search into the search box and reads the results list;
+//      presses Enter (the first result is revealed in the treemap), hovers its rectangle and
+//      reads the tooltip; reads the breadcrumbs' total with the treemap sized by brotli, then raw;
 //   4. clicks the first folder of the treemap whose label is visible and reads the breadcrumbs and
 //      the number of files drawn after the zoom;
 //   5. with the keyboard only: Tab from the search box into the treemap, arrows to a folder,
@@ -27,7 +29,7 @@
 //    "N smaller files"), "folderPaths": [PATH...],
 //    "shot": {"colours": N, "dominant": 0.93}, "results": [TEXT...], "zoomed": {"folder": PATH,
 //    "crumbs": TEXT, "files": N}, "keyboard": {"folder": PATH, "before": TEXT, "entered": TEXT,
-//    "focusKept": BOOL, "after": TEXT}, "fcp": MS, "ready": MS, "error": null | TEXT}
+//    "focusKept": BOOL, "after": TEXT}, "tip": TEXT, "totals": {"br": TEXT, "raw": TEXT}, "fcp": MS, "ready": MS, "error": null | TEXT}
 // Exit status: 0 the script ran; 2 usage or setup error.
 //
 // playwright-core is loaded from $ASSETPRESS_NODE_TOOLS (see check.mjs).
@@ -116,7 +118,7 @@ function measurePng(file) {
 }
 
 const out = { requests: [], console: [], files: 0, folders: 0, folderPaths: [], shot: null, results: [],
-  zoomed: null, keyboard: null, fcp: null, ready: null, error: null };
+  zoomed: null, keyboard: null, tip: null, totals: null, fcp: null, ready: null, error: null };
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assetpress-report-'));
 let context;
 try {
@@ -162,8 +164,26 @@ try {
     await page.waitForTimeout(100);
     out.results = await page.$$eval('#results .row', (rows) => rows.map((r) => r.textContent));
   }
+  // Enter reveals the first result: hovering its rectangle shows its tooltip.
+  if (out.results.length) {
+    await page.press('#search', 'Enter');
+    const hit = page.locator('#tm .f.hit').first();
+    // (Not drawn when it is one of a block of "N smaller files".)
+    if (await hit.count()) {
+      await hit.scrollIntoViewIfNeeded();
+      await hit.hover();
+      await page.waitForFunction(() => !document.querySelector('#tip').hidden);
+      out.tip = await page.$eval('#tip', (t) => t.textContent);
+    }
+  }
   await page.fill('#search', '');
   await page.waitForTimeout(100);
+  // The size the treemap is drawn by, as the breadcrumbs total it: brotli, then raw.
+  await page.click('.crumbs button');
+  out.totals = { br: await page.$eval('.crumbs', (c) => c.textContent) };
+  await page.selectOption('#tm-measure', 'raw');
+  out.totals.raw = await page.$eval('.crumbs', (c) => c.textContent);
+  await page.selectOption('#tm-measure', 'br');
   const folder = await page.$$eval('#tm .d', (ds) => {
     const d = ds.find((x) => x.querySelector('.dl') && x.dataset.p);
     return d ? d.dataset.p : null;

@@ -90,6 +90,18 @@ fn check_report(name: &str, input: &Path) -> (TestDir, std::path::PathBuf) {
                 .any(|r| r.starts_with(path) && r.contains(&format!("→ {output}"))),
             "{name} {url}: searching {query:?} should find {path} → {output}: {found:?}"
         );
+        // Hovering the file found shows both names and its sizes.
+        let tip = seen["tip"].as_str().unwrap_or_default();
+        assert!(
+            tip.starts_with(output)
+                && tip.contains(&format!("original: {path}"))
+                && tip.contains("out")
+                && tip.contains("saved"),
+            "{name} {url}: tooltip {tip:?}"
+        );
+        // Sized by raw bytes, the output weighs more than by brotli.
+        let total = |k: &str| seen["totals"][k].as_str().unwrap().to_string();
+        assert_ne!(total("br"), total("raw"), "{name} {url}");
         let zoomed = &seen["zoomed"];
         let folder = zoomed["folder"].as_str().unwrap();
         assert!(
